@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Stores batches from every stream in groups: one history transaction for all batches waiting, then current
+/// state, then live events, then the acknowledgements.
+///
+/// Group commit is what lets one SQLite file take thousands of collectors: each stream waits for the commit that
+/// holds its batch, and a commit holds whatever arrived while the previous one was writing.
+public final class Committer: Service, Sendable {
+    /// What a stream learns about its batch: stored now, or a replay of one stored before.
+    public enum Outcome: Sendable { case stored, duplicate }
+
+    struct Item: Sendable {
+        let batch: Batch
+        let receivedMs: Int64
+        let agentVersion: String?
+        let specHash: String?
+        let backlog: UInt64
+        let completion: @Sendable (Result<Outcome, any Error>) -> Void
+    }
+
+    private let history: any HistoryStore
+    private let state: any StateStore
+    private let bus: any EventBus
+    private let logger: Logger
+    private let metrics: AggregatorMetrics
+    private let queue = Mutex<(items: [Item], closed: Bool)>(([], false))
+    private let doorbell: AsyncStream<Void>.Continuation
+    private let rings: AsyncStream<Void>
+    private let highWater = Mutex<[String: UInt64]>([:])
+    private let maxGroup: Int
+
+    public init(history: any HistoryStore, state: any StateStore, bus: any EventBus, metrics: AggregatorMetrics,
+                logger: Logger, maxGroup: Int = 2000) {
+        self.history = history
+        self.state = state
+        self.bus = bus
+        self.metrics = metrics
+        self.logger = logger
+        self.maxGroup = maxGroup
+        (rings, doorbell) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Queues a batch; `completion` runs once it is durably stored (or known to be a duplicate, or failed).
+    func submit(_ item: Item) {
+        let accepted = queue.withLock { q in
+            guard !q.closed else { return false }
+            q.items.append(item)
+            return true
+        }
+        if accepted { doorbell.yield() } else { item.completion(.failure(CommitterClosed())) }
+    }
+
+    /// Stores a batch and waits for the outcome.
+    public func store(_ batch: Batch, receivedMs: Int64, agentVersion: String? = nil, specHash: String? = nil,
+                      backlog: UInt64 = 0) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Outcome, any Error>) in
+            submit(Item(batch: batch, receivedMs: receivedMs, agentVersion: agentVersion, specHash: specHash,
+                        backlog: backlog, completion: { c.resume(with: $0) }))
+        }
+    }
+
+    /// Commits until graceful shutdown, then drains what is queued so nothing in flight goes unacknowledged.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in rings {
+                await drain()
+                if queue.withLock({ $0.closed && $0.items.isEmpty }) { break }
+            }
+        } onGracefulShutdown: {
+            self.queue.withLock { $0.closed = true }
+            self.doorbell.yield()
+        }
+        await drain()
+    }
+
+    private func drain() async {
+        while true {
+            let group: [Item] = queue.withLock { q in
+                let n = min(q.items.count, maxGroup)
+                defer { q.items.removeFirst(n) }
+                return Array(q.items.prefix(n))
+            }
+            if group.isEmpty { return }
+            await commit(group)
+        }
+    }
+
+    private func commit(_ group: [Item]) async {
+        do {
+            var fresh: [Item] = []
+            var outcomes: [Outcome] = []
+            var marks: [String: UInt64] = [:]
+            for item in group {
+                let machine = item.batch.machine
+                if marks[machine] == nil {
+                    marks[machine] = try await knownHighWater(machine)
+                }
+                if item.batch.seq <= marks[machine]! {
+                    outcomes.append(.duplicate)
+                } else {
+                    marks[machine] = item.batch.seq
+                    fresh.append(item)
+                    outcomes.append(.stored)
+                }
+            }
+            if !fresh.isEmpty { _ = try await history.append(fresh.map(\.batch)) }
+            highWater.withLock { hw in for (m, s) in marks { hw[m] = s } }
+            for item in fresh {
+                try await state.record(item.batch, agentVersion: item.agentVersion, specHash: item.specHash,
+                                       backlog: item.backlog, receivedMs: item.receivedMs)
+                await bus.publish(.batch(item.batch))
+            }
+            metrics.stored(batches: fresh.count, samples: fresh.reduce(0) { $0 + $1.batch.samples.count })
+            metrics.deduplicated(batches: group.count - fresh.count)
+            for (item, outcome) in zip(group, outcomes) { item.completion(.success(outcome)) }
+        } catch {
+            // Nothing of this group is acknowledged: the collectors keep the batches and replay them.
+            logger.error("cannot store batches; collectors will replay them",
+                         metadata: ["batches": "\(group.count)", "error": "\(error)"])
+            highWater.withLock { hw in for item in group { hw.removeValue(forKey: item.batch.machine) } }
+            for item in group { item.completion(.failure(error)) }
+        }
+    }
+
+    /// The highest stored seq of a machine: cached, else asked of the history store once.
+    private func knownHighWater(_ machine: String) async throws -> UInt64 {
+        if let known = highWater.withLock({ $0[machine] }) { return known }
+        let stored = try await history.highWater(machine: machine) ?? 0
+        highWater.withLock { $0[machine] = max($0[machine] ?? 0, stored) }
+        return stored
+    }
+
+    /// The highest seq stored for `machine` (what a reconnecting collector is told first).
+    public func acknowledged(_ machine: String) async throws -> UInt64 { try await knownHighWater(machine) }
+}
+
+/// The committer is shutting down and takes no more batches.
+struct CommitterClosed: Error, CustomStringConvertible {
+    var description: String { "the aggregator is shutting down" }
+}

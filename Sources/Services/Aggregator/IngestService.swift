@@ -1,0 +1,117 @@
+import Foundation
+import GRPCCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The aggregator's gRPC service: authenticates each collector stream, checks every batch, hands it to the
+/// committer and acknowledges it, in order, once it is durably stored.
+public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
+    /// Answers which token a machine must present; nil when the machine is not in the spec.
+    public typealias TokenLookup = @Sendable (String) -> TokenExpectation
+
+    public enum TokenExpectation: Sendable {
+        case unknownMachine
+        case noTokenYet
+        case token(String)
+    }
+
+    public struct Limits: Sendable {
+        public var maxStreams = 10_000
+        public var maxFutureSkewMs: Int64 = 10 * 60_000
+        public var decoder = StreamDecoder.Limits()
+        public init() {}
+    }
+
+    let committer: Committer
+    let tokens: TokenLookup
+    let state: any StateStore
+    let bus: any EventBus
+    let metrics: AggregatorMetrics
+    let limits: Limits
+    let health: @Sendable () -> Sms_V1_HealthResponse
+    let logger: Logger
+    let counter = StreamCounter()
+
+    public init(committer: Committer, tokens: @escaping TokenLookup, state: any StateStore, bus: any EventBus,
+                metrics: AggregatorMetrics, limits: Limits = Limits(), logger: Logger,
+                health: @escaping @Sendable () -> Sms_V1_HealthResponse) {
+        self.committer = committer
+        self.tokens = tokens
+        self.state = state
+        self.bus = bus
+        self.metrics = metrics
+        self.limits = limits
+        self.logger = logger
+        self.health = health
+    }
+
+    public var openStreams: Int { counter.value.load(ordering: .relaxed) }
+
+    public func health(request: ServerRequest<Sms_V1_HealthRequest>, context: ServerContext) async throws
+        -> ServerResponse<Sms_V1_HealthResponse>
+    {
+        var response = health()
+        response.openStreams = UInt32(clamping: openStreams)
+        return ServerResponse(message: response)
+    }
+
+    public func stream(request: StreamingServerRequest<Sms_V1_Batch>, context: ServerContext) async throws
+        -> StreamingServerResponse<Sms_V1_Ack>
+    {
+        let machine: String
+        do {
+            machine = try authenticate(request.metadata)
+        } catch {
+            metrics.streamsRejected.increment()
+            logger.warning("collector stream refused", metadata: ["peer": "\(context.remotePeer)", "reason": "\(error.message)"])
+            throw error
+        }
+        guard counter.value.add(1, ordering: .relaxed).newValue <= limits.maxStreams else {
+            counter.value.subtract(1, ordering: .relaxed)
+            metrics.streamsRejected.increment()
+            throw RPCError(code: .resourceExhausted, message: "the aggregator is at its limit of \(limits.maxStreams) streams")
+        }
+        return StreamingServerResponse { writer in
+            defer { counter.value.subtract(1, ordering: .relaxed) }
+            metrics.openStreams.record(openStreams)
+            let session = StreamSession(machine: machine, service: self)
+            await session.connected(true)
+            do {
+                try await session.run(messages: request.messages, writer: writer)
+            } catch {
+                await session.connected(false)
+                metrics.openStreams.record(openStreams - 1)
+                throw error
+            }
+            await session.connected(false)
+            metrics.openStreams.record(openStreams - 1)
+            return [:]
+        }
+    }
+
+    /// The machine the call's metadata proves it is: `sms-machine` plus a matching `authorization: Bearer` token.
+    func authenticate(_ metadata: Metadata) throws(RPCError) -> String {
+        guard let machine = metadata[stringValues: "sms-machine"].first(where: { _ in true }), !machine.isEmpty else {
+            throw RPCError(code: .unauthenticated, message: "missing sms-machine metadata")
+        }
+        let header = metadata[stringValues: "authorization"].first(where: { _ in true }) ?? ""
+        let presented = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
+        switch tokens(machine) {
+        case .unknownMachine:
+            throw RPCError(code: .unauthenticated, message: "unknown machine \"\(machine.prefix(64))\"; add it to the spec")
+        case .noTokenYet:
+            throw RPCError(code: .unauthenticated, message: "machine \"\(machine)\" has no token yet; run smsctl apply")
+        case .token(let expected):
+            guard !presented.isEmpty, MachineTokens.constantTimeEqual(presented, expected) else {
+                throw RPCError(code: .unauthenticated, message: "wrong or missing token for machine \"\(machine)\"")
+            }
+        }
+        return machine
+    }
+}
+
+/// Open streams, shared by every copy of the service value.
+final class StreamCounter: Sendable {
+    let value = Atomic<Int>(0)
+}

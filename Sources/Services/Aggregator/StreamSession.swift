@@ -1,0 +1,132 @@
+import Foundation
+import GRPCCore
+import ServiceLifecycle
+import Synchronization
+
+/// One collector's stream: decodes and checks batches as they come, submits them to the committer, and writes
+/// acknowledgements in order as commits complete. Ends cleanly on graceful shutdown once in-flight batches are acked.
+struct StreamSession: Sendable {
+    let machine: String
+    let service: IngestService
+
+    /// Outstanding submissions, whether reading has ended, and the first failure.
+    private final class Tracker: Sendable {
+        let state = Mutex<(outstanding: Int, readerDone: Bool, failure: (any Error)?)>((0, false, nil))
+        let acks: AsyncStream<UInt64>.Continuation
+        init(acks: AsyncStream<UInt64>.Continuation) { self.acks = acks }
+
+        func submitted() { state.withLock { $0.outstanding += 1 } }
+        func completed(_ seq: UInt64?, failure: (any Error)?) {
+            let finish = state.withLock { s -> Bool in
+                s.outstanding -= 1
+                if let failure, s.failure == nil { s.failure = failure }
+                return s.failure != nil || (s.readerDone && s.outstanding == 0)
+            }
+            if let seq, failure == nil { acks.yield(seq) }
+            if finish { acks.finish() }
+        }
+        func readerFinished() {
+            let finish = state.withLock { s -> Bool in
+                s.readerDone = true
+                return s.outstanding == 0
+            }
+            if finish { acks.finish() }
+        }
+        var failure: (any Error)? { state.withLock { $0.failure } }
+    }
+
+    func connected(_ up: Bool) async {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try? await service.state.setConnected(machine, up, atMs: now)
+        await service.bus.publish(.connection(machine: machine, connected: up, atMs: now))
+    }
+
+    func run(messages: RPCAsyncSequence<Sms_V1_Batch, any Error>, writer: RPCWriter<Sms_V1_Ack>) async throws {
+        // First tell the collector what is already stored, so it skips those batches instead of resending them.
+        let stored = try await service.committer.acknowledged(machine)
+        try await writer.write(.with { $0.ackedSeq = stored })
+
+        let (acks, continuation) = AsyncStream<UInt64>.makeStream()
+        let tracker = Tracker(acks: continuation)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await cancelWhenGracefulShutdown { try await read(messages, tracker: tracker) }
+                } catch is CancellationError {
+                    // Graceful shutdown: stop reading, acknowledge what is in flight.
+                } catch let error as RPCError {
+                    tracker.state.withLock { if $0.failure == nil { $0.failure = error } }
+                } catch {
+                    if !Task.isCancelled { tracker.state.withLock { if $0.failure == nil { $0.failure = error } } }
+                }
+                tracker.readerFinished()
+            }
+            for await seq in acks {
+                try await writer.write(.with { $0.ackedSeq = seq })
+            }
+            try await group.waitForAll()
+        }
+        if let failure = tracker.failure {
+            if let rpc = failure as? RPCError { throw rpc }
+            throw RPCError(code: .unavailable, message: "cannot store batches now (\(failure)); retry")
+        }
+    }
+
+    private func read(_ messages: RPCAsyncSequence<Sms_V1_Batch, any Error>, tracker: Tracker) async throws {
+        var decoder = StreamDecoder(machine: machine, limits: service.limits.decoder)
+        var agentVersion: String?
+        var specHash: String?
+        var lastSeq: UInt64 = 0
+        for try await message in messages {
+            if tracker.failure != nil { return }
+            if !message.machineID.isEmpty && message.machineID != machine {
+                service.metrics.batchesRejected.increment()
+                throw RPCError(code: .permissionDenied,
+                               message: "stream authenticated as \"\(machine)\" sent a batch for \"\(message.machineID.prefix(64))\"")
+            }
+            if !message.agentVersion.isEmpty { agentVersion = message.agentVersion }
+            if !message.specHash.isEmpty { specHash = message.specHash }
+            let batch: Batch
+            do {
+                batch = try decoder.decode(message)
+            } catch {
+                service.metrics.batchesRejected.increment()
+                throw RPCError(code: .invalidArgument, message: error.description)
+            }
+            try check(batch, after: lastSeq)
+            lastSeq = batch.seq
+            service.metrics.samplesReceived.increment(by: batch.samples.count)
+            tracker.submitted()
+            let seq = batch.seq
+            service.committer.submit(Committer.Item(
+                batch: batch, receivedMs: Int64(Date().timeIntervalSince1970 * 1000), agentVersion: agentVersion,
+                specHash: specHash, backlog: message.backlog,
+                completion: { result in
+                    switch result {
+                    case .success: tracker.completed(seq, failure: nil)
+                    case .failure(let error): tracker.completed(nil, failure: error)
+                    }
+                }))
+        }
+    }
+
+    /// Refuses batches no collector should send: seq 0, seq going backwards, timestamps from the future.
+    private func check(_ batch: Batch, after lastSeq: UInt64) throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var problem: String?
+        if batch.seq == 0 {
+            problem = "batch has seq 0; sequence numbers start at 1"
+        } else if batch.seq <= lastSeq {
+            problem = "batch seq \(batch.seq) after \(lastSeq) on the same stream; seqs must increase"
+        } else if batch.timestampMs > now + service.limits.maxFutureSkewMs {
+            let ahead = (batch.timestampMs - now) / 1000
+            problem = "batch \(batch.seq) is \(ahead)s in the future; check the clock of machine \"\(machine)\""
+        } else if batch.timestampMs < 946_684_800_000 {
+            problem = "batch \(batch.seq) has timestamp \(batch.timestampMs) ms, before the year 2000"
+        }
+        if let problem {
+            service.metrics.batchesRejected.increment()
+            throw RPCError(code: .invalidArgument, message: problem)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import Prometheus
+import Spec
+import Synchronization
+
+/// A spec and the hash that identifies it (what collectors report as their config hash).
+public struct SpecVersion: Sendable, Equatable {
+    public var spec: Spec
+    public var hash: String
+    public init(spec: Spec, hash: String) {
+        self.spec = spec
+        self.hash = hash
+    }
+}
+
+/// Where the gateway reads the spec in force; SIGHUP reload swaps it under the gateway's feet.
+public protocol SpecProvider: Sendable {
+    /// The spec in force right now.
+    func current() -> SpecVersion
+}
+
+/// The simplest `SpecProvider`: a value behind a lock, replaced on reload.
+public final class SpecBox: SpecProvider {
+    private let value: Mutex<SpecVersion>
+
+    public init(_ spec: Spec, hash: String) {
+        value = Mutex(SpecVersion(spec: spec, hash: hash))
+    }
+
+    public func current() -> SpecVersion { value.withLock { $0 } }
+
+    /// Installs a reloaded spec; live clients get a fresh snapshot on their next flush.
+    public func replace(_ spec: Spec, hash: String) {
+        value.withLock { $0 = SpecVersion(spec: spec, hash: hash) }
+    }
+}
+
+/// What `/healthz` reports about the process besides the spec hash (which follows reloads).
+public struct HealthInfo: Sendable {
+    public var version: String
+    public var startedAt: Date
+    public init(version: String, startedAt: Date = Date()) {
+        self.version = version
+        self.startedAt = startedAt
+    }
+}
+
+/// Everything the gateway reads: the spec, current state, live events, history and alert status.
+public struct GatewayContext: Sendable {
+    public var spec: any SpecProvider
+    public var state: any StateStore
+    public var bus: any EventBus
+    public var history: any HistoryStore
+    /// Alert status; nil when no alert evaluator runs in this process (the endpoints then return empty lists).
+    public var alerts: (any AlertStatusSource)?
+    /// Folder holding the dashboard (`web/`); nil serves the API only.
+    public var webRoot: String?
+    public var health: HealthInfo
+    /// Registry `/metrics` renders; pass the process-wide one so swift-metrics from other roles show up too.
+    public var metrics: PrometheusCollectorRegistry
+    public var logger: Logger
+
+    public init(
+        spec: any SpecProvider, state: any StateStore, bus: any EventBus, history: any HistoryStore,
+        alerts: (any AlertStatusSource)? = nil, webRoot: String? = nil, health: HealthInfo,
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        logger: Logger = Logger(label: "sms.gateway")
+    ) {
+        self.spec = spec
+        self.state = state
+        self.bus = bus
+        self.history = history
+        self.alerts = alerts
+        self.webRoot = webRoot
+        self.health = health
+        self.metrics = metrics
+        self.logger = logger
+    }
+}
+
+/// How the gateway listens and how it treats live clients.
+public struct GatewayConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Origins (`https://dash.example.org`) allowed to open `/ws` besides the gateway's own host.
+    public var allowedOrigins: [String]
+    /// Live updates are coalesced and flushed at most this often.
+    public var flushInterval: Duration
+    /// A client whose write has not completed after this long is disconnected.
+    public var writeTimeout: Duration
+    /// A client whose unsent updates exceed this many bytes is disconnected (close 1013).
+    public var maxPendingBytes: Int
+    /// Shows the "public view" banner in the dashboard (the edge's mode).
+    public var readOnly: Bool
+
+    public init(
+        host: String = "0.0.0.0", port: Int = 8080, allowedOrigins: [String] = [],
+        flushInterval: Duration = .milliseconds(250), writeTimeout: Duration = .seconds(10),
+        maxPendingBytes: Int = 8 << 20, readOnly: Bool = false
+    ) {
+        self.host = host
+        self.port = port
+        self.allowedOrigins = allowedOrigins
+        self.flushInterval = flushInterval
+        self.writeTimeout = writeTimeout
+        self.maxPendingBytes = maxPendingBytes
+        self.readOnly = readOnly
+    }
+}

@@ -1,0 +1,46 @@
+import Prometheus
+
+/// The gateway's own Prometheus series, created once per registry (`sms_gateway_*`, base units, `_total` counters).
+final class GatewayMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let machinesDeclared: Gauge
+    let machinesConnected: Gauge
+    let machinesDown: Gauge
+    let alertsFiringCritical: Gauge
+    let alertsFiringWarning: Gauge
+    let websocketClients: Gauge
+    let messagesSent: Counter
+    let bytesSent: Counter
+    let droppedSlow: Counter
+    let droppedProtocol: Counter
+    let uptime: Gauge
+    let buildInfo: Gauge
+
+    init(registry: PrometheusCollectorRegistry, version: String) {
+        self.registry = registry
+        func name(_ metric: String, _ help: String, unit: String = "") -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "sms", subsystem: "gateway", metricName: metric, unitName: unit, helpText: help)
+        }
+        machinesDeclared = registry.makeGauge(descriptor: name("machines_declared", "Machines declared by the spec."))
+        machinesConnected = registry.makeGauge(
+            descriptor: name("machines_connected", "Machines whose collector stream is open."))
+        machinesDown = registry.makeGauge(
+            descriptor: name("machines_down", "Declared machines seen before but silent or disconnected now."))
+        let firing = name("alerts_firing", "Alerts firing now.")
+        alertsFiringCritical = registry.makeGauge(descriptor: firing, labels: [("severity", "critical")])
+        alertsFiringWarning = registry.makeGauge(descriptor: firing, labels: [("severity", "warning")])
+        websocketClients = registry.makeGauge(
+            descriptor: name("websocket_clients", "Dashboard WebSocket clients connected."))
+        messagesSent = registry.makeCounter(
+            descriptor: name("websocket_messages_sent", "WebSocket messages sent to dashboards.", unit: "total"))
+        bytesSent = registry.makeCounter(
+            descriptor: name("websocket_sent_bytes", "WebSocket payload bytes sent to dashboards.", unit: "total"))
+        let dropped = name("websocket_clients_dropped", "WebSocket clients the gateway disconnected.", unit: "total")
+        droppedSlow = registry.makeCounter(descriptor: dropped, labels: [("reason", "slow")])
+        droppedProtocol = registry.makeCounter(descriptor: dropped, labels: [("reason", "bad_message")])
+        uptime = registry.makeGauge(descriptor: name("uptime", "Seconds since the process started.", unit: "seconds"))
+        buildInfo = registry.makeGauge(
+            descriptor: name("build", "Always 1; labelled by version.", unit: "info"), labels: [("version", version)])
+        buildInfo.set(to: 1)
+    }
+}

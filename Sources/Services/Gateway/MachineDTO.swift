@@ -1,0 +1,95 @@
+import Spec
+
+/// The handful of figures a fleet card shows; nil when the machine does not report that metric.
+public struct KeyValues: Sendable, Codable, Equatable {
+    public var cpu: Double?
+    public var cores: Double?
+    public var memory: Double?
+    public var memoryUsedBytes: Double?
+    public var memoryTotalBytes: Double?
+    /// The fullest filesystem's used share, and its mount.
+    public var disk: Double?
+    public var diskMount: String?
+    public var diskReadBytes: Double?
+    public var diskWriteBytes: Double?
+    /// Summed over interfaces except loopback, bytes per second.
+    public var netRxBytes: Double?
+    public var netTxBytes: Double?
+    public var load1: Double?
+    public var load5: Double?
+    public var load15: Double?
+    public var uptimeSeconds: Double?
+}
+
+/// How a machine is doing, in the order the fleet view sorts by (worst first).
+public enum MachineStatus: String, Sendable, Codable, CaseIterable {
+    case critical, warning, down, nodata, ok
+
+    var rank: Int { Self.allCases.firstIndex(of: self)! }
+}
+
+/// One machine as the fleet view and `/api/machines` show it: the spec's view merged with live state.
+public struct MachineSummary: Sendable, Codable, Equatable {
+    public var id: String
+    public var host: String?
+    public var labels: [String: String]
+    public var intervalMs: Int64
+    /// False for a machine reporting to the hub although the spec in force no longer declares it.
+    public var declared: Bool
+    public var status: MachineStatus
+    public var connected: Bool
+    public var lastSeenMs: Int64?
+    public var lastSampleMs: Int64?
+    public var lagMs: Int64?
+    public var agentVersion: String?
+    public var configHash: String?
+    /// True when the collector runs with a config whose hash differs from the spec in force.
+    public var specDrift: Bool?
+    public var backlog: UInt64?
+    public var samplesPerSecond: Double
+    public var values: KeyValues
+    /// Worst active alert severity, nil when none.
+    public var alertState: AlertStatusDTO.Severity?
+    public var alerts: [AlertStatusDTO]
+}
+
+/// One series' current value, labels spelled out (`disk.used_percent`, `{mount: "/"}`).
+public struct SeriesValue: Sendable, Codable, Equatable {
+    public var metric: String
+    public var labels: [String: String]
+    public var value: Double
+}
+
+/// Everything the machine view needs beyond the summary: every current value and the busiest processes.
+public struct MachineDetail: Sendable, Codable, Equatable {
+    public var machine: MachineSummary
+    public var samples: [SeriesValue]
+    /// Series the history store knows for this machine (what the machine view can chart).
+    public var series: [SeriesKey]
+    public var top: [TopProcess]
+}
+
+extension SeriesKey {
+    /// Parses the canonical text form `metric{k="v",k2="v2"}` back into a key; nil when malformed.
+    init?(canonical text: String) {
+        guard let brace = text.firstIndex(of: "{") else {
+            self.init(text)
+            return
+        }
+        guard text.hasSuffix("}") else { return nil }
+        let metric = String(text[..<brace])
+        var rest = text[text.index(after: brace)..<text.index(before: text.endIndex)]
+        var labels: [String: String] = [:]
+        while !rest.isEmpty {
+            guard let eq = rest.range(of: "=\"") else { return nil }
+            let key = String(rest[..<eq.lowerBound])
+            rest = rest[eq.upperBound...]
+            // A value ends at the quote followed by a comma or the end; values rarely hold `",`.
+            let end = rest.range(of: "\",")?.lowerBound ?? (rest.hasSuffix("\"") ? rest.index(before: rest.endIndex) : nil)
+            guard let end else { return nil }
+            labels[key] = String(rest[..<end])
+            rest = rest[end...].dropFirst(min(2, rest[end...].count))
+        }
+        self.init(metric, labels)
+    }
+}

@@ -1,0 +1,45 @@
+import Spec
+
+/// The embedded current state: every machine's latest values, in the hub's memory.
+public actor MemoryStateStore: StateStore {
+    private var machines: [String: MachineState] = [:]
+    /// Recent (arrivalMs, samples) per machine, for samples per second over the last ~10 s.
+    private var recent: [String: [(Int64, Int)]] = [:]
+
+    public init() {}
+
+    public func record(_ batch: Batch, agentVersion: String?, specHash: String?, backlog: UInt64?, receivedMs: Int64) {
+        var state = machines[batch.machine] ?? MachineState(id: batch.machine)
+        // A replayed old batch must not move "latest" values backwards in time.
+        if (state.lastSampleMs ?? .min) <= batch.timestampMs {
+            for sample in batch.samples { state.values[sample.series.description] = sample.value }
+            if !batch.snapshot.top.isEmpty { state.top = batch.snapshot.top }
+            state.lastSampleMs = batch.timestampMs
+            state.lagMs = max(0, receivedMs - batch.timestampMs)
+        }
+        state.lastSeq = max(state.lastSeq ?? 0, batch.seq)
+        state.lastSeenMs = receivedMs
+        state.connected = true
+        if let agentVersion { state.agentVersion = agentVersion }
+        if let specHash { state.specHash = specHash }
+        if let backlog { state.backlog = backlog }
+        var window = recent[batch.machine, default: []]
+        window.append((receivedMs, batch.samples.count))
+        window.removeAll { receivedMs - $0.0 > 10_000 }
+        recent[batch.machine] = window
+        let span = max(1, Double(receivedMs - (window.first?.0 ?? receivedMs)) / 1000)
+        state.samplesPerSecond = window.count < 2 ? 0 : Double(window.dropFirst().reduce(0) { $0 + $1.1 }) / span
+        machines[batch.machine] = state
+    }
+
+    public func setConnected(_ machine: String, _ connected: Bool, atMs: Int64) {
+        var state = machines[machine] ?? MachineState(id: machine)
+        state.connected = connected
+        if connected { state.lastSeenMs = atMs }
+        machines[machine] = state
+    }
+
+    public func machine(_ id: String) -> MachineState? { machines[id] }
+
+    public func all() -> [MachineState] { machines.values.sorted { $0.id < $1.id } }
+}

@@ -1,0 +1,100 @@
+/// A machine's batches not yet sealed into a block: kept in memory (and in the write-ahead table on disk)
+/// until enough have arrived to compress well.
+struct OpenBlock: Sendable {
+    private(set) var times: [Int64] = []
+    private(set) var firstSeq: UInt64?
+    private(set) var lastSeq: UInt64?
+    private(set) var columns: [Int64: BlockColumn] = [:]
+    private(set) var sampleCount = 0
+
+    var isEmpty: Bool { times.isEmpty }
+    var batchCount: Int { times.count }
+
+    /// Adds one batch; a series listed twice in the batch keeps its last value.
+    mutating func append(seq: UInt64, time: Int64, samples: [(seriesId: Int64, value: Double)]) {
+        let row = Int32(times.count)
+        times.append(time)
+        if firstSeq == nil { firstSeq = seq }
+        lastSeq = seq
+        for (seriesId, value) in samples {
+            if columns[seriesId]?.rows.last == row {
+                columns[seriesId]!.values[columns[seriesId]!.values.count - 1] = value
+                continue
+            }
+            columns[seriesId, default: BlockColumn()].rows.append(row)
+            columns[seriesId, default: BlockColumn()].values.append(value)
+            sampleCount += 1
+        }
+    }
+
+    /// The block as stored in the `blocks` table.
+    func encoded() -> [UInt8] { BlockCodec.encode(times: times, columns: columns) }
+
+    /// One series' samples within [from, to], in arrival order.
+    func samples(of seriesId: Int64, from: Int64, to: Int64) -> [(t: Int64, value: Double)] {
+        guard let column = columns[seriesId] else { return [] }
+        return Self.samples(column, times: times, from: from, to: to)
+    }
+
+    /// Per-bucket rollups of every series, oldest bucket first.
+    func rollups(width: Int64, only wanted: Set<Int64>? = nil) -> [Int64: [(bucket: Int64, rollup: Rollup)]] {
+        var result: [Int64: [(bucket: Int64, rollup: Rollup)]] = [:]
+        for (seriesId, column) in columns where wanted?.contains(seriesId) ?? true {
+            let columnTimes = column.rows.map { times[Int($0)] }
+            result[seriesId] = Rollup.buckets(times: columnTimes, values: column.values, width: width)
+        }
+        return result
+    }
+
+    /// A column's samples within [from, to]; shared with the decoding of sealed blocks.
+    static func samples(_ column: BlockColumn, times: [Int64], from: Int64, to: Int64) -> [(t: Int64, value: Double)] {
+        var result: [(t: Int64, value: Double)] = []
+        for (row, value) in zip(column.rows, column.values) {
+            let time = times[Int(row)]
+            if time >= from && time <= to { result.append((time, value)) }
+        }
+        return result
+    }
+}
+
+/// One write-ahead record: the batches one `append` call accepted for one machine, with series as ids.
+///
+/// Layout: varint batch count; per batch: varint seq, zigzag varint timestamp, varint sample count, then per
+/// sample a varint series id and the value's 8 bytes. Uncompressed on purpose: it lives only until sealed.
+enum WALRecord {
+    typealias Entry = (seq: UInt64, time: Int64, samples: [(seriesId: Int64, value: Double)])
+
+    static func encode(_ entries: [Entry]) -> [UInt8] {
+        var out = ByteWriter(capacity: 16 + entries.reduce(0) { $0 + 8 + $1.samples.count * 10 })
+        out.writeVarint(entries.count)
+        for entry in entries {
+            out.writeVarint(entry.seq)
+            out.writeSignedVarint(entry.time)
+            out.writeVarint(entry.samples.count)
+            for sample in entry.samples {
+                out.writeVarint(UInt64(sample.seriesId))
+                out.writeDouble(sample.value)
+            }
+        }
+        return out.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(CodecError) -> [Entry] {
+        var reader = ByteReader(bytes)
+        let count = try reader.readCount(limit: bytes.count)
+        var entries: [Entry] = []
+        entries.reserveCapacity(count)
+        for _ in 0..<count {
+            let seq = try reader.readVarint()
+            let time = try reader.readSignedVarint()
+            let sampleCount = try reader.readCount(limit: bytes.count)
+            var samples: [(seriesId: Int64, value: Double)] = []
+            samples.reserveCapacity(sampleCount)
+            for _ in 0..<sampleCount {
+                samples.append((Int64(bitPattern: try reader.readVarint()), try reader.readDouble()))
+            }
+            entries.append((seq, time, samples))
+        }
+        return entries
+    }
+}

@@ -1,0 +1,162 @@
+import Spec
+import SQLiteNIO
+
+/// Everything one `append` (or `close`) writes, gathered in memory first so the transaction is a handful of
+/// multi-row statements rather than one statement per sample.
+struct WritePlan {
+    var newSeries: [[SQLiteData]] = []
+    var touchedMachines: Set<String> = []
+    var sealedMachineIds: [Int64] = []
+    var blocks: [[SQLiteData]] = []
+    var rollups: [HistoryTier: [[SQLiteData]]] = [:]
+    var walRecords: [[SQLiteData]] = []
+
+    var isEmpty: Bool { touchedMachines.isEmpty && newSeries.isEmpty }
+}
+
+extension SQLiteHistoryStore {
+    /// Applies the batches to the in-memory state (skipping duplicates) and records what must be written.
+    func prepareAppend(_ batches: [Batch], into plan: inout WritePlan) -> AppendResult {
+        var result = AppendResult(stored: 0, duplicates: 0)
+        let ordered = Batch.inSeqOrder(batches)
+        var start = 0
+        while start < ordered.count {
+            let name = ordered[start].machine
+            var end = start + 1
+            while end < ordered.count && ordered[end].machine == name { end += 1 }
+            appendRun(ordered[start..<end], machine: name, into: &plan, result: &result)
+            start = end
+        }
+        return result
+    }
+
+    /// One machine's batches of this call, in seq order: into its open block, sealing when it is full.
+    private func appendRun(
+        _ run: ArraySlice<Batch>, machine name: String, into plan: inout WritePlan, result: inout AppendResult
+    ) {
+        if state.machines[name] == nil {
+            let id = state.nextMachineId
+            state.nextMachineId += 1
+            state.machines[name] = State.Machine(id: id, name: name)
+            state.machineNames[id] = name
+        }
+        // Batches of this call not yet sealed: they become this call's write-ahead record.
+        var pending: [WALRecord.Entry] = []
+        for batch in run {
+            if let highWater = state.machines[name]!.highWater, batch.seq <= highWater {
+                result.duplicates += 1
+                continue
+            }
+            let samples = batch.samples.map { sample in
+                (seriesId: seriesId(for: sample.series, machine: name, into: &plan), value: sample.value)
+            }
+            let open = state.machines[name]!.open
+            if let start = open.times.first, batch.timestampMs - start >= options.blockSpanMs {
+                seal(machine: name, into: &plan)
+                pending.removeAll()
+            }
+            state.machines[name]!.open.append(seq: batch.seq, time: batch.timestampMs, samples: samples)
+            state.machines[name]!.highWater = batch.seq
+            pending.append((batch.seq, batch.timestampMs, samples))
+            plan.touchedMachines.insert(name)
+            result.stored += 1
+            if state.machines[name]!.open.batchCount >= options.blockBatches {
+                seal(machine: name, into: &plan)
+                pending.removeAll()
+            }
+        }
+        if let last = pending.last {
+            let record = WALRecord.encode(pending)
+            plan.walRecords.append([.int(state.machines[name]!.id), .seq(last.seq), .bytes(record)])
+        }
+    }
+
+    /// The series' id, assigning a new one (written in this transaction) the first time it is seen.
+    private func seriesId(for key: SeriesKey, machine name: String, into plan: inout WritePlan) -> Int64 {
+        if let id = state.machines[name]!.seriesIds[key] { return id }
+        let id = state.nextSeriesId
+        state.nextSeriesId += 1
+        state.machines[name]!.seriesIds[key] = id
+        state.seriesKeys[id] = key
+        let machineId = state.machines[name]!.id
+        plan.newSeries.append([.int(id), .int(machineId), .text(key.metric), .text(Self.encodeLabels(key.labels))])
+        return id
+    }
+
+    /// Compresses the machine's open block into a `blocks` row and its rollups, and empties it.
+    func seal(machine name: String, into plan: inout WritePlan) {
+        guard let machine = state.machines[name], !machine.open.isEmpty else { return }
+        let open = machine.open
+        plan.blocks.append([
+            .int(machine.id), .int(open.times.min()!), .int(open.times.max()!), .int(Int64(open.sampleCount)),
+            .seq(open.firstSeq), .seq(open.lastSeq), .bytes(open.encoded()),
+        ])
+        for tier in [HistoryTier.oneMinute, .oneHour] {
+            for (seriesId, buckets) in open.rollups(width: tier.bucketMs!) {
+                for (bucket, rollup) in buckets {
+                    plan.rollups[tier, default: []].append([
+                        .int(seriesId), .int(bucket), .real(rollup.min), .real(rollup.max), .real(rollup.sum),
+                        .int(Int64(rollup.count)), .real(rollup.last),
+                    ])
+                }
+            }
+        }
+        plan.sealedMachineIds.append(machine.id)
+        plan.touchedMachines.insert(name)
+        state.machines[name]!.sealedSeq = open.lastSeq
+        state.machines[name]!.open = OpenBlock()
+    }
+
+    /// Writes the plan in one transaction. On failure memory is ahead of the file, so it is rebuilt from the file.
+    func commit(_ plan: WritePlan) async throws {
+        guard !plan.isEmpty else { return }
+        do {
+            _ = try await db.query("BEGIN IMMEDIATE")
+            do {
+                try await write(plan)
+                _ = try await db.query("COMMIT")
+            } catch {
+                _ = try? await db.query("ROLLBACK")
+                throw error
+            }
+        } catch {
+            logger.error("history write failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            do {
+                state = try await Self.loadState(db)
+            } catch {
+                isClosed = true
+            }
+            throw HistoryStoreError("cannot write history to \(path) (\(error)); is the disk full or read-only?")
+        }
+    }
+
+    private func write(_ plan: WritePlan) async throws {
+        try await db.insertRows("INSERT INTO series (id, machine_id, metric, labels)", columns: 4, rows: plan.newSeries)
+        let machineRows: [[SQLiteData]] = plan.touchedMachines.compactMap { name in
+            state.machines[name].map { [.int($0.id), .text(name), .seq($0.highWater), .seq($0.sealedSeq)] }
+        }
+        try await db.insertRows(
+            "INSERT INTO machines (id, name, high_water, sealed_seq)", columns: 4, rows: machineRows,
+            tail: "ON CONFLICT (id) DO UPDATE SET high_water = excluded.high_water, sealed_seq = excluded.sealed_seq")
+        // A seal covers every earlier record of the machine: records are written only for unsealed batches.
+        for id in plan.sealedMachineIds {
+            _ = try await db.query("DELETE FROM wal WHERE machine_id = ?", [.int(id)])
+        }
+        try await db.insertRows(
+            "INSERT INTO blocks (machine_id, start_ms, end_ms, samples, first_seq, last_seq, data)",
+            columns: 7, rows: plan.blocks)
+        for (tier, rows) in plan.rollups {
+            try await db.insertRows(
+                "INSERT INTO \(Self.rollupTable(tier)) (series_id, bucket_ms, min_value, max_value, sum_value, "
+                    + "count, last_value)", columns: 7, rows: rows,
+                tail: """
+                    ON CONFLICT (series_id, bucket_ms) DO UPDATE SET min_value = min(min_value, excluded.min_value),
+                    max_value = max(max_value, excluded.max_value), sum_value = sum_value + excluded.sum_value,
+                    count = count + excluded.count, last_value = excluded.last_value
+                    """)
+        }
+        try await db.insertRows("INSERT INTO wal (machine_id, last_seq, record)", columns: 3, rows: plan.walRecords)
+    }
+
+    static func rollupTable(_ tier: HistoryTier) -> String { tier == .oneHour ? "rollup_1h" : "rollup_1m" }
+}

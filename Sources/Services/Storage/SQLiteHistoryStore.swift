@@ -1,0 +1,133 @@
+import Logging
+import NIOPosix
+import Spec
+import SQLiteNIO
+
+/// History in one embedded SQLite file: compressed per-machine blocks, a write-ahead table for batches not
+/// yet sealed, and 1-minute / 1-hour rollup tables.
+///
+/// `append` commits a write-ahead record per machine in one transaction before it returns, so an
+/// acknowledged batch survives a crash of the process; once a machine's open block holds `blockBatches`
+/// batches (or spans `blockSpanMs`) it is compressed into `blocks` and its rollups are merged in, in the
+/// same transaction that deletes the write-ahead records it covers. Queries merge sealed blocks with the
+/// open ones. One writer per file: two stores appending to the same file would disagree on ids.
+public actor SQLiteHistoryStore: HistoryStore {
+    /// When a machine's open block is sealed.
+    public struct Options: Sendable {
+        /// Batches per block; ~240 is where compression stops improving much.
+        public var blockBatches: Int
+        /// A block never spans more than this, so slow machines (`interval: 1m`) still seal hourly.
+        public var blockSpanMs: Int64
+
+        public init(blockBatches: Int = 240, blockSpanMs: Int64 = 3_600_000) {
+            self.blockBatches = blockBatches
+            self.blockSpanMs = blockSpanMs
+        }
+    }
+
+    /// Everything the store keeps in memory; rebuilt from the file on open and after a failed write.
+    struct State {
+        struct Machine {
+            var id: Int64
+            var name: String
+            var highWater: UInt64?
+            var sealedSeq: UInt64?
+            var open = OpenBlock()
+            var seriesIds: [SeriesKey: Int64] = [:]
+        }
+
+        var machines: [String: Machine] = [:]
+        var machineNames: [Int64: String] = [:]
+        var seriesKeys: [Int64: SeriesKey] = [:]
+        var nextMachineId: Int64 = 1
+        var nextSeriesId: Int64 = 1
+        var cutoffs = RetentionCutoffs()
+    }
+
+    let db: SQLiteConnection
+    let path: String
+    let options: Options
+    let logger: Logger
+    var state: State
+    var isClosed = false
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    private init(db: SQLiteConnection, path: String, options: Options, logger: Logger, state: State) {
+        self.db = db
+        self.path = path
+        self.options = options
+        self.logger = logger
+        self.state = state
+    }
+
+    /// Opens (creating if needed) the database at `path` and replays batches not yet sealed.
+    public static func open(path: String, options: Options = Options(), logger: Logger) async throws
+        -> SQLiteHistoryStore
+    {
+        let db: SQLiteConnection
+        do {
+            db = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: .singleton, logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any())
+        } catch {
+            throw HistoryStoreError("cannot open history database \(path) (\(error)); is the directory writable?")
+        }
+        do {
+            try await migrate(db, path: path)
+            let state = try await loadState(db)
+            logger.info("history store opened", metadata: ["path": "\(path)", "machines": "\(state.machines.count)"])
+            return SQLiteHistoryStore(db: db, path: path, options: options, logger: logger, state: state)
+        } catch {
+            try? await db.close()
+            throw error
+        }
+    }
+
+    public func append(_ batches: [Batch]) async throws -> AppendResult {
+        try await exclusive {
+            var plan = WritePlan()
+            let result = prepareAppend(batches, into: &plan)
+            try await commit(plan)
+            return result
+        }
+    }
+
+    public func highWater(machine: String) async throws -> UInt64? {
+        try await exclusive { state.machines[machine]?.highWater }
+    }
+
+    public func close() async throws {
+        try await exclusive {
+            var plan = WritePlan()
+            for name in state.machines.keys where !(state.machines[name]!.open.isEmpty) {
+                seal(machine: name, into: &plan)
+            }
+            try await commit(plan)
+            _ = try await db.query("PRAGMA wal_checkpoint(TRUNCATE)")
+            isClosed = true
+            try await db.close()
+            logger.info("history store closed", metadata: ["path": "\(path)"])
+        }
+    }
+
+    /// Closes the file without sealing open blocks: what a crash leaves behind, for tests of recovery.
+    func abandon() async throws {
+        try await exclusive {
+            isClosed = true
+            try await db.close()
+        }
+    }
+
+    /// Runs `body` alone: actor methods interleave at every `await`, and a transaction must not.
+    func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        while busy { await withCheckedContinuation { waiters.append($0) } }
+        busy = true
+        defer {
+            busy = false
+            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        }
+        guard !isClosed else { throw HistoryStoreError.closed }
+        return try await body()
+    }
+}

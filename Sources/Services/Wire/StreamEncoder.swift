@@ -1,0 +1,124 @@
+/// Turns batches into wire messages for one stream: each series is declared once per stream, and a batch
+/// with the same layout as the previous one sends no layout at all.
+public struct StreamEncoder: Sendable {
+    private var ids: [SeriesKey: UInt32] = [:]
+    private var previousLayout: [UInt32] = []
+    private var sentIdentity = false
+    public let machine: String
+    public let agentVersion: String
+    public let specHash: String
+
+    public init(machine: String, agentVersion: String, specHash: String) {
+        self.machine = machine
+        self.agentVersion = agentVersion
+        self.specHash = specHash
+    }
+
+    /// The wire message for `batch`; `backlog` is how many batches the sender still holds after this one.
+    public mutating func encode(_ batch: Batch, backlog: UInt64 = 0) -> Sms_V1_Batch {
+        var message = Sms_V1_Batch()
+        if !sentIdentity {
+            message.machineID = machine
+            message.agentVersion = agentVersion
+            message.specHash = specHash
+            sentIdentity = true
+        }
+        message.seq = batch.seq
+        message.timestampMs = batch.timestampMs
+        message.backlog = backlog
+        var layout: [UInt32] = []
+        layout.reserveCapacity(batch.samples.count)
+        var values: [Double] = []
+        values.reserveCapacity(batch.samples.count)
+        for sample in batch.samples {
+            let id: UInt32
+            if let known = ids[sample.series] {
+                id = known
+            } else {
+                id = UInt32(ids.count)
+                ids[sample.series] = id
+                message.newSeries.append(.with {
+                    $0.metric = sample.series.metric
+                    $0.labels = sample.series.labels.sorted { $0.key < $1.key }.map { l in
+                        .with {
+                            $0.key = l.key
+                            $0.value = l.value
+                        }
+                    }
+                })
+            }
+            layout.append(id)
+            values.append(sample.value)
+        }
+        if layout != previousLayout {
+            message.layout = layout
+            previousLayout = layout
+        }
+        message.values = values
+        message.top = batch.snapshot.top.map { p in
+            .with {
+                $0.pid = p.pid
+                $0.name = p.name
+                $0.cpuPercent = Float(p.cpuPercent)
+                $0.memoryBytes = p.memoryBytes
+            }
+        }
+        return message
+    }
+}
+
+/// Rebuilds batches from one stream's wire messages, enforcing the stream's limits.
+public struct StreamDecoder: Sendable {
+    public struct Limits: Sendable {
+        public var maxSeriesPerStream = 100_000
+        public var maxValuesPerBatch = 50_000
+        public var maxLabels = 16
+        public init() {}
+    }
+
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case invalid(String)
+        public var description: String {
+            switch self { case .invalid(let m): m }
+        }
+    }
+
+    private var series: [SeriesKey] = []
+    private var layout: [UInt32] = []
+    private let limits: Limits
+    public let machine: String
+
+    public init(machine: String, limits: Limits = Limits()) {
+        self.machine = machine
+        self.limits = limits
+    }
+
+    public mutating func decode(_ message: Sms_V1_Batch) throws(Failure) -> Batch {
+        guard series.count + message.newSeries.count <= limits.maxSeriesPerStream else {
+            throw .invalid("more than \(limits.maxSeriesPerStream) series on one stream")
+        }
+        for def in message.newSeries {
+            guard !def.metric.isEmpty, def.labels.count <= limits.maxLabels else {
+                throw .invalid("series \(series.count): empty metric name or more than \(limits.maxLabels) labels")
+            }
+            series.append(SeriesKey(def.metric, Dictionary(def.labels.map { ($0.key, $0.value) }) { a, _ in a }))
+        }
+        if !message.layout.isEmpty { layout = message.layout }
+        guard message.values.count <= limits.maxValuesPerBatch else {
+            throw .invalid("batch \(message.seq) has \(message.values.count) values; the limit is \(limits.maxValuesPerBatch)")
+        }
+        guard message.values.count == layout.count || (message.values.isEmpty && message.layout.isEmpty) else {
+            throw .invalid("batch \(message.seq) has \(message.values.count) values for a layout of \(layout.count)")
+        }
+        var samples: [Sample] = []
+        samples.reserveCapacity(message.values.count)
+        for (index, value) in zip(layout, message.values) {
+            guard Int(index) < series.count else { throw .invalid("batch \(message.seq) refers to undeclared series \(index)") }
+            samples.append(Sample(series[Int(index)], value))
+        }
+        let top = message.top.prefix(100).map {
+            TopProcess(pid: $0.pid, name: String($0.name.prefix(64)), cpuPercent: Double($0.cpuPercent), memoryBytes: $0.memoryBytes)
+        }
+        return Batch(machine: machine, seq: message.seq, snapshot: Snapshot(timestampMs: message.timestampMs, samples: samples, top: top))
+    }
+}

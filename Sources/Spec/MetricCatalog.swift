@@ -1,0 +1,68 @@
+/// The groups of metrics a collector can be told to sample (`defaults.metrics`, `machines[].metrics`).
+public enum MetricGroup: String, Sendable, Equatable, Codable, CaseIterable {
+    case cpu, memory, load, system, disk, diskio, net, top, temperature
+}
+
+/// One metric the collector produces: its name, the label keys of its series, and its unit.
+public struct MetricInfo: Sendable, Equatable {
+    public let name: String
+    public let group: MetricGroup
+    public let labels: [String]
+    public let unit: String
+    public let help: String
+}
+
+/// The fixed set of metric names and label keys sms collects; alert rules and edges are checked against it.
+public enum MetricCatalog {
+    public static let all: [MetricInfo] = [
+        .init(name: "cpu.usage_percent", group: .cpu, labels: [], unit: "percent", help: "busy share of all cores"),
+        .init(name: "cpu.mode_percent", group: .cpu, labels: ["mode"], unit: "percent", help: "share of all cores per mode (user, nice, system, idle, iowait, irq, softirq, steal)"),
+        .init(name: "cpu.core_usage_percent", group: .cpu, labels: ["core"], unit: "percent", help: "busy share of one core"),
+        .init(name: "cpu.core_mode_percent", group: .cpu, labels: ["core", "mode"], unit: "percent", help: "share of one core per mode"),
+        .init(name: "cpu.count", group: .cpu, labels: [], unit: "cores", help: "online cores"),
+        .init(name: "memory.total_bytes", group: .memory, labels: [], unit: "bytes", help: "physical memory"),
+        .init(name: "memory.used_bytes", group: .memory, labels: [], unit: "bytes", help: "total minus available"),
+        .init(name: "memory.available_bytes", group: .memory, labels: [], unit: "bytes", help: "MemAvailable"),
+        .init(name: "memory.cached_bytes", group: .memory, labels: [], unit: "bytes", help: "page cache"),
+        .init(name: "memory.buffers_bytes", group: .memory, labels: [], unit: "bytes", help: "buffers"),
+        .init(name: "memory.used_percent", group: .memory, labels: [], unit: "percent", help: "used share of total"),
+        .init(name: "swap.total_bytes", group: .memory, labels: [], unit: "bytes", help: "swap size"),
+        .init(name: "swap.used_bytes", group: .memory, labels: [], unit: "bytes", help: "swap in use"),
+        .init(name: "swap.used_percent", group: .memory, labels: [], unit: "percent", help: "used share of swap"),
+        .init(name: "load.1m", group: .load, labels: [], unit: "", help: "load average over 1 minute"),
+        .init(name: "load.5m", group: .load, labels: [], unit: "", help: "load average over 5 minutes"),
+        .init(name: "load.15m", group: .load, labels: [], unit: "", help: "load average over 15 minutes"),
+        .init(name: "system.uptime_seconds", group: .system, labels: [], unit: "seconds", help: "time since boot"),
+        .init(name: "system.processes", group: .system, labels: [], unit: "", help: "processes"),
+        .init(name: "system.threads", group: .system, labels: [], unit: "", help: "threads"),
+        .init(name: "system.procs_running", group: .system, labels: [], unit: "", help: "runnable tasks"),
+        .init(name: "system.procs_blocked", group: .system, labels: [], unit: "", help: "tasks blocked on I/O"),
+        .init(name: "disk.total_bytes", group: .disk, labels: ["mount"], unit: "bytes", help: "filesystem size"),
+        .init(name: "disk.used_bytes", group: .disk, labels: ["mount"], unit: "bytes", help: "filesystem space used"),
+        .init(name: "disk.free_bytes", group: .disk, labels: ["mount"], unit: "bytes", help: "space available to users"),
+        .init(name: "disk.used_percent", group: .disk, labels: ["mount"], unit: "percent", help: "used share of the filesystem"),
+        .init(name: "disk.inodes_used_percent", group: .disk, labels: ["mount"], unit: "percent", help: "used share of inodes"),
+        .init(name: "diskio.read_bytes_per_second", group: .diskio, labels: ["device"], unit: "bytes/s", help: "bytes read"),
+        .init(name: "diskio.write_bytes_per_second", group: .diskio, labels: ["device"], unit: "bytes/s", help: "bytes written"),
+        .init(name: "diskio.reads_per_second", group: .diskio, labels: ["device"], unit: "ops/s", help: "reads completed"),
+        .init(name: "diskio.writes_per_second", group: .diskio, labels: ["device"], unit: "ops/s", help: "writes completed"),
+        .init(name: "diskio.busy_percent", group: .diskio, labels: ["device"], unit: "percent", help: "time the device was busy"),
+        .init(name: "net.rx_bytes_per_second", group: .net, labels: ["interface"], unit: "bytes/s", help: "bytes received"),
+        .init(name: "net.tx_bytes_per_second", group: .net, labels: ["interface"], unit: "bytes/s", help: "bytes sent"),
+        .init(name: "net.rx_packets_per_second", group: .net, labels: ["interface"], unit: "packets/s", help: "packets received"),
+        .init(name: "net.tx_packets_per_second", group: .net, labels: ["interface"], unit: "packets/s", help: "packets sent"),
+        .init(name: "net.rx_errors_per_second", group: .net, labels: ["interface"], unit: "errors/s", help: "receive errors"),
+        .init(name: "net.tx_errors_per_second", group: .net, labels: ["interface"], unit: "errors/s", help: "transmit errors"),
+        .init(name: "net.rx_drops_per_second", group: .net, labels: ["interface"], unit: "packets/s", help: "received packets dropped"),
+        .init(name: "net.tx_drops_per_second", group: .net, labels: ["interface"], unit: "packets/s", help: "sent packets dropped"),
+        .init(name: "temperature.celsius", group: .temperature, labels: ["sensor"], unit: "celsius", help: "sensor temperature"),
+        .init(name: "collector.source_success", group: .system, labels: ["source"], unit: "", help: "1 when the source was read, 0 when it failed"),
+    ]
+
+    private static let byName: [String: MetricInfo] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    public static func info(_ name: String) -> MetricInfo? { byName[name] }
+    public static func metrics(in group: MetricGroup) -> [MetricInfo] { all.filter { $0.group == group } }
+    /// Names of every metric, for "did you mean" suggestions.
+    public static var names: [String] { all.map(\.name) }
+}

@@ -1,0 +1,90 @@
+import Yams
+
+/// `notify:` channels, `edges:` relays and `maintenance:` windows.
+extension SpecReader {
+    static let channelKeys = ["name", "webhook", "headers", "format"]
+    static let edgeKeys = ["name", "url", "token", "machines", "metrics"]
+    static let windowKeys = ["name", "machines", "days", "start", "end"]
+
+    mutating func readChannel(_ node: Node, _ path: String) -> NotifyChannel? {
+        guard let fields = mapping(node, path, allowed: Self.channelKeys) else { return nil }
+        let channelName = required(fields, "name") { $0.name($1, $2) }
+        let webhook = required(fields, "webhook") { $0.string($1, $2) }
+        var channel = NotifyChannel(name: channelName ?? "", webhook: webhook ?? "")
+        if let n = fields.present("headers"), let headers = mapping(n, "\(path).headers", allowed: nil) {
+            for (key, _, value) in headers.pairs {
+                // A header value is a secret: `Authorization: Bearer ${HOOK_TOKEN}` is never printed.
+                if let secret = secret(value, headers.path(key), warnIfLiteral: false) { channel.headers[key] = secret }
+            }
+        }
+        if let n = fields.present("format"), let text = choice(n, "\(path).format", ["json", "slack"]) {
+            channel.format = NotifyChannel.Format(rawValue: text) ?? .json
+        }
+        return channelName == nil ? nil : channel
+    }
+
+    mutating func readEdge(_ node: Node, _ path: String) -> Edge? {
+        guard let fields = mapping(node, path, allowed: Self.edgeKeys) else { return nil }
+        let edgeName = required(fields, "name") { $0.name($1, $2) }
+        let url = required(fields, "url") { $0.string($1, $2) }
+        let token = required(fields, "token") { $0.edgeToken($1, $2) }
+        let machines = required(fields, "machines") { $0.stringList($1, $2) }
+        var edge = Edge(name: edgeName ?? "", url: url ?? "", token: token ?? .generated, machines: machines ?? [])
+        if let n = fields.present("metrics") { edge.metrics = stringList(n, "\(path).metrics") ?? edge.metrics }
+        return edgeName == nil ? nil : edge
+    }
+
+    /// An edge token: `${NAME}` preferred; `${NAME:-}` left empty is allowed (a warning, see docs/spec.md).
+    private mutating func edgeToken(_ node: Node, _ path: String) -> Secret? {
+        guard let value = scalar(node, path, expected: "a string") else { return nil }
+        if let variable = value.substitution.variables.first, value.text.isEmpty {
+            warning(node, path, "edge token is empty; the edge will refuse pushes until \(variable) is set")
+            return Secret(source: .env(variable), value: "")
+        }
+        return secret(node, path, warnIfLiteral: true)
+    }
+
+    mutating func readWindow(_ node: Node, _ path: String) -> MaintenanceWindow? {
+        guard let fields = mapping(node, path, allowed: Self.windowKeys) else { return nil }
+        let windowName = required(fields, "name") { $0.name($1, $2) }
+        let start = required(fields, "start") { $0.timeOfDay($1, $2) }
+        let end = required(fields, "end") { $0.timeOfDay($1, $2) }
+        var window = MaintenanceWindow(name: windowName ?? "", startMinute: start ?? 0, endMinute: end ?? 0)
+        if let n = fields.present("machines") { window.machines = selector(n, "\(path).machines") ?? MachineSelector() }
+        if let n = fields.present("days"), let items = list(n, "\(path).days") {
+            let names = MaintenanceWindow.Weekday.allCases.map(\.rawValue)
+            window.days = items.enumerated().compactMap { index, item in
+                choice(item, "\(path).days[\(index)]", names).flatMap(MaintenanceWindow.Weekday.init(rawValue:))
+            }
+        }
+        if let start, let end, start == end, let n = fields.present("end") {
+            error(n, "\(path).end", "must differ from start; a window that ends where it starts is empty")
+        }
+        return windowName == nil ? nil : window
+    }
+
+    /// `HH:MM` as minutes after midnight; `24:00` is the end of the day.
+    mutating func timeOfDay(_ node: Node, _ path: String) -> Int? {
+        guard let value = scalar(node, path, expected: "a time such as \"22:30\"") else { return nil }
+        let parts = value.text.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 2, parts[0].count <= 2, parts[1].count == 2,
+            let hours = Int(parts[0]), let minutes = Int(parts[1]), (0...59).contains(minutes),
+            (0...23).contains(hours) || (hours == 24 && minutes == 0)
+        {
+            return hours * 60 + minutes
+        }
+        error(node, path, "expected a time such as \"22:30\" (00:00 to 24:00), got \(value.shown)")
+        return nil
+    }
+
+    /// Reads a required key with `read`, or reports it missing at the mapping.
+    mutating func required<T>(
+        _ fields: Entries, _ key: String, _ read: (inout SpecReader, Node, String) -> T?
+    ) -> T? {
+        guard let node = fields.present(key) else {
+            error(fields.node, fields.path, "missing required key \"\(key)\"")
+            return nil
+        }
+        return read(&self, node, fields.path(key))
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import Spec
+
+/// Process-wide set-up, done once by the command that runs a role: logging and metrics.
+enum Bootstrap {
+    /// The registry `/metrics` renders; every swift-metrics metric of the process lands here.
+    nonisolated(unsafe) static var registry = PrometheusCollectorRegistry()
+
+    static func logging(level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return Logger(label: "sms")
+    }
+
+    /// Loads a spec or prints its diagnostics and exits 1 (2 when the file cannot be read).
+    static func loadSpec(_ path: String) throws -> (Spec, SpecLoadResult) {
+        let result = SpecLoader.load(file: path)
+        for diagnostic in result.diagnostics {
+            FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+        }
+        guard let spec = result.spec, !result.hasErrors else {
+            throw ExitCode(result.isUnreadable ? 2 : 1)
+        }
+        return (spec, result)
+    }
+}
+
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import Services
+import Spec
+
+/// `smsctl run hub --spec FILE`: aggregator and gateway in one process.
+struct RunHubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub", abstract: "Run the aggregator and the gateway (dashboard, REST, WebSocket) in one process.")
+
+    @OptionGroup var options: SpecOptions
+
+    @Option(help: "Address to bind the gRPC and HTTP ports to.")
+    var bind = "0.0.0.0"
+
+    @Option(help: "Folder of the web dashboard (default: web/ beside the spec's folder, or the installed copy).")
+    var web: String?
+
+    func run() async throws {
+        try await runHub(options: options, roles: Set(HubRuntime.Role.allCases), bind: bind, web: web)
+    }
+}
+
+/// `smsctl run aggregator --spec FILE`: the gRPC ingest alone.
+struct RunAggregatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aggregator", abstract: "Run the gRPC ingest: authenticate collectors, store their batches.")
+
+    @OptionGroup var options: SpecOptions
+
+    @Option(help: "Address to bind the gRPC port to.")
+    var bind = "0.0.0.0"
+
+    func run() async throws {
+        try await runHub(options: options, roles: [.aggregator], bind: bind, web: nil)
+    }
+}
+
+/// Runs the chosen roles until SIGTERM/SIGINT, then closes history so everything acknowledged is on disk.
+func runHub(options: SpecOptions, roles: Set<HubRuntime.Role>, bind: String, web: String?) async throws {
+    let logger = Bootstrap.logging(level: options.logLevel)
+    let (spec, _) = try Bootstrap.loadSpec(options.spec)
+    let state = StateDirectory(specFile: options.spec, specName: spec.name, override: options.stateDir)
+    let webRoot = web ?? WebRoot.locate(specFile: options.spec)
+    let hub: HubRuntime
+    do {
+        hub = try await HubRuntime.make(
+            spec: spec,
+            options: .init(specFile: options.spec, stateDirectory: state, roles: roles, bindHost: bind, webRoot: webRoot),
+            registry: Bootstrap.registry, logger: logger)
+    } catch {
+        logger.critical("cannot start the hub", metadata: ["error": "\(error)"])
+        throw ExitCode(1)
+    }
+    logger.info("hub starting", metadata: [
+        "spec": "\(options.spec)", "spec_hash": "\(spec.hash)", "roles": "\(roles.map(\.rawValue).sorted())",
+        "grpc_port": "\(spec.hub.grpcPort)", "http_port": "\(spec.hub.httpPort)", "data": "\(state.dataDir(for: spec, specFile: options.spec).path)",
+    ])
+    let group = ServiceGroup(configuration: .init(
+        services: hub.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    do {
+        try await group.run()
+    } catch {
+        logger.critical("hub stopped on an error", metadata: ["error": "\(error)"])
+        try? await hub.history.close()
+        throw ExitCode(1)
+    }
+    try await hub.history.close()
+    logger.info("hub stopped")
+}
+
+/// Finds the dashboard's files: `web/` in the spec's repository, else beside the binary.
+enum WebRoot {
+    static func locate(specFile: String) -> String? {
+        let fm = FileManager.default
+        var dir = URL(fileURLWithPath: specFile).standardizedFileURL.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("web/index.html")
+            if fm.fileExists(atPath: candidate.path) { return candidate.deletingLastPathComponent().path }
+            dir = dir.deletingLastPathComponent()
+        }
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent()
+        for candidate in [exe.appendingPathComponent("web"), exe.appendingPathComponent("../share/sms/web")] {
+            if fm.fileExists(atPath: candidate.appendingPathComponent("index.html").path) { return candidate.path }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+
+/// `smsctl`: one binary for every sms role and command. The root only lists subcommands.
+@main
+struct SMSCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smsctl",
+        abstract: "Real-time system monitoring driven by one YAML spec.",
+        subcommands: [
+            ValidateCommand.self,
+            RunCommand.self,
+        ]
+    )
+
+    /// ArgumentParser exits 64 on a usage error; smsctl exits 2, like most Unix tools, so scripts can tell
+    /// "bad invocation or unreadable file" (2) from "invalid spec" (1).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success {
+                    print(message)
+                } else {
+                    FileHandle.standardError.write(Data((message + "\n").utf8))
+                }
+            }
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}

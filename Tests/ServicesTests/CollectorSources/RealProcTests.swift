@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import Spec
+import Testing
+
+@testable import Services
+
+/// Tests over this machine's own /proc, serialized because they count the /proc/[pid]/stat files held open.
+@Suite("CollectorSources.realProc", .serialized)
+struct CollectorSourcesRealProcTests {
+    @Test func samplingThisMachineTwiceIsPlausible() throws {
+        var sampler = Sampler(groups: MetricGroup.allCases, logger: Logger(label: "test"))
+        _ = sampler.sample(nowMs: 0)
+        Thread.sleep(forTimeInterval: 0.3)
+        let snapshot = sampler.sample(nowMs: 300)
+        let success = snapshot.sampled("collector.source_success", by: "source")
+        #expect(success.count == MetricGroup.allCases.count)
+        #expect(success.values.allSatisfy { $0 == 1 }, "\(success)")
+        let cpu = try #require(snapshot.sampled("cpu.usage_percent"))
+        #expect((0...100).contains(cpu))
+        let total = try #require(snapshot.sampled("memory.total_bytes"))
+        #expect(try #require(snapshot.sampled("memory.used_bytes")) <= total)
+        #expect(!snapshot.sampled("disk.total_bytes", by: "mount").isEmpty)
+        #expect(try #require(snapshot.sampled("system.processes")) > 1)
+        #expect(!snapshot.top.isEmpty)
+        #expect(snapshot.top.allSatisfy { $0.cpuPercent >= 0 && !$0.name.isEmpty })
+    }
+
+    @Test func topKeepsProcessFilesOpenUpToItsLimitAndClosesThemWhenReleased() throws {
+        let before = Self.openProcessStatFiles()
+        do {
+            let source = TopSource(maxOpenFiles: 5)
+            var snapshot = Snapshot(timestampMs: 0, samples: [])
+            for second in 0..<3 {
+                let context = SourceContext(monotonicSeconds: Double(second), wallTimeMs: 0)
+                try source.collect(into: &snapshot, context: context)
+            }
+            #expect(Self.openProcessStatFiles() == before + 5)
+            #expect(!snapshot.top.isEmpty)
+        }
+        #expect(Self.openProcessStatFiles() == before)
+    }
+
+    /// How many of this process's descriptors are open on a /proc/[pid]/stat file.
+    private static func openProcessStatFiles() -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.filter { fd in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)") else {
+                return false
+            }
+            return target.hasPrefix("/proc/") && target.hasSuffix("/stat") && target.split(separator: "/").count == 3
+        }.count
+    }
+}
