@@ -70,7 +70,14 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "smsctlTests", dependencies: ["Spec", "Services"]),
+        .testTarget(
+            name: "smsctlTests",
+            dependencies: [
+                "Spec", "Services",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

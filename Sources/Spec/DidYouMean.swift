@@ -11,7 +11,9 @@ enum DidYouMean {
         guard let best else { return nil }
         if best.distance > max(1, min(word.count, best.name.count) / 3), lowered.count >= 3 {
             // `cpu.usage` → `cpu.usage_percent`, `mountpoint` → `mount`: a prefix is a likely slip too.
-            let prefixed = candidates.filter { $0.lowercased().hasPrefix(lowered) || lowered.hasPrefix($0.lowercased()) }
+            let prefixed = candidates.filter {
+                $0.lowercased().hasPrefix(lowered) || lowered.hasPrefix($0.lowercased())
+            }
             if let shortest = prefixed.min(by: { $0.count < $1.count }) { return shortest }
         }
         // About one edit per three characters, at least one: `interal` → `interval`, `hots` → `host`.

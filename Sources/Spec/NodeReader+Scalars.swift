@@ -15,11 +15,14 @@ extension SpecReader {
         }
         if value.isPlain && !value.substitution.isSubstituted {
             if Self.yaml11Booleans.contains(value.text.lowercased()) {
-                error(node, path, "expected a string, got \(value.text), which YAML reads as a boolean; quote it: \(value.shown)")
+                error(
+                    node, path,
+                    "expected a string, got \(value.text), which YAML reads as a boolean; quote it: \(value.shown)")
                 return nil
             }
             if Self.hasLeadingZero(value.text) {
-                error(node, path, "\(value.shown) has a leading zero, which YAML 1.1 reads as an octal number; quote it: \(value.shown)")
+                let problem = "has a leading zero, which YAML 1.1 reads as an octal number"
+                error(node, path, "\(value.shown) \(problem); quote it: \(value.shown)")
                 return nil
             }
         }
@@ -92,7 +95,8 @@ extension SpecReader {
         guard let value = scalar(node, path, expected: expected) else { return nil }
         let parsed = value.text == "0" ? SpecDuration.zero : SpecDuration(parsing: value.text)
         guard let duration = parsed else {
-            let missingUnit = !value.text.isEmpty && value.text.allSatisfy(\.isNumber) ? " (add a unit: s, m, h, d)" : ""
+            let missingUnit =
+                !value.text.isEmpty && value.text.allSatisfy(\.isNumber) ? " (add a unit: s, m, h, d)" : ""
             error(node, path, "expected \(expected), got \(value.isNull ? "null" : value.shown)\(missingUnit)")
             return nil
         }

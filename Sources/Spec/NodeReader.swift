@@ -186,7 +186,8 @@ struct SpecReader {
         case .scalar(let s):
             if s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string) { return "null" }
             let value = ScalarValue(
-                text: s.string, written: s.string, isPlain: s.style == .plain, substitution: Substitution(text: s.string),
+                text: s.string, written: s.string, isPlain: s.style == .plain,
+                substitution: Substitution(text: s.string),
                 node: node)
             return value.shown
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A duration written in the spec as `500ms`, `1s`, `5m`, `48h`, `30d` or `2w`; kept in milliseconds.
 public struct SpecDuration: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     public var milliseconds: Int64
@@ -56,7 +58,8 @@ public struct SpecDuration: Sendable, Hashable, Comparable, Codable, CustomStrin
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let d = SpecDuration(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a duration: \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a duration: \(text)"))
         }
         self = d
     }
@@ -65,5 +68,3 @@ public struct SpecDuration: Sendable, Hashable, Comparable, Codable, CustomStrin
         try c.encode(description)
     }
 }
-
-import Foundation

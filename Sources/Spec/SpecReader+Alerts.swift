@@ -36,7 +36,9 @@ extension SpecReader {
         if let n = fields.present("warning") { rule.warning = double(n, "\(path).warning") }
         if let n = fields.present("critical") { rule.critical = double(n, "\(path).critical") }
         if let n = fields.present("clear") { rule.clear = double(n, "\(path).clear") }
-        if let n = fields.present("for") { rule.forDuration = duration(n, "\(path).for", bounds: Self.forBounds) ?? .zero }
+        if let n = fields.present("for") {
+            rule.forDuration = duration(n, "\(path).for", bounds: Self.forBounds) ?? .zero
+        }
         if let n = fields.present("keep_firing_for") {
             rule.keepFiringFor = duration(n, "\(path).keep_firing_for", bounds: Self.forBounds)
         }

@@ -140,7 +140,9 @@ extension SpecReader {
         var retention = Retention()
         guard let fields = mapping(node, "retention", allowed: Self.retentionKeys) else { return retention }
         let bounds = Self.retentionBounds
-        if let n = fields.present("raw") { retention.raw = duration(n, "retention.raw", bounds: bounds) ?? retention.raw }
+        if let n = fields.present("raw") {
+            retention.raw = duration(n, "retention.raw", bounds: bounds) ?? retention.raw
+        }
         if let n = fields.present("1m") {
             retention.oneMinute = duration(n, "retention.1m", bounds: bounds) ?? retention.oneMinute
         }
@@ -159,7 +161,9 @@ extension SpecReader {
         if let n = fields.present("buffer") {
             defaults.buffer = duration(n, "defaults.buffer", bounds: Self.bufferBounds) ?? defaults.buffer
         }
-        if let n = fields.present("metrics") { defaults.metrics = metricGroups(n, "defaults.metrics") ?? defaults.metrics }
+        if let n = fields.present("metrics") {
+            defaults.metrics = metricGroups(n, "defaults.metrics") ?? defaults.metrics
+        }
         return defaults
     }
 

@@ -74,7 +74,8 @@ extension SpecValidator {
     mutating func checkChannels(_ names: [String], _ path: String) {
         let known = spec.notify.map(\.name)
         for (index, name) in names.enumerated() where !known.contains(name) {
-            let hint = known.isEmpty ? "; no channels are declared under notify" : DidYouMean.hint(for: name, among: known)
+            let hint =
+                known.isEmpty ? "; no channels are declared under notify" : DidYouMean.hint(for: name, among: known)
             error("\(path)[\(index)]", "unknown notify channel \"\(name)\"\(hint)")
         }
     }
@@ -87,7 +88,9 @@ extension SpecValidator {
             return
         }
         if rule.isAbsence {
-            for (key, value) in [("warning", override.warning), ("critical", override.critical), ("clear", override.clear)]
+            for (key, value) in [
+                ("warning", override.warning), ("critical", override.critical), ("clear", override.clear),
+            ]
             where value != nil {
                 error("\(path).\(key)", "\(alertName) is an absence rule; a machine can only set enabled")
             }

@@ -127,7 +127,8 @@ struct SpecValidator {
         checkMachineIDs(selector.ids, path)
         if !selector.labels.isEmpty && !spec.machines.contains(where: selector.matches) {
             let written = selector.labels.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
-            warning(path, "no machine has the labels {\(written.joined(separator: ", "))}; the selector matches nothing")
+            warning(
+                path, "no machine has the labels {\(written.joined(separator: ", "))}; the selector matches nothing")
         }
     }
 }

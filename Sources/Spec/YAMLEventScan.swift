@@ -33,7 +33,7 @@ struct YAMLEventScan {
         }
     }
 
-    /// libyaml's own message, lowercased the way every other diagnostic reads.
+    /// libyaml's own message (already lowercase) with its context; its nesting limit reads like ours.
     private func syntaxError(_ parser: yaml_parser_t) -> Diagnostic {
         var problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
         if problem.hasPrefix("Maximum nesting level") {

@@ -39,11 +39,20 @@ struct RunCollectorCommand: AsyncParsableCommand {
     @Option(help: "How much to keep while the hub is away (without --spec), e.g. 1h.")
     var buffer = "1h"
 
-    @Option(help: "Where the durable buffer lives (default: the state directory, or ~/.sms/buffer).")
+    @Option(help: "Folder of the durable buffer; it lives in <dir>/<machine> (default: the state directory with --spec, else /var/lib/sms/buffer when writable, else ~/.sms/buffer).")
     var bufferDir: String?
 
-    @Option(help: "Use TLS to the hub, trusting this CA file (PEM) (without --spec).")
+    @Option(help: "Use TLS to the hub, trusting this CA file (PEM), or \"system\" for the system's roots (without --spec).")
     var tlsCa: String?
+
+    @Option(help: "Metric groups to sample, comma-separated (without --spec; default all): \(MetricGroup.allCases.map(\.rawValue).joined(separator: ",")).")
+    var metrics: String?
+
+    @Option(help: "Where /proc is (a container reads the host's at /host/proc).")
+    var procRoot = "/proc"
+
+    @Option(help: "Where /sys is (a container reads the host's at /host/sys).")
+    var sysRoot = "/sys"
 
     @Option(help: "Where secrets and data live (with --spec; default: .sms/<name>/ beside the spec).")
     var stateDir: String?
@@ -60,7 +69,9 @@ struct RunCollectorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Bootstrap.logging(level: logLevel).with(label: "collector", machine: machine)
-        let config = try configuration(logger: logger)
+        var config = try configuration(logger: logger)
+        config.procRoot = procRoot
+        config.sysRoot = sysRoot
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: CollectorService(config: config, logger: logger))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -78,8 +89,8 @@ struct RunCollectorCommand: AsyncParsableCommand {
                 throw ValidationError("machine \"\(machine)\" has no token yet (\(m.token)); run smsctl apply \(spec) first")
             }
             let host = ["0.0.0.0", "::"].contains(loaded.hub.host) ? "127.0.0.1" : loaded.hub.host
-            let dir = bufferDir.map { URL(fileURLWithPath: $0) }
-                ?? state.dataDir(for: loaded, specFile: spec).appendingPathComponent("buffer/\(machine)")
+            let dir = (bufferDir.map { URL(fileURLWithPath: $0) } ?? state.dataDir(for: loaded, specFile: spec)
+                .appendingPathComponent("buffer")).appendingPathComponent(machine)
             return .init(
                 machine: machine, token: token,
                 hub: .init(host: host, port: loaded.hub.grpcPort, tls: loaded.hub.tls != nil, caFile: loaded.hub.tls?.ca),
@@ -92,13 +103,32 @@ struct RunCollectorCommand: AsyncParsableCommand {
             throw ValidationError("--interval \"\(interval)\" is not a duration of at least 100ms (e.g. 1s, 5s)")
         }
         guard let keep = SpecDuration(parsing: buffer) else { throw ValidationError("--buffer \"\(buffer)\" is not a duration (e.g. 1h)") }
-        let dir = bufferDir.map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".sms/buffer/\(machine)")
+        let dir = (bufferDir.map { URL(fileURLWithPath: $0) } ?? Self.defaultBufferParent()).appendingPathComponent(machine)
         return .init(
             machine: machine, token: token,
-            hub: .init(host: target.host, port: target.port, tls: tlsCa != nil, caFile: tlsCa),
-            interval: every, groups: MetricGroup.allCases, bufferDirectory: dir,
+            hub: .init(host: target.host, port: target.port, tls: tlsCa != nil, caFile: tlsCa == "system" ? nil : tlsCa),
+            interval: every, groups: try parseGroups(), bufferDirectory: dir,
             bufferLimits: .init(maxAgeMs: keep.milliseconds), specHash: "flags:\(interval)")
+    }
+
+    private func parseGroups() throws -> [MetricGroup] {
+        guard let metrics else { return MetricGroup.allCases }
+        return try metrics.split(separator: ",").map { name in
+            guard let group = MetricGroup(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--metrics: unknown group \"\(name)\"; known: \(MetricGroup.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return group
+        }
+    }
+
+    /// `/var/lib/sms/buffer` when this user may write there, else `~/.sms/buffer`.
+    static func defaultBufferParent() -> URL {
+        let system = URL(fileURLWithPath: "/var/lib/sms/buffer")
+        if (try? FileManager.default.createDirectory(at: system, withIntermediateDirectories: true)) != nil,
+           FileManager.default.isWritableFile(atPath: system.path) {
+            return system
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".sms/buffer")
     }
 
     private func readToken() throws -> String {

@@ -9,7 +9,15 @@ struct SMSCtl: AsyncParsableCommand {
         abstract: "Real-time system monitoring driven by one YAML spec.",
         subcommands: [
             ValidateCommand.self,
+            RenderCommand.self,
             RunCommand.self,
+            PlanCommand.self,
+            ApplyCommand.self,
+            StatusCommand.self,
+            DownCommand.self,
+            LogsCommand.self,
+            CollectorCmdCommand.self,
+            SilenceCommand.self,
         ]
     )
 

@@ -46,7 +46,8 @@ struct ValidateCommand: ParsableCommand {
             print("\(result.file): valid (\(contents.joined(separator: ", ")))\(suffix)")
         } else {
             let errors = Self.count(result.errors.count, "error")
-            Self.printError(result.warnings.isEmpty ? "\(result.file): \(errors)" : "\(result.file): \(errors), \(warnings)")
+            Self.printError(
+                result.warnings.isEmpty ? "\(result.file): \(errors)" : "\(result.file): \(errors), \(warnings)")
         }
     }
 

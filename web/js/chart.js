@@ -229,8 +229,6 @@ export class TimeChart {
     const ctx = fitCanvas(this.canvas);
     const W = this.canvas.clientWidth;
     const H = this.canvas.clientHeight;
-    const box = { left: 52, top: 6, width: Math.max(10, W - 60), height: Math.max(10, H - 26) };
-    this.box = box;
     ctx.clearRect(0, 0, W, H);
     const stacks = this.stacked ? this.stackedValues() : null;
     let max = 0;
@@ -240,7 +238,16 @@ export class TimeChart {
     } else {
       for (const s of this.series) s.v.forEach((v, i) => { if (v != null && inRange(s.t[i]) && v > max) max = v; });
     }
-    const scale = this.yMax != null && max <= this.yMax ? niceScale(this.yMax) : niceScale(max * 1.05);
+    // Percentages may add up to a hair above 100 (rounding in the collector): keep the fixed scale then.
+    const scale = this.yMax != null && max <= this.yMax * 1.02 ? niceScale(this.yMax) : niceScale(max * 1.05);
+    ctx.font = '11px system-ui, sans-serif';
+    let labelWidth = 0;
+    for (let v = 0; v <= scale.max + 1e-9; v += scale.step) {
+      labelWidth = Math.max(labelWidth, ctx.measureText(byUnit(this.unit, v)).width);
+    }
+    const left = Math.ceil(labelWidth) + 10;
+    const box = { left, top: 6, width: Math.max(10, W - left - 8), height: Math.max(10, H - 26) };
+    this.box = box;
     const x = (t) => box.left + ((t - this.from) / (this.to - this.from)) * box.width;
     const y = (v) => box.top + box.height - (v / scale.max) * box.height;
     this.drawAxes(ctx, box, scale, x, y);

@@ -42,6 +42,10 @@ export class FleetStore {
     this.readOnly = !!msg.readOnly;
     const ids = new Set(msg.machines.map((m) => m.id));
     for (const id of [...this.machines.keys()]) if (!ids.has(id)) this.machines.delete(id);
+    // The gateway sends the last ~120 s of card figures, so sparklines are full from the first frame.
+    for (const [id, r] of Object.entries(msg.recent || {})) {
+      this.history.set(id, { t: [...r.t], cpu: [...r.cpu], mem: [...r.mem], net: [...r.net] });
+    }
     for (const m of msg.machines) this.put(m);
     this.alerts = msg.alerts || [];
     this.resort();

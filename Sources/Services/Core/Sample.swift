@@ -33,8 +33,11 @@ public struct Sample: Sendable, Hashable, Codable {
         self.series = series
         self.value = value
     }
-    public init(_ metric: String, _ labels: [String: String] = [:], _ value: Double) {
+    public init(_ metric: String, _ labels: [String: String], _ value: Double) {
         self.init(SeriesKey(metric, labels), value)
+    }
+    public init(_ metric: String, _ value: Double) {
+        self.init(SeriesKey(metric), value)
     }
 }
 

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import ServiceLifecycle
 
 /// The pieces both routers share: one client registry, one metrics set, one live feed per application.
 struct GatewayParts: Sendable {
@@ -34,8 +35,16 @@ public func buildGatewayApplication(
                 http1: .init(idleTimeout: .seconds(75)),
                 ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(20))))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sms"),
-        services: [parts.feed],
+        services: [parts.feed] + edgePushers(parts: parts),
         logger: context.logger)
+}
+
+/// One pusher per edge the spec declares at start (an edge added by a later reload waits for a restart).
+func edgePushers(parts: GatewayParts) -> [any Service] {
+    guard parts.configuration.pushToEdges else { return [] }
+    return parts.context.spec.current().spec.edges.map {
+        EdgePusher(edgeName: $0.name, context: parts.context, recent: parts.feed.recent)
+    }
 }
 
 /// The HTTP routes alone (no WebSocket upgrade, no live feed), e.g. to mount elsewhere or test in router mode.

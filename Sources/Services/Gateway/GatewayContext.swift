@@ -93,11 +93,13 @@ public struct GatewayConfiguration: Sendable {
     public var maxPendingBytes: Int
     /// Shows the "public view" banner in the dashboard (the edge's mode).
     public var readOnly: Bool
+    /// Runs an `EdgePusher` for every edge of the spec (off in tests that only look at the local dashboard).
+    public var pushToEdges: Bool
 
     public init(
         host: String = "0.0.0.0", port: Int = 8080, allowedOrigins: [String] = [],
         flushInterval: Duration = .milliseconds(250), writeTimeout: Duration = .seconds(10),
-        maxPendingBytes: Int = 8 << 20, readOnly: Bool = false
+        maxPendingBytes: Int = 8 << 20, readOnly: Bool = false, pushToEdges: Bool = true
     ) {
         self.host = host
         self.port = port
@@ -106,5 +108,6 @@ public struct GatewayConfiguration: Sendable {
         self.writeTimeout = writeTimeout
         self.maxPendingBytes = maxPendingBytes
         self.readOnly = readOnly
+        self.pushToEdges = pushToEdges
     }
 }

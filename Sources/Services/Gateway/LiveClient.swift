@@ -45,6 +45,11 @@ final class LiveClient: Sendable {
         }
     }
 
+    /// Streams the details of exactly these machines (the edge pusher forwards every visible machine's detail).
+    func setSubscribedAll(_ machines: Set<String>) {
+        pending.withLock { $0.subscriptions = machines }
+    }
+
     /// True once pending bytes passed the cap: the writer closes with 1013 and the browser reconnects.
     var overflowed: Bool { pending.withLock { $0.overflowed } }
 

@@ -11,6 +11,7 @@ final class LiveFeed: Service {
     let configuration: GatewayConfiguration
     let clients: ClientRegistry
     let fleet: FleetView
+    let recent = RecentFiguresBook()
     private let dirty = Mutex<Set<String>>([])
     private let last = Mutex<(specHash: String?, alerts: [AlertStatusDTO], refreshTick: Int)>((nil, [], 0))
 
@@ -47,7 +48,9 @@ final class LiveFeed: Service {
 
     private func mark(_ event: LiveEvent) {
         switch event {
-        case .batch(let batch): _ = dirty.withLock { $0.insert(batch.machine) }
+        case .batch(let batch):
+            _ = dirty.withLock { $0.insert(batch.machine) }
+            recent.record(batch)
         case .connection(let machine, _, _): _ = dirty.withLock { $0.insert(machine) }
         }
     }
@@ -62,7 +65,7 @@ final class LiveFeed: Service {
                 readOnly: configuration.readOnly,
                 flushIntervalMs: configuration.flushInterval.components.seconds * 1000
                     + configuration.flushInterval.components.attoseconds / 1_000_000_000_000_000,
-                machines: machines, alerts: alerts))
+                machines: machines, alerts: alerts, recent: recent.all()))
     }
 
     /// One machine's detail message part, or nil when it is unknown.

@@ -15,6 +15,8 @@ enum LiveMessage {
         var flushIntervalMs: Int64
         var machines: [MachineSummary]
         var alerts: [AlertStatusDTO]
+        /// The last ~120 s of card figures per machine, for sparklines.
+        var recent: [String: RecentFigures]
     }
 
     /// The answer to a message the gateway does not close over (an unknown machine).

@@ -15,7 +15,7 @@ struct LiveSocket: Sendable {
         let reason: String
     }
 
-    let feed: LiveFeed
+    let feed: any LiveSource
     let clients: ClientRegistry
     let metrics: GatewayMetrics
     let configuration: GatewayConfiguration

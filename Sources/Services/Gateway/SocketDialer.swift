@@ -72,6 +72,17 @@ enum SocketDialer {
         clientFrame(.text, data: ByteBuffer(string: text))
     }
 
+    /// A text message split into frames of at most `maxFrame` bytes (continuation frames after the first).
+    static func textFrames(_ bytes: [UInt8], maxFrame: Int = 1 << 16) -> [WebSocketFrame] {
+        guard bytes.count > maxFrame else { return [clientFrame(.text, data: ByteBuffer(bytes: bytes))] }
+        return stride(from: 0, to: bytes.count, by: maxFrame).map { start in
+            let end = min(bytes.count, start + maxFrame)
+            var frame = clientFrame(start == 0 ? .text : .continuation, data: ByteBuffer(bytes: bytes[start..<end]))
+            frame.fin = end == bytes.count
+            return frame
+        }
+    }
+
     /// A close frame with a code, as a client sends it.
     static func closeFrame(_ code: WebSocketErrorCode = .normalClosure) -> WebSocketFrame {
         var data = ByteBuffer()

@@ -7,7 +7,7 @@ import Spec
 /// Assembles the hub's roles for one process: aggregator (gRPC ingest + committer + retention) and gateway
 /// (REST, WebSocket, dashboard), over the stores the spec names.
 public struct HubRuntime: Sendable {
-    public enum Role: String, Sendable, CaseIterable { case aggregator, gateway }
+    public enum Role: String, Sendable, CaseIterable { case aggregator, gateway, alerts }
 
     public struct Options: Sendable {
         public var specFile: String
@@ -70,9 +70,17 @@ public struct HubRuntime: Sendable {
             services.append(AggregatorServer(
                 service: ingest, host: options.bindHost, port: spec.hub.grpcPort, tls: spec.hub.tls, logger: logger))
         }
+        var alerts: AlertsService?
+        if options.roles.contains(.alerts) {
+            let service = AlertsService(
+                spec: box, bus: bus, state: state, dataDir: dataDir, logger: logger,
+                options: .init(silencesFile: options.stateDirectory.silencesFile))
+            services.append(service)
+            alerts = service
+        }
         if options.roles.contains(.gateway) {
             let context = GatewayContext(
-                spec: box, state: state, bus: bus, history: history, webRoot: options.webRoot,
+                spec: box, state: state, bus: bus, history: history, alerts: alerts, webRoot: options.webRoot,
                 health: HealthInfo(version: SMSVersion.current, startedAt: started), metrics: registry, logger: logger)
             services.append(buildGatewayApplication(
                 context: context, configuration: GatewayConfiguration(host: options.bindHost, port: spec.hub.httpPort)))

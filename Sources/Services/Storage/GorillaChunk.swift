@@ -47,8 +47,12 @@ enum GorillaChunk {
             let field = try reader.readSigned()
             switch index {
             case 0: previous = field
-            case 1: delta = field; previous = previous &+ delta
-            default: delta = delta &+ field; previous = previous &+ delta
+            case 1:
+                delta = field
+                previous = previous &+ delta
+            default:
+                delta = delta &+ field
+                previous = previous &+ delta
             }
             times.append(previous)
         }

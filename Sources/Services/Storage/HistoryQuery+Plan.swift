@@ -10,7 +10,9 @@ extension HistoryQuery {
     func resolvedTier(cutoffs: RetentionCutoffs) -> HistoryTier {
         if let tier { return tier }
         let range = toMs - fromMs
-        var tier: HistoryTier = range <= Self.rawRangeLimitMs ? .raw
+        var tier: HistoryTier =
+            range <= Self.rawRangeLimitMs
+            ? .raw
             : range <= Self.oneMinuteRangeLimitMs ? .oneMinute : .oneHour
         // A step that is a whole number of rollup buckets gives the same answer from the rollup, cheaper.
         if let step = stepMs, step > 0 {

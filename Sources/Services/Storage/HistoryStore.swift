@@ -117,6 +117,7 @@ public struct HistoryStats: Sendable, Equatable {
 public protocol HistoryStore: Sendable {
     /// Stores the batches durably (one transaction for the whole call) before returning. A (machine, seq)
     /// already stored, or seen earlier in the same call, is skipped and counted as a duplicate.
+    @discardableResult
     func append(_ batches: [Batch]) async throws -> AppendResult
     /// The highest seq stored for the machine such that every accepted batch up to it is durable (nil if none).
     func highWater(machine: String) async throws -> UInt64?

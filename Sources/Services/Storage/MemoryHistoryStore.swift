@@ -20,6 +20,7 @@ public actor MemoryHistoryStore: HistoryStore {
 
     public init() {}
 
+    @discardableResult
     public func append(_ batches: [Batch]) throws -> AppendResult {
         try checkOpen()
         var result = AppendResult(stored: 0, duplicates: 0)
@@ -67,8 +68,11 @@ public actor MemoryHistoryStore: HistoryStore {
         where key.metric == q.metric && key.matches(labels: q.labels) {
             let points: [HistoryPoint]
             if let width = tier.bucketMs {
-                let rows = (data.rollups[tier] ?? [:]).filter { $0.key >= cutoff && q.overlaps(bucket: $0.key, width: width) }
-                points = q.shape(rollups: rows.sorted { $0.key < $1.key }.map { (t: $0.key, rollup: $0.value) }, width: width)
+                let rows = (data.rollups[tier] ?? [:]).filter {
+                    $0.key >= cutoff && q.overlaps(bucket: $0.key, width: width)
+                }
+                points = q.shape(
+                    rollups: rows.sorted { $0.key < $1.key }.map { (t: $0.key, rollup: $0.value) }, width: width)
             } else {
                 let samples = zip(data.times, data.values).filter { $0.0 >= max(q.fromMs, cutoff) && $0.0 <= q.toMs }
                 points = q.shape(raw: samples.map { (t: $0.0, value: $0.1) })

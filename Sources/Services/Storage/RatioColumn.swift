@@ -34,14 +34,29 @@ enum RatioColumn {
         return pairs
     }
 
-    /// Tries denominators outward from `near`, so a steady interval keeps one denominator.
+    /// The pair for `value`, preferring denominator `near`. Otherwise the continued-fraction convergents of the
+    /// share: a share computed from p/q (q ≤ 6400) is within 1e-15 of it, far inside 1/(2q²), so by Legendre's
+    /// theorem p/q in lowest terms is a convergent — a handful of candidates instead of 6400 divisions. Any
+    /// multiple of a pair gives the same double, so the multiple nearest `near` keeps the denominator steady.
     private static func search(_ value: Double, near: Int64, form: Form) -> (p: Int64, q: Int64)? {
         if let p = numerator(value, near, form) { return (p, near) }
-        for distance in 1...maxDenominator {
-            for q in [near - distance, near + distance] where q >= 1 && q <= maxDenominator {
-                if let p = numerator(value, q, form) { return (p, q) }
+        var x = (form == .share ? value : 100 - value) / 100
+        guard x >= 0, x <= 1 else { return nil }
+        var (h0, h1): (Int64, Int64) = (0, 1)
+        var (k0, k1): (Int64, Int64) = (1, 0)
+        for _ in 0..<64 {
+            let whole = x.rounded(.down)
+            guard whole < Double(maxDenominator) else { return nil }
+            let (h, k) = (Int64(whole) * h1 + h0, Int64(whole) * k1 + k0)
+            guard k <= maxDenominator else { return nil }
+            if let p = numerator(value, k, form) {
+                let multiple = max(1, min(maxDenominator / k, (near + k / 2) / k))
+                return numerator(value, k * multiple, form).map { ($0, k * multiple) } ?? (p, k)
             }
-            if near - distance < 1 && near + distance > maxDenominator { break }
+            let fraction = x - whole
+            guard fraction > 1e-12 else { return nil }
+            x = 1 / fraction
+            (h0, h1, k0, k1) = (h1, h, k1, k)
         }
         return nil
     }

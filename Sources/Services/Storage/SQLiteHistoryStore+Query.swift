@@ -1,5 +1,5 @@
-import Spec
 import SQLiteNIO
+import Spec
 
 /// Reading history back: sealed blocks and rollup rows merged with what is still in the open blocks.
 extension SQLiteHistoryStore {

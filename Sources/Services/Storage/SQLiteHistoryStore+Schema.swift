@@ -1,6 +1,6 @@
 import Foundation
-import Spec
 import SQLiteNIO
+import Spec
 
 /// The embedded store's tables, and rebuilding its in-memory state from them when it opens.
 extension SQLiteHistoryStore {

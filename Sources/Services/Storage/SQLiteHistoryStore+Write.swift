@@ -1,5 +1,5 @@
-import Spec
 import SQLiteNIO
+import Spec
 
 /// Everything one `append` (or `close`) writes, gathered in memory first so the transaction is a handful of
 /// multi-row statements rather than one statement per sample.
@@ -50,8 +50,8 @@ extension SQLiteHistoryStore {
             let samples = batch.samples.map { sample in
                 (seriesId: seriesId(for: sample.series, machine: name, into: &plan), value: sample.value)
             }
-            let open = state.machines[name]!.open
-            if let start = open.times.first, batch.timestampMs - start >= options.blockSpanMs {
+            // Read in place: a local copy of the open block would make the append below copy its arrays.
+            if let start = state.machines[name]!.open.times.first, batch.timestampMs - start >= options.blockSpanMs {
                 seal(machine: name, into: &plan)
                 pending.removeAll()
             }

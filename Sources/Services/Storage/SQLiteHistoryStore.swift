@@ -1,7 +1,7 @@
 import Logging
 import NIOPosix
-import Spec
 import SQLiteNIO
+import Spec
 
 /// History in one embedded SQLite file: compressed per-machine blocks, a write-ahead table for batches not
 /// yet sealed, and 1-minute / 1-hour rollup tables.
@@ -84,6 +84,7 @@ public actor SQLiteHistoryStore: HistoryStore {
         }
     }
 
+    @discardableResult
     public func append(_ batches: [Batch]) async throws -> AppendResult {
         try await exclusive {
             var plan = WritePlan()

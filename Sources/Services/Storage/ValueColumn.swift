@@ -7,7 +7,12 @@
 /// (NaN, -0.0, rates) falls back to XOR. A tag says which was chosen.
 enum ValueColumn {
     private enum Tag: UInt64 {
-        case constant = 0, xor = 1, decimalDelta = 2, decimalDeltaOfDelta = 3, ratioShare = 4, ratioComplement = 5
+        case constant = 0
+        case xor = 1
+        case decimalDelta = 2
+        case decimalDeltaOfDelta = 3
+        case ratioShare = 4
+        case ratioComplement = 5
     }
     private static let tagBits = 3
 
@@ -109,8 +114,9 @@ enum ValueColumn {
             let divisor = max(1, residuals.reduce(Int64(0)) { gcd($0, $1) })
             let body = residuals.reduce(0) { $0 + BitWriter.signedCost($1 / divisor) }
             let header = tagBits + 4 + BitWriter.signedCost(integers[0]) + BitWriter.signedCost(divisor)
-            return DecimalPlan(tag: tag, decimals: decimals, first: integers[0], divisor: divisor,
-                               residuals: residuals, bits: header + body)
+            return DecimalPlan(
+                tag: tag, decimals: decimals, first: integers[0], divisor: divisor,
+                residuals: residuals, bits: header + body)
         }
         return candidates.min { $0.bits < $1.bits }
     }

@@ -2,80 +2,86 @@ import Testing
 
 @testable import Services
 
-@Suite("Storage: bit stream")
-struct BitStreamTests {
-    @Test("fields of every width read back as written")
-    func fieldsRoundTrip() throws {
-        var generator = SeededGenerator(seed: 7)
-        var fields: [(UInt64, Int)] = []
-        var writer = BitWriter()
-        for _ in 0..<2_000 {
-            let width = Int.random(in: 0...64, using: &generator)
-            let value = width == 0 ? 0 : UInt64.random(in: 0...UInt64.max, using: &generator) >> UInt64(64 - width)
-            fields.append((value, width))
-            writer.write(value, bits: width)
+extension StorageTests {
+    @Suite("bit stream")
+    struct BitStreamTests {
+        @Test("fields of every width read back as written")
+        func fieldsRoundTrip() throws {
+            var generator = SeededGenerator(seed: 7)
+            var fields: [(UInt64, Int)] = []
+            var writer = BitWriter()
+            for _ in 0..<2_000 {
+                let width = Int.random(in: 0...64, using: &generator)
+                let value = width == 0 ? 0 : UInt64.random(in: 0...UInt64.max, using: &generator) >> UInt64(64 - width)
+                fields.append((value, width))
+                writer.write(value, bits: width)
+            }
+            #expect(writer.bitCount == fields.reduce(0) { $0 + $1.1 })
+            var reader = BitReader(writer.finish())
+            for (value, width) in fields {
+                #expect(try reader.read(bits: width) == value)
+            }
+            #expect(reader.bitsLeft < 8)
         }
-        #expect(writer.bitCount == fields.reduce(0) { $0 + $1.1 })
-        var reader = BitReader(writer.finish())
-        for (value, width) in fields {
-            #expect(try reader.read(bits: width) == value)
+
+        @Test("signed integers round trip through the bucket code, extremes included")
+        func signedRoundTrip() throws {
+            let values: [Int64] = [
+                0, 1, -1, 7, -8, 8, 127, -128, 8191, -8192, 1 << 23, -(1 << 39), .max, .min, 1000, -3,
+            ]
+            var writer = BitWriter()
+            for value in values { writer.writeSigned(value) }
+            #expect(writer.bitCount == values.reduce(0) { $0 + BitWriter.signedCost($1) })
+            var reader = BitReader(writer.finish())
+            for value in values {
+                #expect(try reader.readSigned() == value)
+            }
         }
-        #expect(reader.bitsLeft < 8)
-    }
 
-    @Test("signed integers round trip through the bucket code, extremes included")
-    func signedRoundTrip() throws {
-        let values: [Int64] = [0, 1, -1, 7, -8, 8, 127, -128, 8191, -8192, 1 << 23, -(1 << 39), .max, .min, 1000, -3]
-        var writer = BitWriter()
-        for value in values { writer.writeSigned(value) }
-        #expect(writer.bitCount == values.reduce(0) { $0 + BitWriter.signedCost($1) })
-        var reader = BitReader(writer.finish())
-        for value in values {
-            #expect(try reader.readSigned() == value)
+        @Test("zero costs one bit, small jitter a handful")
+        func bucketCosts() {
+            #expect(BitWriter.signedCost(0) == 1)
+            #expect(BitWriter.signedCost(3) <= 6)
+            #expect(BitWriter.signedCost(-3) <= 6)
         }
-    }
 
-    @Test("zero costs one bit, small jitter a handful")
-    func bucketCosts() {
-        #expect(BitWriter.signedCost(0) == 1)
-        #expect(BitWriter.signedCost(3) <= 6)
-        #expect(BitWriter.signedCost(-3) <= 6)
-    }
+        @Test("reading past the end throws instead of trapping")
+        func truncatedInputThrows() {
+            var reader = BitReader([0xFF])
+            #expect(throws: CodecError.self) { try reader.read(bits: 9) }
+            var bytes = ByteReader([0x80, 0x80])
+            #expect(throws: CodecError.self) { try bytes.readVarint() }
+        }
 
-    @Test("reading past the end throws instead of trapping")
-    func truncatedInputThrows() {
-        var reader = BitReader([0xFF])
-        #expect(throws: CodecError.self) { try reader.read(bits: 9) }
-        var bytes = ByteReader([0x80, 0x80])
-        #expect(throws: CodecError.self) { try bytes.readVarint() }
-    }
-
-    @Test("varints and doubles round trip at byte level")
-    func byteFields() throws {
-        var writer = ByteWriter()
-        let unsigned: [UInt64] = [0, 127, 128, 300, .max]
-        let signed: [Int64] = [0, -1, 1, .min, .max]
-        let doubles: [Double] = [0, -0.0, .nan, .infinity, -.infinity, 1e-310, .pi]
-        unsigned.forEach { writer.writeVarint($0) }
-        signed.forEach { writer.writeSignedVarint($0) }
-        doubles.forEach { writer.writeDouble($0) }
-        var reader = ByteReader(writer.bytes)
-        for value in unsigned { #expect(try reader.readVarint() == value) }
-        for value in signed { #expect(try reader.readSignedVarint() == value) }
-        for value in doubles { #expect(try reader.readDouble().bitPattern == value.bitPattern) }
-        #expect(reader.isAtEnd)
+        @Test("varints and doubles round trip at byte level")
+        func byteFields() throws {
+            var writer = ByteWriter()
+            let unsigned: [UInt64] = [0, 127, 128, 300, .max]
+            let signed: [Int64] = [0, -1, 1, .min, .max]
+            let doubles: [Double] = [0, -0.0, .nan, .infinity, -.infinity, Double.leastNormalMagnitude / 3, .pi]
+            for value in unsigned { writer.writeVarint(value) }
+            for value in signed { writer.writeSignedVarint(value) }
+            for value in doubles { writer.writeDouble(value) }
+            var reader = ByteReader(writer.bytes)
+            for value in unsigned { #expect(try reader.readVarint() == value) }
+            for value in signed { #expect(try reader.readSignedVarint() == value) }
+            for value in doubles { #expect(try reader.readDouble().bitPattern == value.bitPattern) }
+            #expect(reader.isAtEnd)
+        }
     }
 }
 
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+extension StorageTests {
+    /// A small deterministic generator (SplitMix64), so failures reproduce.
+    struct SeededGenerator: RandomNumberGenerator {
+        private var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
     }
 }

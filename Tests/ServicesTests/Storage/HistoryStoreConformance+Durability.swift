@@ -5,7 +5,7 @@ import Testing
 @testable import Services
 
 /// Conformance checks about the store's life: reopening, crashing, closing, and concurrent callers.
-extension HistoryStoreConformance {
+extension StorageTests.HistoryStoreConformance {
     /// Everything a store answers about two machines, to compare before and after a reopen.
     static func snapshot(_ store: any HistoryStore) async throws -> [String] {
         var lines: [String] = []
@@ -15,7 +15,8 @@ extension HistoryStoreConformance {
             for key in [cpu, memory] {
                 lines.append("\(machine) \(key) raw \(try await raw(store, machine, key).map { "\($0.0)=\($0.1)" })")
                 let minutes = try await store.query(
-                    HistoryQuery(machine: machine, metric: key.metric, fromMs: hour, toMs: hour + 86_400_000, tier: .oneMinute))
+                    HistoryQuery(
+                        machine: machine, metric: key.metric, fromMs: hour, toMs: hour + 86_400_000, tier: .oneMinute))
                 // inf + -inf sums to NaN, whose sign SQLite does not keep.
                 let text = "\(minutes.first?.points ?? [])".replacingOccurrences(of: "-nan", with: "nan")
                 lines.append("\(machine) \(key) 1m \(text)")

@@ -4,14 +4,16 @@ import Testing
 @testable import Services
 
 /// Conformance checks about tiers: which one a query reads, rollup arithmetic, and retention.
-extension HistoryStoreConformance {
+extension StorageTests.HistoryStoreConformance {
     static func tierChoice(_ maker: StoreMaker, _ directory: String) async throws {
         let store = try await maker.open(directory)
         let now = hour + 10 * 86_400_000
         let old = now - 3 * 86_400_000
         try await store.append((0..<5).map { batch("m1", UInt64($0 + 1), old + Int64($0) * 10_000, [Sample(cpu, 1)]) })
-        try await store.append((0..<5).map { batch("m1", UInt64($0 + 6), now - 600_000 + Int64($0) * 10_000, [Sample(cpu, 2)]) })
-        func tier(_ from: Int64, _ to: Int64, step: Int64? = nil, tier: HistoryTier? = nil) async throws -> HistoryTier? {
+        try await store.append(
+            (0..<5).map { batch("m1", UInt64($0 + 6), now - 600_000 + Int64($0) * 10_000, [Sample(cpu, 2)]) })
+        func tier(_ from: Int64, _ to: Int64, step: Int64? = nil, tier: HistoryTier? = nil) async throws -> HistoryTier?
+        {
             try await store.query(
                 HistoryQuery(machine: "m1", metric: cpu.metric, fromMs: from, toMs: to, stepMs: step, tier: tier)
             ).first?.tier
@@ -25,10 +27,12 @@ extension HistoryStoreConformance {
         let aroundOld = (old - 1_800_000, old + 1_800_000)
         #expect(try await tier(aroundOld.0, aroundOld.1) == .raw)
         // Once retention has deleted old raw samples, the same short range falls back to rollups.
-        try await store.enforceRetention(Retention(raw: .hours(48), oneMinute: .days(30), oneHour: .days(400)), nowMs: now)
+        try await store.enforceRetention(
+            Retention(raw: .hours(48), oneMinute: .days(30), oneHour: .days(400)), nowMs: now)
         #expect(try await tier(aroundOld.0, aroundOld.1) == .oneMinute)
         #expect(try await tier(now - 3_600_000, now) == .raw)
-        try await store.enforceRetention(Retention(raw: .hours(48), oneMinute: .days(2), oneHour: .days(400)), nowMs: now)
+        try await store.enforceRetention(
+            Retention(raw: .hours(48), oneMinute: .days(2), oneHour: .days(400)), nowMs: now)
         #expect(try await tier(aroundOld.0, aroundOld.1) == .oneHour)
         try await store.close()
     }
@@ -38,7 +42,9 @@ extension HistoryStoreConformance {
 
     /// min, max, avg, last of a slice, computed plainly.
     static func summary(_ values: ArraySlice<Double>, at t: Int64) -> HistoryPoint {
-        var low = values.first!, high = values.first!, sum = 0.0
+        var low = values.first!
+        var high = values.first!
+        var sum = 0.0
         for value in values {
             low = min(low, value)
             high = max(high, value)
@@ -49,13 +55,16 @@ extension HistoryStoreConformance {
 
     static func rollups(_ maker: StoreMaker, _ directory: String) async throws {
         var store = try await maker.open(directory)
-        let batches = rollupValues.indices.map { batch("m1", UInt64($0 + 1), hour + Int64($0) * 10_000, [Sample(cpu, rollupValues[$0])]) }
+        let batches = rollupValues.indices.map {
+            batch("m1", UInt64($0 + 1), hour + Int64($0) * 10_000, [Sample(cpu, rollupValues[$0])])
+        }
         try await append(batches, to: store)
         let minutes = (0..<60).map { summary(rollupValues[($0 * 6)..<($0 * 6 + 6)], at: hour + Int64($0) * 60_000) }
         #expect(minutes[0] == HistoryPoint(t: hour, value: 23.0 / 6, min: 1, max: 9, last: 9))
         func points(_ tier: HistoryTier?, from: Int64 = hour, step: Int64? = nil) async throws -> [HistoryPoint] {
             try await store.query(
-                HistoryQuery(machine: "m1", metric: cpu.metric, fromMs: from, toMs: hour + 3_599_999, stepMs: step, tier: tier)
+                HistoryQuery(
+                    machine: "m1", metric: cpu.metric, fromMs: from, toMs: hour + 3_599_999, stepMs: step, tier: tier)
             ).first?.points ?? []
         }
         for reopened in maker.durable ? [false, true] : [false] {
@@ -91,7 +100,8 @@ extension HistoryStoreConformance {
             ).first?.points.count ?? 0
         }
         #expect(try await count(.raw) == 15)
-        try await store.enforceRetention(Retention(raw: .hours(48), oneMinute: .days(7), oneHour: .days(400)), nowMs: now)
+        try await store.enforceRetention(
+            Retention(raw: .hours(48), oneMinute: .days(7), oneHour: .days(400)), nowMs: now)
         #expect(try await count(.raw) == 5)
         #expect(try await count(.oneMinute) == 10)
         #expect(try await count(.oneHour) == 3)

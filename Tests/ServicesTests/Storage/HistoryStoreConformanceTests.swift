@@ -5,53 +5,61 @@ import Testing
 
 @testable import Services
 
-/// How the conformance checks get stores of one kind.
-struct StoreMaker: Sendable, CustomTestStringConvertible {
-    let name: String
-    /// Whether data survives `close()` and a crash, so that reopen checks apply.
-    let durable: Bool
-    /// Opens the store kept in `directory`; opening again reopens the same data (durable stores).
-    let open: @Sendable (_ directory: String) async throws -> any HistoryStore
-    /// Drops a store without closing it, as a crash would (durable stores).
-    let crash: @Sendable (any HistoryStore) async throws -> Void
+extension StorageTests {
+    /// How the conformance checks get stores of one kind.
+    struct StoreMaker: Sendable, CustomTestStringConvertible {
+        let name: String
+        /// Whether data survives `close()` and a crash, so that reopen checks apply.
+        let durable: Bool
+        /// Opens the store kept in `directory`; opening again reopens the same data (durable stores).
+        let open: @Sendable (_ directory: String) async throws -> any HistoryStore
+        /// Drops a store without closing it, as a crash would (durable stores).
+        let crash: @Sendable (any HistoryStore) async throws -> Void
 
-    var testDescription: String { name }
+        var testDescription: String { name }
 
-    static let memory = StoreMaker(name: "memory", durable: false, open: { _ in MemoryHistoryStore() }, crash: { _ in })
+        static let memory = StoreMaker(
+            name: "memory", durable: false, open: { _ in MemoryHistoryStore() }, crash: { _ in })
 
-    /// Small blocks so that a few hundred batches already mix sealed blocks with open ones.
-    static let sqlite = StoreMaker(
-        name: "sqlite", durable: true,
-        open: { directory in
-            try await SQLiteHistoryStore.open(
-                path: directory + "/history.sqlite", options: .init(blockBatches: 50),
-                logger: Logger(label: "test.history"))
-        },
-        crash: { store in try await (store as! SQLiteHistoryStore).abandon() })
+        /// Small blocks so that a few hundred batches already mix sealed blocks with open ones.
+        static let sqlite = StoreMaker(
+            name: "sqlite", durable: true,
+            open: { directory in
+                try await SQLiteHistoryStore.open(
+                    path: directory + "/history.sqlite", options: .init(blockBatches: 50),
+                    logger: Logger(label: "test.history"))
+            },
+            crash: { store in try await (store as! SQLiteHistoryStore).abandon() })
 
-    static let all = [memory, sqlite]
+        static let all = [memory, sqlite]
+    }
 }
 
-/// A fresh directory for one test's files, removed afterwards.
-struct TemporaryDirectory: Sendable {
-    let path: String
+extension StorageTests {
+    /// A fresh directory for one test's files, removed afterwards.
+    struct TemporaryDirectory: Sendable {
+        let path: String
 
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("sms-history-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        init() throws {
+            path =
+                FileManager.default.temporaryDirectory.appendingPathComponent("sms-history-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: path) }
     }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// The shared store conformance suite: every `HistoryStore` must pass every check.
-@Suite("Storage: history store conformance")
-struct HistoryStoreConformanceTests {
-    @Test("conformance", arguments: StoreMaker.all, HistoryStoreConformance.checks.map(\.name))
-    func conformance(maker: StoreMaker, check: String) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let body = HistoryStoreConformance.checks.first { $0.name == check }!.body
-        try await body(maker, directory.path)
+extension StorageTests {
+    @Suite("history store conformance")
+    struct HistoryStoreConformanceTests {
+        @Test("conformance", arguments: StoreMaker.all, HistoryStoreConformance.checks.map(\.name))
+        func conformance(maker: StoreMaker, check: String) async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let body = HistoryStoreConformance.checks.first { $0.name == check }!.body
+            try await body(maker, directory.path)
+        }
     }
 }

@@ -99,7 +99,8 @@ class FleetPanel {
     for (const [id, card] of this.cards) if (!shown.has(id)) card.el.hidden = true;
     this.emptyEl.hidden = ids.length > 0;
     this.emptyEl.textContent = this.store.machines.size ? 'No machine matches the filter.'
-      : (this.store.received ? 'The spec declares no machines.' : 'Waiting for the hub…');
+      : !this.store.received ? 'Waiting for the hub…'
+        : this.store.readOnly ? 'No machine is shared here yet (waiting for the hub to push).' : 'The spec declares no machines.';
     this.renderCounts();
     this.schedule();
   }
@@ -137,7 +138,7 @@ class FleetPanel {
     r['.badges'].innerHTML = firing.map((a) => `<span class="badge sev-${a.severity}" title="${esc(a.message || a.series || '')}">${esc(a.rule)}</span>`).join('')
       + (m.specDrift ? '<span class="badge drift" title="collector runs an older spec">drift</span>' : '');
     r['.v-cpu'].textContent = percent(v.cpu);
-    r['.v-mem'].textContent = v.memoryTotalBytes ? `${percent(v.memory)} of ${bytes(v.memoryTotalBytes, 0)}` : percent(v.memory);
+    r['.v-mem'].textContent = v.memoryTotalBytes ? `${percent(v.memory)} · ${bytes(v.memoryTotalBytes, 0)}` : percent(v.memory);
     r['.v-net'].textContent = v.netRxBytes == null ? '–' : `↓${rate(v.netRxBytes)} ↑${rate(v.netTxBytes)}`;
     r['.v-disk'].textContent = v.disk == null ? '–' : `${percent(v.disk)} ${v.diskMount ?? ''}`;
     r['.bar i'].style.width = `${Math.min(100, v.disk ?? 0)}%`;

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+
+/// One webhook request waiting to go out.
+struct Delivery: Sendable {
+    var id: UInt64
+    var url: URL
+    var headers: [String: String]
+    var body: Data
+    /// Wall-clock seconds when it was queued (for the maximum age).
+    var queuedAt: Double
+    /// For logs: `cpu_high@mcrn firing`; never header values.
+    var label: String
+}
+
+/// A bounded, ordered queue of deliveries for one channel, drained by one task with exponential backoff.
+///
+/// Only the head is attempted: while a receiver fails, later notifications wait behind it, so a receiver that
+/// recovers gets them in order (firing before resolved). When full, the oldest is dropped and counted.
+actor DeliveryQueue {
+    let channel: String
+    let capacity: Int
+    private var items: [Delivery] = []
+    private var nextID: UInt64 = 0
+    private let doorbell: AsyncStream<Void>
+    private let ring: AsyncStream<Void>.Continuation
+
+    init(channel: String, capacity: Int) {
+        self.channel = channel
+        self.capacity = max(1, capacity)
+        (doorbell, ring) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Queues a delivery; returns the number dropped to make room (0 or 1).
+    func push(url: URL, headers: [String: String], body: Data, label: String) -> Int {
+        nextID += 1
+        var dropped = 0
+        if items.count >= capacity {
+            items.removeFirst()
+            dropped = 1
+        }
+        items.append(
+            Delivery(
+                id: nextID, url: url, headers: headers, body: body,
+                queuedAt: Date().timeIntervalSince1970, label: label))
+        ring.yield()
+        return dropped
+    }
+
+    var count: Int { items.count }
+
+    /// Delivers queued items until cancelled, retrying the head with exponential backoff.
+    func drain(transport: any WebhookTransport, options: Notifier.Options, metrics: AlertsMetrics, logger: Logger) async
+    {
+        var failures = 0
+        for await _ in doorbell {
+            while let head = items.first, !Task.isCancelled {
+                if Date().timeIntervalSince1970 - head.queuedAt > Notifier.Options.seconds(options.maxAge) {
+                    remove(head.id)
+                    metrics.dropped.increment()
+                    logger.warning(
+                        "alert notification dropped: too old",
+                        metadata: [
+                            "channel": "\(channel)", "alert": "\(head.label)",
+                        ])
+                    continue
+                }
+                do {
+                    let status = try await transport.post(
+                        head.url, headers: head.headers, body: head.body, timeout: options.timeout)
+                    guard (200..<300).contains(status) else {
+                        throw WebhookError(description: "\(head.url.host ?? "receiver") answered HTTP \(status)")
+                    }
+                    remove(head.id)
+                    failures = 0
+                    metrics.sent.increment()
+                } catch {
+                    failures += 1
+                    metrics.failedAttempts.increment()
+                    let delay = options.backoff(afterFailures: failures)
+                    logger.warning(
+                        "alert notification failed; retrying",
+                        metadata: [
+                            "channel": "\(channel)", "alert": "\(head.label)", "error": "\(error)",
+                            "attempt": "\(failures)", "retry_in": "\(delay)", "queued": "\(items.count)",
+                        ])
+                    do { try await Task.sleep(for: delay) } catch { return }
+                }
+            }
+            if Task.isCancelled { return }
+        }
+    }
+
+    private func remove(_ id: UInt64) {
+        items.removeAll { $0.id == id }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Logging
+import Spec
+import Synchronization
+
+/// Where the alert engine hands notifications it decided to send.
+public protocol NotificationSink: Sendable {
+    /// Sends (or queues) `notification` to `channels`; the log always gets it too.
+    func send(_ notification: AlertNotification, to channels: [NotifyChannel]) async
+}
+
+/// Logs every notification and queues one webhook delivery per channel, retried with exponential backoff.
+///
+/// Each channel has its own bounded queue and drain task (started by `run`), so a slow or failing receiver
+/// never delays another. Header values are secrets: they go on the request and nowhere else.
+public final class Notifier: NotificationSink {
+    /// Timeouts, queue bound and retry pacing.
+    public struct Options: Sendable {
+        public var timeout: Duration
+        /// Deliveries kept per channel; when full, the oldest is dropped and counted.
+        public var capacity: Int
+        public var initialBackoff: Duration
+        public var maxBackoff: Duration
+        /// A delivery still failing after this long is dropped.
+        public var maxAge: Duration
+
+        public init(
+            timeout: Duration = .seconds(10), capacity: Int = 1000, initialBackoff: Duration = .seconds(1),
+            maxBackoff: Duration = .seconds(300), maxAge: Duration = .seconds(86_400)
+        ) {
+            self.timeout = timeout
+            self.capacity = capacity
+            self.initialBackoff = initialBackoff
+            self.maxBackoff = maxBackoff
+            self.maxAge = maxAge
+        }
+
+        /// initial × 2^(failures − 1), at most `maxBackoff`.
+        public func backoff(afterFailures failures: Int) -> Duration {
+            let factor = Double(1 << min(max(failures - 1, 0), 30))
+            return min(initialBackoff * factor, maxBackoff)
+        }
+
+        /// A duration in (fractional) seconds.
+        static func seconds(_ d: Duration) -> Double {
+            Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+    }
+
+    let transport: any WebhookTransport
+    let options: Options
+    let metrics: AlertsMetrics
+    let logger: Logger
+    private let queues = Mutex<[String: DeliveryQueue]>([:])
+    private let newQueues: AsyncStream<DeliveryQueue>
+    private let announce: AsyncStream<DeliveryQueue>.Continuation
+
+    public init(
+        transport: any WebhookTransport = URLSessionWebhookTransport(), options: Options = Options(),
+        metrics: AlertsMetrics = AlertsMetrics(), logger: Logger
+    ) {
+        self.transport = transport
+        self.options = options
+        self.metrics = metrics
+        self.logger = logger
+        (newQueues, announce) = AsyncStream<DeliveryQueue>.makeStream()
+    }
+
+    public func send(_ notification: AlertNotification, to channels: [NotifyChannel]) async {
+        let instance = notification.instance
+        let level: Logger.Level = notification.kind == .resolved ? .info : .notice
+        logger.log(
+            level: level, "alert notification",
+            metadata: [
+                "kind": "\(notification.kind.rawValue)", "rule": "\(instance.key.rule)",
+                "machine": "\(instance.key.machine)", "severity": "\(instance.severity.rawValue)",
+                "summary": "\(notification.summary)", "channels": "\(channels.map(\.name))",
+            ])
+        for channel in channels {
+            guard let url = URL(string: channel.webhook), url.scheme == "http" || url.scheme == "https" else {
+                logger.error("alert channel has no usable webhook URL", metadata: ["channel": "\(channel.name)"])
+                continue
+            }
+            let body: Data
+            do {
+                body = try WebhookPayload.body(notification, format: channel.format)
+            } catch {
+                logger.error("cannot encode alert notification", metadata: ["error": "\(error)"])
+                continue
+            }
+            var headers = ["Content-Type": "application/json", "User-Agent": "sms/\(SMSVersion.current)"]
+            for (name, secret) in channel.headers { headers[name] = secret.value ?? "" }
+            let label = "\(instance.key) \(notification.kind.rawValue)"
+            let dropped = await queue(for: channel).push(url: url, headers: headers, body: body, label: label)
+            if dropped > 0 {
+                metrics.dropped.increment(by: dropped)
+                logger.warning(
+                    "alert notification queue full; oldest dropped",
+                    metadata: [
+                        "channel": "\(channel.name)", "capacity": "\(options.capacity)",
+                    ])
+            }
+        }
+    }
+
+    /// Drains every channel's queue until cancelled (queues of channels first used later join as they appear).
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for await queue in newQueues {
+                group.addTask { [transport, options, metrics, logger] in
+                    await queue.drain(transport: transport, options: options, metrics: metrics, logger: logger)
+                }
+            }
+        }
+    }
+
+    /// Deliveries not yet accepted, over all channels.
+    public func backlog() async -> Int {
+        var total = 0
+        for queue in queues.withLock({ Array($0.values) }) { total += await queue.count }
+        return total
+    }
+
+    /// The queue of `channel` (by name and URL, so a reload that moves the URL starts a fresh queue).
+    private func queue(for channel: NotifyChannel) -> DeliveryQueue {
+        let id = "\(channel.name) \(channel.webhook)"
+        let (queue, isNew) = queues.withLock { queues -> (DeliveryQueue, Bool) in
+            if let existing = queues[id] { return (existing, false) }
+            let created = DeliveryQueue(channel: channel.name, capacity: options.capacity)
+            queues[id] = created
+            return (created, true)
+        }
+        if isNew { announce.yield(queue) }
+        return queue
+    }
+}

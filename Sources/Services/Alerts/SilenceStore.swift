@@ -1,0 +1,79 @@
+import Foundation
+
+/// Silences kept in one JSON file in the state directory (`silences.json`), shared by `smsctl silence` and the hub.
+///
+/// Writers replace the file atomically (write a temporary file, rename), so the hub never reads half a file;
+/// the hub notices a change by its modification time and size (`reloadIfChanged`) and on SIGHUP.
+public struct SilenceStore: Sendable {
+    public let url: URL
+
+    public init(url: URL) { self.url = url }
+
+    /// The file's format: a version, so a later change can be recognised, and the silences.
+    struct File: Codable {
+        var version: Int
+        var silences: [Silence]
+    }
+
+    /// Every silence in the file, expired ones included; an empty list when the file does not exist.
+    public func load() throws -> [Silence] {
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw SilenceStoreError("cannot read \(url.path) (\(error.localizedDescription)); check its permissions")
+        }
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A }) { return [] }
+        do {
+            return try JSONDecoder().decode(File.self, from: data).silences
+        } catch {
+            throw SilenceStoreError("\(url.path) is not a valid silences file (\(error)); fix or delete it")
+        }
+    }
+
+    /// Replaces the file's contents with `silences`, creating the directory when needed.
+    public func save(_ silences: [Silence]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(File(version: 1, silences: silences))
+        do {
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw SilenceStoreError("cannot write \(url.path) (\(error.localizedDescription)); is it writable?")
+        }
+    }
+
+    /// Loads, applies `change`, drops silences that ended more than a day ago, and saves.
+    @discardableResult
+    public func update<T>(nowMs: Int64, _ change: (inout [Silence]) throws -> T) throws -> T {
+        var silences = try load()
+        let result = try change(&silences)
+        silences.removeAll { $0.endsMs < nowMs - 86_400_000 }
+        try save(silences)
+        return result
+    }
+
+    /// What identifies one version of the file: modification time, size and inode (nil when absent).
+    public func fingerprint() -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return nil }
+        let date = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        // An atomic replace makes a new inode, which catches two writes within the clock's resolution.
+        let inode = (attributes[.systemFileNumber] as? NSNumber)?.int64Value ?? 0
+        return "\(date):\(size):\(inode)"
+    }
+}
+
+/// A silences file that cannot be read or written, with what to do about it.
+public struct SilenceStoreError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension StateDirectory {
+    /// `<state dir>/silences.json`: written by `smsctl silence`, read by the running hub.
+    public var silencesFile: URL { url.appendingPathComponent("silences.json") }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Sends one webhook request; the notifier's retry queue sits above it, tests may put a double below it.
+public protocol WebhookTransport: Sendable {
+    /// POSTs `body` to `url` and returns the HTTP status; throws on a transport error or timeout.
+    func post(_ url: URL, headers: [String: String], body: Data, timeout: Duration) async throws -> Int
+}
+
+/// `WebhookTransport` over Foundation's URLSession (libcurl on Linux): no extra package dependency.
+public final class URLSessionWebhookTransport: WebhookTransport, @unchecked Sendable {
+    // URLSession is thread-safe; it is not marked Sendable in swift-corelibs-foundation.
+    private let session: URLSession
+
+    public init() {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        session = URLSession(configuration: configuration)
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
+
+    public func post(_ url: URL, headers: [String: String], body: Data, timeout: Duration) async throws -> Int {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.timeoutInterval = Notifier.Options.seconds(timeout)
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (_, response) = try await session.data(for: request)
+        guard let http = response as? HTTPURLResponse else {
+            throw WebhookError(description: "\(url.host ?? "webhook") answered without an HTTP response")
+        }
+        return http.statusCode
+    }
+}
+
+/// A webhook delivery that failed, in words a person can act on (never with header values).
+public struct WebhookError: Error, CustomStringConvertible {
+    public var description: String
+}

@@ -1,0 +1,44 @@
+import Synchronization
+
+/// The last ~120 s of each machine's card figures (CPU, memory, network), so a dashboard that just connected
+/// draws full sparklines at once instead of filling them over two minutes.
+struct RecentFigures: Sendable, Codable, Equatable {
+    var t: [Int64] = []
+    var cpu: [Double?] = []
+    var mem: [Double?] = []
+    var net: [Double?] = []
+
+    /// Appends one sample's figures (rounded: they feed 20-pixel-high sparklines) and drops the old ones.
+    mutating func append(_ timestampMs: Int64, _ kv: KeyValues, keepMs: Int64) {
+        guard t.last.map({ $0 < timestampMs }) ?? true else { return }
+        t.append(timestampMs)
+        cpu.append(kv.cpu.map { ($0 * 10).rounded() / 10 })
+        mem.append(kv.memory.map { ($0 * 10).rounded() / 10 })
+        let net = kv.netRxBytes == nil && kv.netTxBytes == nil ? nil : (kv.netRxBytes ?? 0) + (kv.netTxBytes ?? 0)
+        self.net.append(net.map { $0.rounded() })
+        let drop = t.prefix { $0 < timestampMs - keepMs }.count
+        if drop > 0 {
+            t.removeFirst(drop)
+            cpu.removeFirst(drop)
+            mem.removeFirst(drop)
+            self.net.removeFirst(drop)
+        }
+    }
+}
+
+/// Recent figures of every machine, fed by the live feed from bus batches.
+final class RecentFiguresBook: Sendable {
+    static let keepMs: Int64 = 120_000
+    private let book = Mutex<[String: RecentFigures]>([:])
+
+    /// Records a batch's card figures.
+    func record(_ batch: Batch) {
+        var values: [String: Double] = [:]
+        for sample in batch.samples { values[sample.series.description] = sample.value }
+        let kv = FleetView.keyValues(values)
+        book.withLock { $0[batch.machine, default: RecentFigures()].append(batch.timestampMs, kv, keepMs: Self.keepMs) }
+    }
+
+    /// A copy of every machine's recent figures, for a snapshot.
+    func all() -> [String: RecentFigures] { book.withLock { $0 } }
+}

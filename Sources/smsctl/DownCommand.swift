@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Services
+
+/// `smsctl down [SPEC]`: stops what apply started, collectors first; keeps data and secrets unless --purge.
+struct DownCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "down",
+        abstract: "Stop the hub and local collectors gracefully; keep data and secrets unless --purge.",
+        discussion: """
+            Collectors stop first, then the hub (SIGTERM, up to 10 s, then SIGKILL), so what they sent is stored.
+            --purge also deletes the state directory (secrets, logs, history), after asking on a terminal
+            unless --yes. The next apply starts again from what is kept.
+            """)
+
+    @Argument(help: "The spec file (default: the one in --state-dir, else specs/home.yaml).")
+    var spec: String?
+
+    @OptionGroup var options: ControllerOptions
+
+    @Flag(help: "Also delete the state directory: secrets, logs, pid files and embedded history.")
+    var purge = false
+
+    @Flag(name: [.customShort("y"), .long], help: "Do not ask before --purge deletes anything.")
+    var yes = false
+
+    func run() async throws {
+        let target = try ControllerTarget.resolve(spec: spec, stateDir: options.stateDir)
+        let stopped = await Teardown.stopAll(state: target.state, progress: ProgressLine())
+        print(stopped == 0 ? "Nothing was running." : "Stopped \(stopped) process\(stopped == 1 ? "" : "es").")
+        guard purge else {
+            print("Kept data and secrets in \(target.state.url.path); smsctl apply starts again from them.")
+            return
+        }
+        let path = target.state.url.path
+        guard FileManager.default.fileExists(atPath: path) else { return print("Nothing to purge at \(path).") }
+        if !yes && isatty(STDIN_FILENO) == 1 {
+            print("Delete \(path) (secrets, logs and history)? Type yes to delete: ", terminator: "")
+            fflush(nil)
+            guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+                return print("Kept \(path).")
+            }
+        }
+        do {
+            try FileManager.default.removeItem(atPath: path)
+        } catch {
+            throw ControllerError("cannot delete \(path) (\(error)); check its permissions and delete it by hand")
+        }
+        print("Deleted \(path).")
+        if let spec = target.runningSpec, let dir = spec.hub.dataDir, !dir.isEmpty {
+            print("hub.data_dir (\(target.state.dataDir(for: spec, specFile: target.specFile).path)) is outside "
+                + "the state directory and was kept.")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Services
+import Spec
+
+/// `smsctl plan SPEC`: what apply would change, compared with what was applied and what runs.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what apply would change: spec differences and the action on each local process.",
+        discussion: """
+            Lines: + added, ~ changed, - removed; ! marks a change that loses something (a shorter retention
+            deletes history, a removed machine leaves the live view). Actions: reload (SIGHUP, no restart),
+            restart (that role only), start, stop.
+            Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes (--detailed-exitcode).
+            """)
+
+    @Argument(help: "The spec file, e.g. specs/home.yaml.")
+    var spec: String
+
+    @OptionGroup var options: ControllerOptions
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output format: text or json.")
+    var output: OutputFormat = .text
+
+    @Flag(help: "Exit 0 when there are no changes, 2 when there are (1 stays an error).")
+    var detailedExitcode = false
+
+    func run() async throws {
+        let (target, loaded) = try Self.load(spec: spec, options: options)
+        let plan = Self.plan(target: target, spec: loaded)
+        switch output {
+        case .text: print(PlanText.render(plan), terminator: "")
+        case .json: print(try PlanText.json(plan))
+        }
+        if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
+    }
+
+    /// Resolves the deployment and loads the spec, printing diagnostics; exits 1 (2 when unreadable) on errors.
+    static func load(spec: String, options: ControllerOptions) throws -> (ControllerTarget, Spec) {
+        let target = try ControllerTarget.resolve(spec: spec, stateDir: options.stateDir)
+        for diagnostic in target.load.diagnostics {
+            FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+        }
+        guard let loaded = target.spec else {
+            FileHandle.standardError.write(Data("\(spec): invalid; nothing was changed\n".utf8))
+            throw ExitCode(target.load.isUnreadable ? 2 : 1)
+        }
+        return (target, loaded)
+    }
+
+    /// The plan against the processes as they run now (probed at the ports they were applied with).
+    static func plan(target: ControllerTarget, spec: Spec) -> Plan {
+        let runtime = RuntimeSnapshot.observe(state: target.state, hub: HubClient(spec: target.runningSpec ?? spec))
+        return Plan.make(
+            applied: target.applied, spec: spec, specFile: target.specFile, state: target.state, runtime: runtime)
+    }
+}
+
+/// Flags every controller command shares.
+struct ControllerOptions: ParsableArguments {
+    @Option(help: "Where secrets, logs, pids and data live (default: .sms/<name>/ beside the spec).")
+    var stateDir: String?
+}
+
+/// `-o text|json` of the controller commands.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}

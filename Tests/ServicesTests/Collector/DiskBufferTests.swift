@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import Services
+
+/// The collector's durable buffer: nothing written is lost to a crash, overflow drops the oldest and counts them.
+@Suite("Collector.DiskBuffer")
+struct DiskBufferTests {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-buffer-\(UUID().uuidString)")
+    let logger = Logger(label: "test")
+
+    func snapshot(_ t: Int64, _ v: Double) -> Snapshot {
+        Snapshot(
+            timestampMs: t,
+            samples: [Sample("cpu.usage_percent", v), Sample("disk.used_percent", ["mount": "/"], v / 2)],
+            top: [TopProcess(pid: 42, name: "swift-build", cpuPercent: 12.5, memoryBytes: 1 << 20)])
+    }
+
+    @Test("batches written survive a crash (reopened without closing) bit for bit")
+    func survivesCrash() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var buffer: DiskBuffer? = try DiskBuffer(directory: dir, logger: logger)
+        for i in 1...50 { try buffer!.append(snapshot(1_700_000_000_000 + Int64(i) * 1000, Double(i) + 0.1)) }
+        buffer = nil  // no flush, no close: what a SIGKILL leaves
+        let reopened = try DiskBuffer(directory: dir, logger: logger)
+        let batches = try reopened.batches(after: 0, machine: "m", limit: 1000)
+        #expect(batches.map(\.seq) == Array(1...50))
+        #expect(batches[9].snapshot == snapshot(1_700_000_010_000, 10.1))
+        #expect(reopened.nextSeq == 51)
+    }
+
+    @Test("a torn last record is dropped and the buffer keeps working")
+    func tornTail() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let buffer = try DiskBuffer(directory: dir, logger: logger)
+        for i in 1...3 { try buffer.append(snapshot(Int64(i) * 1000, 1)) }
+        let segment = try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("seg-") }!
+        let handle = try FileHandle(forWritingTo: dir.appendingPathComponent(segment))
+        handle.seekToEndOfFile()
+        handle.write(Data([40, 0, 0, 0, 1, 2, 3, 4, 5]))  // a header promising 40 bytes, then the power went out
+        try handle.close()
+        let reopened = try DiskBuffer(directory: dir, logger: logger)
+        #expect(try reopened.batches(after: 0, machine: "m").map(\.seq) == [1, 2, 3])
+        try reopened.append(snapshot(4000, 4))
+        #expect(try DiskBuffer(directory: dir, logger: logger).batches(after: 0, machine: "m").map(\.seq) == [1, 2, 3, 4])
+    }
+
+    @Test("acknowledged segments are deleted and numbering continues after a restart")
+    func acknowledgeAndContinue() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let limits = DiskBuffer.Limits(segmentBytes: 4096)
+        let buffer = try DiskBuffer(directory: dir, limits: limits, logger: logger)
+        for i in 1...200 { try buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
+        let before = buffer.bytesOnDisk
+        buffer.acknowledge(200)
+        #expect(buffer.backlog == 0)
+        #expect(buffer.bytesOnDisk < before / 4)
+        let reopened = try DiskBuffer(directory: dir, limits: limits, logger: logger)
+        #expect(reopened.nextSeq == 201)
+        #expect(try reopened.batches(after: reopened.acknowledged, machine: "m").isEmpty)
+    }
+
+    @Test("overflow drops the oldest batches and counts exactly what it dropped", arguments: [false, true])
+    func overflowCounts(byAge: Bool) throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let limits = byAge
+            ? DiskBuffer.Limits(maxAgeMs: 60_000, maxBytes: 1 << 30, segmentBytes: 4096)
+            : DiskBuffer.Limits(maxAgeMs: .max / 2, maxBytes: 16_384, segmentBytes: 4096)
+        let buffer = try DiskBuffer(directory: dir, limits: limits, logger: logger)
+        buffer.acknowledge(0)
+        for i in 1...600 { try buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
+        let kept = try buffer.batches(after: 0, machine: "m", limit: 10_000).map(\.seq)
+        #expect(buffer.droppedBatches > 0)
+        #expect(kept.first == buffer.droppedBatches + 1, "the oldest are the ones dropped")
+        #expect(UInt64(kept.count) + buffer.droppedBatches == 600, "every batch is either kept or counted")
+        #expect(kept == Array(kept.first!...600))
+        if byAge { #expect(kept.count >= 60) }
+        #expect(try DiskBuffer(directory: dir, limits: limits, logger: logger).droppedBatches == buffer.droppedBatches)
+    }
+}

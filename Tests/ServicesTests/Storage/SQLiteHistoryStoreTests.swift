@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import SQLiteNIO
+import Spec
+import Testing
+
+@testable import Services
+
+extension StorageTests {
+    @Suite("SQLite history store")
+    struct SQLiteHistoryStoreTests {
+        let logger = Logger(label: "test.history")
+
+        @Test("an hour of 40 /proc-like series takes under 2 bytes per sample and reads back exactly")
+        func compressionOnRealisticData() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let path = directory.path + "/history.sqlite"
+            let snapshots = ProcLikeData.snapshots(count: 3_600)
+            #expect(Set(snapshots.flatMap { $0.samples.map(\.series) }).count == 40)
+            var store = try await SQLiteHistoryStore.open(path: path, logger: logger)
+            let batches = snapshots.enumerated().map {
+                Batch(machine: "mcrn", seq: UInt64($0.offset + 1), snapshot: $0.element)
+            }
+            try await HistoryStoreConformance.append(batches, to: store, groupSize: 100)
+            try await store.close()
+            store = try await SQLiteHistoryStore.open(path: path, logger: logger)
+            let stats = try await store.stats()
+            #expect(stats.samples == 144_000)
+            #expect(stats.bytesPerSample < 2.0, "raw tier: \(stats.rawBytes) bytes")
+            let key = SeriesKey("cpu.core_usage_percent", ["core": "1"])
+            let answer = try await store.query(
+                HistoryQuery(machine: "mcrn", metric: key.metric, labels: key.labels, fromMs: 0, toMs: .max, tier: .raw)
+            )
+            let expected = snapshots.map { $0.samples.first { $0.series == key }!.value.bitPattern }
+            #expect(answer.first?.points.map(\.value.bitPattern) == expected)
+            try await store.close()
+        }
+
+        @Test("the factory opens the embedded store in the data directory, creating it")
+        func factoryEmbedded() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let dataDir = directory.path + "/state/data"
+            let store = try await HistoryStoreFactory.make(.embedded, dataDir: dataDir, logger: logger)
+            try await store.append(HistoryStoreConformance.series("m1", count: 3))
+            #expect(try await store.highWater(machine: "m1") == 3)
+            try await store.close()
+            #expect(FileManager.default.fileExists(atPath: dataDir + "/" + HistoryStoreFactory.embeddedFileName))
+        }
+
+        @Test("the PostgreSQL backend says it is not built yet, without the password")
+        func factoryPostgres() async throws {
+            do {
+                _ = try await HistoryStoreFactory.make(
+                    .postgres(url: "postgres://sms:secret@db:5432/sms"), dataDir: "/nonexistent", logger: logger)
+                Issue.record("expected an error")
+            } catch let error as HistoryStoreError {
+                #expect(error.description.contains("does not support yet"))
+                #expect(error.description.contains("hub.history: embedded"))
+                #expect(!error.description.contains("secret"))
+            }
+        }
+
+        @Test("a database from a newer schema is refused with a message naming the file")
+        func newerSchemaRefused() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let path = directory.path + "/history.sqlite"
+            try await SQLiteHistoryStore.open(path: path, logger: logger).close()
+            let db = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            _ = try await db.query("UPDATE meta SET value = 99 WHERE key = 'schema_version'")
+            try await db.close()
+            do {
+                _ = try await SQLiteHistoryStore.open(path: path, logger: logger)
+                Issue.record("expected an error")
+            } catch let error as HistoryStoreError {
+                #expect(error.description.contains(path))
+                #expect(error.description.contains("schema version 99"))
+            }
+        }
+
+        @Test("a full block is sealed: the write-ahead table only holds batches not yet in a block")
+        func sealingEmptiesWriteAheadTable() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let path = directory.path + "/history.sqlite"
+            let store = try await SQLiteHistoryStore.open(path: path, options: .init(blockBatches: 50), logger: logger)
+            try await store.append(HistoryStoreConformance.series("m1", count: 120))
+            let db = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let blocks = try await db.query("SELECT count(*) AS n FROM blocks").first?.column("n")?.integer
+            let pending = try await db.query("SELECT record FROM wal").map {
+                try WALRecord.decode(try $0.bytes("record"))
+            }
+            try await db.close()
+            #expect(blocks == 2)
+            #expect(pending.flatMap { $0 }.map(\.seq) == Array(101...120))
+            try await store.close()
+        }
+    }
+}

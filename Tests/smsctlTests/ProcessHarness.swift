@@ -1,0 +1,165 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// Runs the real `smsctl` binary as a child process for integration tests; every process stops by itself
+/// when the harness is released or the test ends.
+final class SMSProcess: @unchecked Sendable {
+    let process = Process()
+    let log: URL
+
+    /// The built binary: `SMSCTL_BIN`, else `.build/debug/smsctl` in the repository.
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["SMSCTL_BIN"] { return URL(fileURLWithPath: path) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/smsctl")
+    }
+
+    init(_ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
+        self.log = log
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    /// SIGTERM, then wait (up to `timeout`) for a graceful exit; SIGKILL if it does not come.
+    func stop(timeout: Duration = .seconds(15)) async {
+        guard process.isRunning else { return }
+        kill(pid, SIGTERM)
+        if await waitFor(timeout: timeout, { !self.process.isRunning }) { return }
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGKILL: a crash, no chance to flush anything.
+    func crash() {
+        guard process.isRunning else { return }
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Polls `condition` until it holds or the deadline passes; returns whether it held.
+@discardableResult
+func waitFor(timeout: Duration, every: Duration = .milliseconds(100), _ condition: () async throws -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return true }
+        try? await Task.sleep(for: every)
+    }
+    return (try? await condition()) == true
+}
+
+/// A loopback port nothing listens on right now (bind to 0, read it back, release it).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// GET a JSON document from the gateway.
+func getJSON(_ url: String) async throws -> Any {
+    let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+    guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
+        throw HarnessError("GET \(url): status \((response as? HTTPURLResponse)?.statusCode ?? -1): \(String(decoding: data, as: UTF8.self))")
+    }
+    return try JSONSerialization.jsonObject(with: data)
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// A temporary folder with a spec of local machines on free loopback ports, and generated tokens.
+struct TempDeployment {
+    let dir: URL
+    let spec: URL
+    let grpcPort: Int
+    let httpPort: Int
+    let machines: [String]
+
+    init(machines: [String], extra: String = "") throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-it-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        grpcPort = freePort()
+        httpPort = freePort()
+        self.machines = machines
+        var yaml = """
+            version: 1
+            name: it
+            hub: { host: 127.0.0.1, grpc_port: \(grpcPort), http_port: \(httpPort) }
+            machines:
+
+            """
+        for m in machines { yaml += "  - { id: \(m), host: localhost }\n" }
+        yaml += extra
+        spec = dir.appendingPathComponent("spec.yaml")
+        try yaml.write(to: spec, atomically: true, encoding: .utf8)
+        let secrets = dir.appendingPathComponent(".sms/it/secrets")
+        try FileManager.default.createDirectory(at: secrets, withIntermediateDirectories: true)
+        for m in machines { try "token-\(m)-0123456789\n".write(to: secrets.appendingPathComponent("\(m).token"), atomically: true, encoding: .utf8) }
+    }
+
+    func token(_ machine: String) -> String { "token-\(machine)-0123456789" }
+    var api: String { "http://127.0.0.1:\(httpPort)" }
+    func log(_ name: String) -> URL { dir.appendingPathComponent("\(name).log") }
+
+    func startHub() throws -> SMSProcess {
+        try SMSProcess(["run", "hub", "--spec", spec.path, "--bind", "127.0.0.1"], log: log("hub"))
+    }
+
+    func startCollector(_ machine: String) throws -> SMSProcess {
+        try SMSProcess(["run", "collector", "--spec", spec.path, "--machine", machine], log: log("collector-\(machine)"))
+    }
+
+    /// The machine's entry in `/api/machines`, or nil.
+    func machineState(_ id: String) async throws -> [String: Any]? {
+        let doc = try await getJSON("\(api)/api/machines") as? [String: Any]
+        return (doc?["machines"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+    }
+
+    /// Raw points (t, value) of one series from the history API.
+    func history(_ machine: String, _ metric: String, from: String = "-1h") async throws -> [(Int64, Double)] {
+        let doc = try await getJSON("\(api)/api/history?machine=\(machine)&metric=\(metric)&from=\(from)&to=now&step=1s") as? [String: Any]
+        let series = (doc?["series"] as? [[String: Any]]) ?? []
+        let points = (series.first?["points"] as? [[String: Any]]) ?? []
+        return points.compactMap { p in
+            guard let t = (p["t"] as? NSNumber)?.int64Value, let v = (p["value"] as? NSNumber)?.doubleValue else { return nil }
+            return (t, v)
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: dir) }
+}

@@ -1,0 +1,147 @@
+"""Drives the sms dashboard in headless Chromium and checks what a user would notice.
+
+Usage: check_dashboard.py URL OUTDIR. Exit status 0 when every check passes; each failure is printed.
+"""
+
+import os
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+# Counts strongly coloured pixels of a canvas: grid lines and labels are grey, series are saturated.
+COLOURED_PIXELS_JS = """
+const c = arguments[0];
+const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+let n = 0;
+for (let i = 0; i < d.length; i += 4) {
+  const mx = Math.max(d[i], d[i + 1], d[i + 2]), mn = Math.min(d[i], d[i + 1], d[i + 2]);
+  if (d[i + 3] > 100 && mx - mn > 60) n++;
+}
+return n;
+"""
+
+# Every figure on every card, to see them change without a reload.
+CARD_FIGURES_JS = """
+return [...document.querySelectorAll('.card')].map((c) =>
+  [...c.querySelectorAll('.v-cpu, .v-mem, .v-net, .seen')].map((e) => e.textContent).join('|')).join('\\n');
+"""
+
+
+class Checks:
+    def __init__(self):
+        self.failures = []
+
+    def expect(self, ok, message):
+        print(("ok   " if ok else "FAIL ") + message, flush=True)
+        if not ok:
+            self.failures.append(message)
+        return ok
+
+
+def wait_for(predicate, timeout=15.0, interval=0.25):
+    """Polls until predicate() is truthy; returns its last value."""
+    deadline = time.time() + timeout
+    value = predicate()
+    while not value and time.time() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
+
+
+def make_driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1000",
+                 "--force-device-scale-factor=1", "--disable-gpu"):
+        options.add_argument(flag)
+    service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    return webdriver.Chrome(service=service, options=options)
+
+
+def screenshot(driver, path):
+    """Full-page PNG (beyond the viewport) through the DevTools protocol."""
+    height = driver.execute_script("return Math.max(document.body.scrollHeight, 1000)")
+    driver.set_window_size(1440, min(height + 40, 4000))
+    time.sleep(0.6)
+    driver.save_screenshot(path)
+    driver.set_window_size(1440, 1000)
+    print(f"     screenshot {path}")
+
+
+def check_fleet(driver, url, out, checks):
+    driver.get(url)
+    cards = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".card"))
+    checks.expect(len(cards) > 0, f"fleet view shows machine cards ({len(cards)})")
+    live = wait_for(lambda: "live" in driver.find_element(By.CSS_SELECTOR, ".conn").text)
+    checks.expect(bool(live), "connection indicator says live")
+    first = driver.execute_script(CARD_FIGURES_JS)
+    changed = wait_for(lambda: driver.execute_script(CARD_FIGURES_JS) != first, timeout=12)
+    checks.expect(bool(changed), "card figures change live without a reload")
+    time.sleep(3)  # let sparklines fill a little
+    screenshot(driver, os.path.join(out, "fleet.png"))
+
+
+def reporting_machine(driver):
+    """Id of a card that shows figures (a machine that reports), else the first card."""
+    return driver.execute_script("""
+        const cards = [...document.querySelectorAll('.card')];
+        const live = cards.find((c) => c.classList.contains('st-ok') || c.classList.contains('st-warning')
+          || c.classList.contains('st-critical'));
+        return (live || cards[0] || {dataset: {}}).dataset.id;
+    """)
+
+
+def check_machine(driver, url, out, checks):
+    machine = reporting_machine(driver)
+    if not checks.expect(machine is not None, "a machine to open"):
+        return
+    driver.find_element(By.CSS_SELECTOR, f'.card[data-id="{machine}"] a.name').click()
+    charts = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".chart:not([hidden]) canvas"))
+    checks.expect(len(charts) >= 4, f"machine view of {machine} shows charts ({len(charts)})")
+    drawn = wait_for(lambda: sum(driver.execute_script(COLOURED_PIXELS_JS, c) > 200 for c in charts) >= 3)
+    counts = [driver.execute_script(COLOURED_PIXELS_JS, c) for c in charts]
+    checks.expect(bool(drawn), f"charts are drawn from history (coloured pixels per chart: {counts})")
+    top = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".top-body tbody tr"), timeout=8)
+    checks.expect(len(top) > 0, f"top processes table filled ({len(top)} rows)")
+    driver.find_element(By.CSS_SELECTOR, 'button[data-range="1h"]').click()
+    redrawn = wait_for(lambda: "on" in driver.find_element(By.CSS_SELECTOR, 'button[data-range="1h"]')
+                       .get_attribute("class"))
+    checks.expect(bool(redrawn), "time-range picker switches to 1h")
+    driver.find_element(By.CSS_SELECTOR, 'button[data-range="15m"]').click()
+    time.sleep(2)
+    screenshot(driver, os.path.join(out, "machine.png"))
+
+
+def check_alerts(driver, url, out, checks):
+    driver.get(url.rstrip("/") + "/#/alerts")
+    ok = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".page-alerts .panel"))
+    checks.expect(bool(ok), "alert list renders")
+    time.sleep(1)
+    screenshot(driver, os.path.join(out, "alerts.png"))
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    url, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    checks = Checks()
+    driver = make_driver()
+    try:
+        check_fleet(driver, url, out, checks)
+        check_machine(driver, url, out, checks)
+        check_alerts(driver, url, out, checks)
+        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        checks.expect(not errors, f"no JavaScript errors in the console {[e['message'] for e in errors][:3]}")
+    finally:
+        driver.quit()
+    print(f"{len(checks.failures)} failure(s)")
+    return 1 if checks.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
