@@ -38,7 +38,7 @@ extension AlertEvaluator {
             guard var instance = instances.removeValue(forKey: key) else { continue }
             instance.value = Double(nowMs - instance.pendingSinceMs) / 1000
             instance.updatedMs = nowMs
-            out.append(AlertTransition(kind: .resolved, atMs: nowMs, instance: instance, reason: "data again"))
+            out.append(AlertTransition(kind: .resolved, atMs: nowMs, instance: instance))
         }
         return out
     }

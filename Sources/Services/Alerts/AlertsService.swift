@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -9,7 +8,7 @@ import Synchronization
 ///
 /// Runs in the hub's ServiceGroup (or alone as `smsctl run alerts`). The spec is read from the provider at
 /// every evaluation, so a SIGHUP reload applies without a restart. Silences are re-read when their file
-/// changes (checked every few seconds) and on SIGHUP.
+/// changes (checked every few seconds) and when `reloadSilences()` is called (the hub does on SIGHUP).
 public final class AlertsService: Service, AlertStatusSource {
     /// Timings and files; the defaults suit the hub.
     public struct Options: Sendable {
@@ -145,24 +144,12 @@ public final class AlertsService: Service, AlertStatusSource {
         }
     }
 
-    /// Re-reads silences when the file changes, and at once on SIGHUP.
+    /// Re-reads silences when the file changes. SIGHUP reaches `reloadSilences()` through the hub's
+    /// `SpecReloader`: a second SIGHUP dispatch source in the process would take the signal away from it.
     private func silenceLoop(_ engine: AlertEngine) async {
-        signal(SIGHUP, SIG_IGN)
-        let (hups, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler { continuation.yield() }
-        source.resume()
-        defer { source.cancel() }
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                for await _ in hups { await engine.reloadSilences(force: true) }
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: self.options.silenceCheckInterval) } catch { return }
-                    await engine.reloadSilences()
-                }
-            }
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: options.silenceCheckInterval) } catch { return }
+            await engine.reloadSilences()
         }
     }
 

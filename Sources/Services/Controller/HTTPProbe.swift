@@ -85,7 +85,8 @@ public enum HTTPProbe {
         get(host: host, port: port, path: "/healthz", timeout: 0.5) != nil || canConnect(host: host, port: port)
     }
 
-    static func canConnect(host: String, port: Int) -> Bool {
+    /// True when a TCP connection to `host:port` succeeds.
+    public static func canConnect(host: String, port: Int) -> Bool {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?

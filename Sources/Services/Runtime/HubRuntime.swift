@@ -85,7 +85,9 @@ public struct HubRuntime: Sendable {
             services.append(buildGatewayApplication(
                 context: context, configuration: GatewayConfiguration(host: options.bindHost, port: spec.hub.httpPort)))
         }
-        services.append(SpecReloader(file: options.specFile, box: box, logger: logger))
+        services.append(SpecReloader(file: options.specFile, box: box, logger: logger) { [alerts] _ in
+            await alerts?.reloadSilences()
+        })
         return HubRuntime(services: services, history: history, specBox: box)
     }
 }

@@ -4,7 +4,7 @@ import Testing
 @testable import Services
 
 /// Pid files identify one process for good (pid plus start time); paths resolve as documented.
-@Suite struct PidRecordTests {
+@Suite struct ControllerPidRecordTests {
     @Test func roundTripsThroughItsText() throws {
         let record = PidRecord(
             pid: 4242, startTicks: 987_654, specHash: "1a2b3c4d5e6f7a8b", configHash: "ffeeddccbbaa9988",

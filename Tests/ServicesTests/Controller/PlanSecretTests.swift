@@ -5,7 +5,7 @@ import Testing
 @testable import Services
 
 /// Plans name where a secret comes from, never its value, in text and in JSON.
-@Suite struct PlanSecretTests {
+@Suite struct ControllerPlanSecretTests {
     typealias F = PlanFixture
 
     static let secrets = [

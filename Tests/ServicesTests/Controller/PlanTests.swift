@@ -5,7 +5,7 @@ import Testing
 @testable import Services
 
 /// Each kind of spec change gets the right action on the hub and on each local collector.
-@Suite struct PlanTests {
+@Suite struct ControllerPlanTests {
     typealias F = PlanFixture
 
     @Test func sameSpecHasNoChanges() throws {

@@ -1,0 +1,137 @@
+import Foundation
+import Services
+
+/// A throwaway deployment for the controller tests: a temp folder with `specs/<name>.yaml` on free loopback
+/// ports, and the real `smsctl` binary run as a user would.
+struct ControllerDeployment {
+    let dir: URL
+    let spec: URL
+    let httpPort: Int
+    let grpcPort: Int
+    var state: URL { dir.appendingPathComponent("state") }
+
+    /// `.build/debug/smsctl` of this checkout (3 levels above this file), or `$SMSCTL_BIN`.
+    static var binary: String {
+        if let bin = ProcessInfo.processInfo.environment["SMSCTL_BIN"], !bin.isEmpty { return bin }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/smsctl").path
+    }
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-ctl-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("specs"), withIntermediateDirectories: true)
+        spec = dir.appendingPathComponent("specs/ctl.yaml")
+        httpPort = try Self.freePort()
+        grpcPort = try Self.freePort()
+    }
+
+    /// A spec with one local machine and a CPU alert at `warning`.
+    func yaml(warning: Int = 80, extraMachines: String = "") -> String {
+        """
+        version: 1
+        name: ctl
+        hub:
+          host: 127.0.0.1
+          grpc_port: \(grpcPort)
+          http_port: \(httpPort)
+        machines:
+          - id: mcrn
+            host: localhost
+            labels: { role: workstation }
+        \(extraMachines)
+        alerts:
+          - name: cpu_high
+            metric: cpu.usage_percent
+            warning: \(warning)
+            critical: 99
+        """
+    }
+
+    func write(_ text: String) throws { try text.write(to: spec, atomically: true, encoding: .utf8) }
+
+    /// Runs `smsctl ARGS… --state-dir STATE` in the deployment's folder; returns status and output.
+    @discardableResult
+    func run(_ arguments: [String], stateDir: Bool = true) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments + (stateDir ? ["--state-dir", state.path] : [])
+        process.currentDirectoryURL = dir
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes while it runs, so a full pipe never blocks it.
+        nonisolated(unsafe) var errData = Data()
+        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(10_000) }
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self),
+                String(decoding: errData, as: UTF8.self))
+    }
+
+    /// The pid in `run/<role>.pid`, or nil.
+    func pid(_ role: String) -> Int32? {
+        PidRecord.read(state.appendingPathComponent("run/\(role).pid"))?.pid
+    }
+
+    /// `status -o json` decoded loosely.
+    func status() throws -> (status: Int32, json: [String: Any]) {
+        let result = try run(["status", spec.path, "-o", "json"], stateDir: true)
+        let json = (try? JSONSerialization.jsonObject(with: Data(result.out.utf8))) as? [String: Any] ?? [:]
+        return (result.status, json)
+    }
+
+    /// Timestamps (ms) of the stored raw points of `metric` for `machine` over the last 5 minutes.
+    func historyTimes(machine: String = "mcrn", metric: String = "cpu.usage_percent") -> [Int64] {
+        let path = "/api/history?machine=\(machine)&metric=\(metric)&from=-5m&step=1s&tier=raw"
+        guard let response = HTTPProbe.get(host: "127.0.0.1", port: httpPort, path: path), response.status == 200,
+            let doc = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
+            let series = doc["series"] as? [[String: Any]], let points = series.first?["points"] as? [[String: Any]]
+        else { return [] }
+        return points.compactMap { ($0["t"] as? NSNumber)?.int64Value }
+    }
+
+    /// Stops whatever is still running (down, then SIGKILL by recorded pid) and deletes the folder.
+    func cleanUp() {
+        _ = try? run(["down", spec.path])
+        let runDir = state.appendingPathComponent("run")
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: runDir.path)) ?? [] {
+            if let record = PidRecord.read(runDir.appendingPathComponent(file)), record.isAlive {
+                kill(record.pid, SIGKILL)
+            }
+        }
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// A loopback port nobody listens on now: bind port 0 and read back what the kernel chose.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard bound else { throw ControllerError("cannot bind a loopback port for the test") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// Polls `condition` every 200 ms until it holds or `seconds` pass.
+func controllerEventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(200_000)
+    }
+    return try condition()
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Services
+import Testing
+
+/// `smsctl apply/plan/status/down` run as a user runs them, against real hub and collector processes.
+@Suite(.serialized) struct ControllerIntegrationTests {
+    /// The whole life of a deployment: apply, idle re-apply, threshold reload, down, resume.
+    @Test func applyReloadDownResume() throws {
+        let d = try ControllerDeployment()
+        defer { d.cleanUp() }
+        try d.write(d.yaml(warning: 80))
+
+        let began = Date()
+        let first = try d.run(["apply", d.spec.path])
+        #expect(first.status == 0, "apply failed:\n\(first.out)\n\(first.err)")
+        let applyTime = Date().timeIntervalSince(began)
+        #expect(first.out.contains("hub: started") && first.out.contains("collector mcrn: started"))
+        #expect(first.out.contains("Dashboard: http://localhost:\(d.httpPort)"))
+
+        // Healthy, connected, with data, within 10 s of apply returning.
+        let healthy = try controllerEventually(within: 10) {
+            let (code, json) = try d.status()
+            let machines = json["machines"] as? [[String: Any]] ?? []
+            let mcrn = machines.first { $0["id"] as? String == "mcrn" }
+            return code == 0 && json["healthy"] as? Bool == true && mcrn?["connected"] as? Bool == true
+                && !d.historyTimes().isEmpty
+        }
+        #expect(healthy, "not healthy with data 10 s after apply (apply took \(applyTime) s)")
+        let hubPid = try #require(d.pid("hub"))
+        let collectorPid = try #require(d.pid("collector-mcrn"))
+
+        // The same spec again: no changes, nothing restarted.
+        let again = try d.run(["apply", d.spec.path])
+        #expect(again.status == 0)
+        #expect(again.out.contains("Plan: no changes"))
+        #expect(d.pid("hub") == hubPid && d.pid("collector-mcrn") == collectorPid)
+
+        // A threshold edit: plan names it and exits 2; apply reloads the hub without restarting anything.
+        try d.write(d.yaml(warning: 70))
+        let plan = try d.run(["plan", d.spec.path, "--detailed-exitcode"])
+        #expect(plan.status == 2)
+        #expect(plan.out.contains("~ alert cpu_high: warning 80 → 70"))
+        #expect(plan.out.contains("hub: reload"))
+        let reload = try d.run(["apply", d.spec.path])
+        #expect(reload.status == 0, "reload apply failed:\n\(reload.out)\n\(reload.err)")
+        #expect(reload.out.contains("hub: reloaded"))
+        #expect(d.pid("hub") == hubPid && d.pid("collector-mcrn") == collectorPid)
+        #expect(ProcStat.read(pid: hubPid) != nil && ProcStat.read(pid: collectorPid) != nil)
+
+        // No sample lost across the reload: 1 s timestamps without a gap.
+        let reloadedAt = Int64(Date().timeIntervalSince1970 * 1000)
+        #expect(try controllerEventually(within: 10) { (d.historyTimes().last ?? 0) >= reloadedAt + 2000 })
+        let times = d.historyTimes()
+        let gaps = zip(times, times.dropFirst()).filter { $1 - $0 != 1000 }
+        #expect(gaps.isEmpty, "gaps in cpu.usage_percent: \(gaps.prefix(5))")
+
+        // Status: no drift after the reload.
+        let (code, json) = try d.status()
+        #expect(code == 0)
+        for service in json["services"] as? [[String: Any]] ?? [] {
+            #expect(service["drift"] as? Bool == false, "\(service)")
+        }
+
+        // Down stops everything; status says so and exits non-zero.
+        let down = try d.run(["down", d.spec.path])
+        #expect(down.status == 0)
+        #expect(ProcStat.read(pid: hubPid).map(\.isZombie) ?? true)
+        #expect(ProcStat.read(pid: collectorPid).map(\.isZombie) ?? true)
+        let stopped = try d.run(["status", d.spec.path])
+        #expect(stopped.status == 3)
+        #expect(stopped.out.contains("not running"))
+
+        // Apply again: history from before down is still there, and new samples arrive.
+        let resumed = try d.run(["apply", d.spec.path])
+        #expect(resumed.status == 0, "resume failed:\n\(resumed.out)\n\(resumed.err)")
+        let before = try #require(times.first)
+        let afterResume = Int64(Date().timeIntervalSince1970 * 1000)
+        #expect(try controllerEventually(within: 10) {
+            let now = d.historyTimes()
+            return now.contains(before) && (now.last ?? 0) >= afterResume
+        })
+        print("apply to healthy: \(String(format: "%.2f", applyTime)) s")
+    }
+
+    /// A spec with an error: apply prints the diagnostics, exits 1, and creates or starts nothing.
+    @Test func invalidSpecChangesNothing() throws {
+        let d = try ControllerDeployment()
+        defer { d.cleanUp() }
+        try d.write(d.yaml(warning: 80).replacingOccurrences(of: "critical: 99", with: "critical: 60"))
+        let result = try d.run(["apply", d.spec.path])
+        #expect(result.status == 1)
+        #expect(result.err.contains("ctl.yaml:") && result.err.contains("error"))
+        #expect(!FileManager.default.fileExists(atPath: d.state.path))
+        #expect(!FileManager.default.fileExists(atPath: d.dir.appendingPathComponent("ctrl").path))
+        #expect(!HTTPProbe.canConnect(host: "127.0.0.1", port: d.httpPort))
+    }
+
+    /// A remote machine gets its rendered command and the token's location, never the token.
+    @Test func collectorCommandNamesTheTokenFileNotTheToken() throws {
+        let d = try ControllerDeployment()
+        defer { d.cleanUp() }
+        try d.write(d.yaml(extraMachines: "  - id: nfrt\n    host: 192.0.2.11\n"))
+        let secrets = d.state.appendingPathComponent("secrets")
+        try FileManager.default.createDirectory(at: secrets, withIntermediateDirectories: true)
+        try MachineTokens.write("tok-nfrt-should-not-print", to: secrets.appendingPathComponent("nfrt.token"))
+        let result = try d.run(["collector-cmd", "nfrt", d.spec.path])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("run collector"))
+        #expect(result.out.contains(secrets.appendingPathComponent("nfrt.token").path))
+        #expect(!result.out.contains("tok-nfrt-should-not-print"))
+    }
+}

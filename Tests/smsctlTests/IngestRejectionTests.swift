@@ -1,0 +1,93 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Services
+import Testing
+
+/// Bad callers against a real hub process: each refused with the right status, nothing stored, others unaffected.
+@Suite("Pipeline.Rejections", .serialized)
+struct IngestRejectionTests {
+    /// Opens a stream as `machine` with `token`, sends `batches`, and returns the status the hub ended it with.
+    func stream(_ d: TempDeployment, machine: String, token: String, batches: [Sms_V1_Batch]) async -> RPCError.Code? {
+        do {
+            try await withGRPCClient(
+                transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: d.grpcPort), transportSecurity: .plaintext)
+            ) { client in
+                var metadata = Metadata()
+                metadata.addString("Bearer \(token)", forKey: "authorization")
+                metadata.addString(machine, forKey: "sms-machine")
+                let request = StreamingClientRequest<Sms_V1_Batch>(metadata: metadata) { writer in
+                    for b in batches { try await writer.write(b) }
+                }
+                try await Sms_V1_Ingest.Client(wrapping: client).stream(request: request) { response in
+                    for try await _ in response.messages {}
+                }
+            }
+            return nil
+        } catch let error as RPCError {
+            return error.code
+        } catch {
+            return .unknown
+        }
+    }
+
+    func batch(machine: String, seq: UInt64, values: Int = 1) -> Sms_V1_Batch {
+        .with {
+            $0.machineID = machine
+            $0.seq = seq
+            $0.timestampMs = Int64(Date().timeIntervalSince1970 * 1000)
+            $0.newSeries = [.with { $0.metric = "cpu.usage_percent" }]
+            $0.layout = Array(repeating: 0, count: values)
+            $0.values = Array(repeating: 42, count: values)
+        }
+    }
+
+    @Test("wrong token, unknown machine, another machine's batch, oversized batch, garbage bytes: refused; good streams go on")
+    func refusesBadCallers() async throws {
+        let d = try TempDeployment(machines: ["good", "victim"])
+        defer { d.remove() }
+        let hub = try d.startHub()
+        let collector = try d.startCollector("good")
+        defer {
+            collector.crash()
+            hub.crash()
+        }
+        #expect(await waitFor(timeout: .seconds(20)) { try await d.history("good", "cpu.usage_percent").count >= 2 })
+
+        #expect(await stream(d, machine: "victim", token: "not-the-token", batches: [batch(machine: "victim", seq: 1)]) == .unauthenticated)
+        #expect(await stream(d, machine: "intruder", token: d.token("good"), batches: [batch(machine: "intruder", seq: 1)]) == .unauthenticated)
+        #expect(await stream(d, machine: "good", token: d.token("good"), batches: [batch(machine: "victim", seq: 1)]) == .permissionDenied)
+        #expect(await stream(d, machine: "victim", token: d.token("victim"), batches: [batch(machine: "victim", seq: 1, values: 60_000)]) == .invalidArgument)
+        let huge = await stream(d, machine: "victim", token: d.token("victim"), batches: [batch(machine: "victim", seq: 1, values: 700_000)])
+        #expect(huge == .resourceExhausted || huge == .internalError || huge == .unavailable, "a 5.6 MB message got \(String(describing: huge))")
+        try sendGarbage(port: d.grpcPort)
+
+        // Nothing of any of those was stored, and the good collector kept streaming throughout.
+        #expect(try await d.history("victim", "cpu.usage_percent").isEmpty)
+        await #expect(throws: HarnessError.self, "the gateway knows no machine \"intruder\"") {
+            try await d.history("intruder", "cpu.usage_percent")
+        }
+        let before = try await d.history("good", "cpu.usage_percent").count
+        #expect(await waitFor(timeout: .seconds(10)) { try await d.history("good", "cpu.usage_percent").count >= before + 2 })
+        #expect(hub.isRunning)
+        let machines = try await getJSON("\(d.api)/api/machines") as? [String: Any]
+        let ids = (machines?["machines"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+        #expect(!ids.contains("intruder"), "an unknown machine appeared in the fleet: \(ids)")
+    }
+
+    /// Opens a TCP connection to the gRPC port, writes non-HTTP/2 bytes, and closes.
+    func sendGarbage(port: Int) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(ok == 0)
+        let junk = (0..<4096).map { _ in UInt8.random(in: 0...255) }
+        _ = junk.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+}
