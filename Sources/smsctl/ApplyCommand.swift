@@ -7,7 +7,8 @@ import Spec
 struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
-        abstract: "Make this machine run the spec: render ctrl/, create secrets, start or reconcile hub and collectors.",
+        abstract:
+            "Make this machine run the spec: render ctrl/, create secrets, start or reconcile hub and collectors.",
         discussion: """
             Same spec again: no changes, nothing restarts. Thresholds, alerts, notify, machines, edges: the hub
             reloads (SIGHUP). Ports, storage, TLS: the hub restarts. A local collector restarts only when its own
@@ -29,6 +30,8 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let began = ContinuousClock.now
         let (target, loaded) = try PlanCommand.load(spec: spec, options: options)
+        let lock = try ApplyLock(state: target.state)
+        defer { withExtendedLifetime(lock) {} }
         let plan = PlanCommand.plan(target: target, spec: loaded)
         print(PlanText.render(plan))
         if plan.isDestructive && !yes && isatty(STDIN_FILENO) == 1 && !Self.confirm() {
@@ -38,7 +41,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let reconciler = Reconciler(
             spec: loaded, specFile: target.specFile, state: target.state,
             executable: ProcessSupervisor.currentExecutable(), progress: ProgressLine())
-        let renderTo = renderDir.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        let renderTo =
+            renderDir.map { URL(fileURLWithPath: $0).standardizedFileURL }
             ?? ControllerTarget.renderDirectory(specFile: target.specFile)
         try reconciler.render(to: renderTo)
         try reconciler.ensureSecrets()
@@ -63,8 +67,9 @@ struct ApplyCommand: AsyncParsableCommand {
         print("\n\(verb): spec \"\(spec.name)\" (\(spec.hash)) in \(ProgressLine.seconds(elapsed)).")
         print("Dashboard: \(HubClient(spec: spec).dashboardURL)")
         for machine in spec.machines where !machine.isLocal {
-            print("Remote \(machine.id) (\(machine.host)): run \(renderTo.path)/collectors/\(machine.id).sh there "
-                + "(smsctl collector-cmd \(machine.id) shows it and where its token comes from)")
+            print(
+                "Remote \(machine.id) (\(machine.host)): run \(renderTo.path)/collectors/\(machine.id).sh there "
+                    + "(smsctl collector-cmd \(machine.id) shows it and where its token comes from)")
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
+import Services
 import Spec
 
 /// Process-wide set-up, done once by the command that runs a role: logging and metrics.

@@ -24,8 +24,9 @@ struct CollectorCmdCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         guard let m = loaded.machine(machine) else {
-            throw ControllerError("machine \"\(machine)\" is not in \(target.specFile); known: "
-                + loaded.machines.map(\.id).joined(separator: ", "))
+            throw ControllerError(
+                "machine \"\(machine)\" is not in \(target.specFile); known: "
+                    + loaded.machines.map(\.id).joined(separator: ", "))
         }
         let renderDir = ControllerTarget.renderDirectory(specFile: target.specFile)
         let files = Renderer.render(spec: loaded, specFile: target.specFile, outDir: renderDir.path)

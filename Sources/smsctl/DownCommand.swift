@@ -26,8 +26,12 @@ struct DownCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try ControllerTarget.resolve(spec: spec, stateDir: options.stateDir)
+        // Locked only when there is something to stop: down on a spec never applied creates nothing.
+        let exists = FileManager.default.fileExists(atPath: target.state.url.path)
+        let lock = exists ? try ApplyLock(state: target.state) : nil
         let stopped = await Teardown.stopAll(state: target.state, progress: ProgressLine())
         print(stopped == 0 ? "Nothing was running." : "Stopped \(stopped) process\(stopped == 1 ? "" : "es").")
+        withExtendedLifetime(lock) {}
         guard purge else {
             print("Kept data and secrets in \(target.state.url.path); smsctl apply starts again from them.")
             return
@@ -48,8 +52,9 @@ struct DownCommand: AsyncParsableCommand {
         }
         print("Deleted \(path).")
         if let spec = target.runningSpec, let dir = spec.hub.dataDir, !dir.isEmpty {
-            print("hub.data_dir (\(target.state.dataDir(for: spec, specFile: target.specFile).path)) is outside "
-                + "the state directory and was kept.")
+            print(
+                "hub.data_dir (\(target.state.dataDir(for: spec, specFile: target.specFile).path)) is outside "
+                    + "the state directory and was kept.")
         }
     }
 }

@@ -93,7 +93,8 @@ struct RunCollectorCommand: AsyncParsableCommand {
                 .appendingPathComponent("buffer")).appendingPathComponent(machine)
             return .init(
                 machine: machine, token: token,
-                hub: .init(host: host, port: loaded.hub.grpcPort, tls: loaded.hub.tls != nil, caFile: loaded.hub.tls?.ca),
+                hub: .init(host: host, port: loaded.hub.grpcPort, tls: loaded.hub.tls != nil,
+                           caFile: loaded.resolvingPaths(relativeTo: spec).hub.tls?.ca),
                 interval: m.interval, groups: m.metrics, bufferDirectory: dir,
                 bufferLimits: .init(maxAgeMs: m.buffer.milliseconds), specHash: loaded.hash)
         }

@@ -36,7 +36,9 @@ struct StatusCommand: AsyncParsableCommand {
             let report = try StatusReport.gather(target)
             if output == .text { print("\u{1B}[H\u{1B}[2J", terminator: "") }
             try show(report)
-            print(output == .text ? "\n(refreshing every 2s; Ctrl-C to stop)" : "", terminator: output == .text ? "\n" : "")
+            print(
+                output == .text ? "\n(refreshing every 2s; Ctrl-C to stop)" : "",
+                terminator: output == .text ? "\n" : "")
             fflush(nil)
             try await Task.sleep(for: .seconds(2))
         }

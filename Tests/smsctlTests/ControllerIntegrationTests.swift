@@ -60,6 +60,8 @@ import Testing
         for service in json["services"] as? [[String: Any]] ?? [] {
             #expect(service["drift"] as? Bool == false, "\(service)")
         }
+        let machines = json["machines"] as? [[String: Any]] ?? []
+        #expect(machines.first { $0["id"] as? String == "mcrn" }?["specDrift"] as? Bool == false)
 
         // Down stops everything; status says so and exits non-zero.
         let down = try d.run(["down", d.spec.path])
@@ -68,17 +70,18 @@ import Testing
         #expect(ProcStat.read(pid: collectorPid).map(\.isZombie) ?? true)
         let stopped = try d.run(["status", d.spec.path])
         #expect(stopped.status == 3)
-        #expect(stopped.out.contains("not running"))
+        #expect(stopped.out.contains("not running") && stopped.out.contains("Nothing runs"))
 
         // Apply again: history from before down is still there, and new samples arrive.
         let resumed = try d.run(["apply", d.spec.path])
         #expect(resumed.status == 0, "resume failed:\n\(resumed.out)\n\(resumed.err)")
         let before = try #require(times.first)
         let afterResume = Int64(Date().timeIntervalSince1970 * 1000)
-        #expect(try controllerEventually(within: 10) {
-            let now = d.historyTimes()
-            return now.contains(before) && (now.last ?? 0) >= afterResume
-        })
+        #expect(
+            try controllerEventually(within: 10) {
+                let now = d.historyTimes()
+                return now.contains(before) && (now.last ?? 0) >= afterResume
+            })
         print("apply to healthy: \(String(format: "%.2f", applyTime)) s")
     }
 

@@ -14,11 +14,15 @@ public struct AlertEvaluator: Sendable {
     public var minimumGraceMs: Int64
     /// A series not seen for this long while its machine keeps reporting resolves (an unmounted disk).
     public var staleAfterMs: Int64
+    /// A batch this much older than the machine's usual lag is a replayed backlog (see `isReplay`).
+    public var replayLagMs: Int64 = 60_000
     var rules: CompiledRules?
     var firstBatchMs: [String: Int64] = [:]
     var lastBatchMs: [String: Int64] = [:]
     /// Absence rules with a metric: rule → machine → when a matching sample last arrived.
     var lastMetricMs: [String: [String: Int64]] = [:]
+    /// Per machine: the smallest arrival lag seen recently (clock drift plus transit), and when it was set.
+    var lagBaseline: [String: (lagMs: Int64, setMs: Int64)] = [:]
     /// Last-seen times from before a restart: only for messages, never for timing.
     var knownLastSeenMs: [String: Int64]
 
@@ -43,6 +47,7 @@ public struct AlertEvaluator: Sendable {
         firstBatchMs[machine.id] = firstBatchMs[machine.id] ?? nowMs
         lastBatchMs[machine.id] = nowMs
         out += resolveAbsence(machine, batch: batch, rules: rules, nowMs: nowMs)
+        if isReplay(batch, nowMs: nowMs) { return out }
         for sample in batch.samples where sample.value.isFinite {
             guard let candidates = rules.byMetric[sample.series.metric] else { continue }
             for rule in candidates where sample.series.matches(labels: rule.labels) && rule.machines.matches(machine) {
@@ -104,6 +109,20 @@ public struct AlertEvaluator: Sendable {
             out.append(AlertTransition(kind: kind, atMs: nowMs, instance: instance, reason: reason))
         }
         return out
+    }
+
+    /// True for a batch from a collector's backlog, replayed after a reconnect: its values are the past,
+    /// not the machine's state now, and evaluating them would fire and resolve alerts nobody can act on.
+    ///
+    /// Sample clocks drift, so the test is relative: the batch's lag (hub time minus sample time) against the
+    /// smallest lag the machine showed recently. The baseline is re-learnt every 10 minutes, so a machine
+    /// whose clock jumped back is evaluated again after at most that long.
+    mutating func isReplay(_ batch: Batch, nowMs: Int64) -> Bool {
+        let lag = nowMs - batch.timestampMs
+        var baseline = lagBaseline[batch.machine] ?? (lag, nowMs)
+        if lag < baseline.lagMs || nowMs - baseline.setMs > 600_000 { baseline = (lag, nowMs) }
+        lagBaseline[batch.machine] = baseline
+        return lag - baseline.lagMs > replayLagMs
     }
 
     /// True when the machine has reported for a while without this series (a disk unmounted, a NIC removed).

@@ -91,6 +91,8 @@ public final class AlertsService: Service, AlertStatusSource {
         }
         await engine.flush()
         if givenStore == nil { try? await engine.store.close() }
+        // Notifications decided before the shutdown are recorded as sent: give them a last chance to go out.
+        await notifier.sendRemaining(within: .seconds(5))
         let undelivered = await notifier.backlog()
         logger.info("alerts stopped", metadata: ["undelivered": "\(undelivered)"])
     }

@@ -91,6 +91,16 @@ actor DeliveryQueue {
         }
     }
 
+    /// On shutdown: one attempt per queued delivery, in order, stopping at the first failure.
+    func sendRemaining(transport: any WebhookTransport, timeout: Duration, metrics: AlertsMetrics) async {
+        while let head = items.first, !Task.isCancelled {
+            let status = try? await transport.post(head.url, headers: head.headers, body: head.body, timeout: timeout)
+            guard let status, (200..<300).contains(status) else { return }
+            remove(head.id)
+            metrics.sent.increment()
+        }
+    }
+
     private func remove(_ id: UInt64) {
         items.removeAll { $0.id == id }
     }

@@ -114,6 +114,25 @@ public final class Notifier: NotificationSink {
         }
     }
 
+    /// Gives what is still queued one more attempt each, all within `deadline` (graceful shutdown).
+    public func sendRemaining(within deadline: Duration) async {
+        let queues = queues.withLock { Array($0.values) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [transport, metrics] in
+                await withDiscardingTaskGroup { channels in
+                    for queue in queues {
+                        channels.addTask {
+                            await queue.sendRemaining(transport: transport, timeout: deadline, metrics: metrics)
+                        }
+                    }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: deadline) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
     /// Deliveries not yet accepted, over all channels.
     public func backlog() async -> Int {
         var total = 0

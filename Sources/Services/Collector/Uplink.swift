@@ -81,7 +81,7 @@ public struct Uplink: Sendable {
             security = .plaintext
         }
         try await withGRPCClient(
-            transport: .http2NIOPosix(target: .dns(host: target.host, port: target.port), transportSecurity: security)
+            transport: .http2NIOPosix(target: resolvedTarget, transportSecurity: security)
         ) { client in
             let ingest = Sms_V1_Ingest.Client(wrapping: client)
             var metadata = Metadata()
@@ -119,6 +119,16 @@ public struct Uplink: Sendable {
                 }
             }
         }
+    }
+
+    /// IP literals are dialled as addresses: TLS then checks the certificate's IP SAN instead of sending the
+    /// address as an SNI host name, which TLS forbids.
+    private var resolvedTarget: any ResolvableTarget {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, target.host, &v4) == 1 { return .ipv4(host: target.host, port: target.port) }
+        if inet_pton(AF_INET6, target.host, &v6) == 1 { return .ipv6(host: target.host, port: target.port) }
+        return .dns(host: target.host, port: target.port)
     }
 
     /// An RPC error's message without the transport's noise.

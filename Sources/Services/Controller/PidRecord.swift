@@ -22,7 +22,8 @@ public struct PidRecord: Sendable, Equatable {
     /// The file's text.
     public var text: String {
         let date = ISO8601DateFormatter().string(from: startedAt)
-        return "\(pid)\nstart_ticks=\(startTicks)\nspec_hash=\(specHash)\nconfig_hash=\(configHash)\nstarted_at=\(date)\n"
+        return
+            "\(pid)\nstart_ticks=\(startTicks)\nspec_hash=\(specHash)\nconfig_hash=\(configHash)\nstarted_at=\(date)\n"
     }
 
     /// Parses the file's text; nil when the first line is not a pid.
@@ -39,7 +40,8 @@ public struct PidRecord: Sendable, Equatable {
         self.init(
             pid: pid, startTicks: fields["start_ticks"].flatMap { UInt64($0) } ?? 0,
             specHash: fields["spec_hash"] ?? "", configHash: fields["config_hash"] ?? "",
-            startedAt: fields["started_at"].flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date(timeIntervalSince1970: 0))
+            startedAt: fields["started_at"].flatMap { ISO8601DateFormatter().date(from: $0) }
+                ?? Date(timeIntervalSince1970: 0))
     }
 
     /// Reads `url`; nil when missing or unparsable.

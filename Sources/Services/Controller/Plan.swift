@@ -29,8 +29,11 @@ public struct Plan: Sendable, Codable {
     ) -> Plan {
         let changes = SpecDiff(old: applied?.spec, new: spec).changes()
         let hashes = RoleConfig.hashes(spec, specFile: specFile, state: state)
-        var actions = [hubAction(applied: applied, spec: spec, hash: hashes[.hub] ?? "", runtime: runtime,
-                                 changes: changes)]
+        var actions = [
+            hubAction(
+                applied: applied, spec: spec, hash: hashes[.hub] ?? "", runtime: runtime,
+                changes: changes)
+        ]
         for machine in spec.machines where machine.isLocal {
             let role = ControllerRole.collector(machine.id)
             actions.append(collectorAction(role: role, hash: hashes[role] ?? "", runtime: runtime, changes: changes))
@@ -65,7 +68,8 @@ public struct Plan: Sendable, Codable {
             let kinds = changes.filter { $0.hubEffect == .reload }.map(\.kind.rawValue)
             let unique = kinds.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             let fallback = "runs spec \(now.reportedSpecHash ?? "?"), the file is \(spec.hash)"
-            return RoleAction(role: .hub, action: .reload, reason: reason(unique.map { "\($0) changes" }, else: fallback))
+            return RoleAction(
+                role: .hub, action: .reload, reason: reason(unique.map { "\($0) changes" }, else: fallback))
         }
         return RoleAction(role: .hub, action: .none, reason: "up to date")
     }

@@ -2,14 +2,21 @@
 public struct PlanChange: Sendable, Equatable, Codable {
     /// `+` added, `~` changed, `-` removed.
     public enum Op: String, Sendable, Codable {
-        case add = "+", change = "~", remove = "-"
+        case add = "+"
+        case change = "~"
+        case remove = "-"
     }
 
     /// What kind of thing changed; its noun appears in the summary (`~2 alert thresholds`).
     public enum Kind: String, Sendable, Codable {
-        case hub, retention, defaults, machine, machineSetting = "machine setting"
-        case alert, alertThreshold = "alert threshold", alertSetting = "alert setting"
-        case notify = "notify channel", edge, maintenance = "maintenance window"
+        case hub, retention, defaults, machine
+        case machineSetting = "machine setting"
+        case alert
+        case alertThreshold = "alert threshold"
+        case alertSetting = "alert setting"
+        case notify = "notify channel"
+        case edge
+        case maintenance = "maintenance window"
 
         var plural: String {
             switch self {

@@ -27,7 +27,8 @@ public enum PlanText {
             return out + "The spec matches what was applied (\(plan.specHash)) and every process is up to date.\n"
         }
         if !plan.changes.isEmpty {
-            let from = plan.appliedHash.map { "spec \($0) → \(plan.specHash)" } ?? "nothing applied yet → \(plan.specHash)"
+            let from =
+                plan.appliedHash.map { "spec \($0) → \(plan.specHash)" } ?? "nothing applied yet → \(plan.specHash)"
             out += "\nChanges (\(from)):\n"
             for change in plan.changes { out += change.line + "\n" }
         }

@@ -15,8 +15,10 @@ public final class ProgressLine: @unchecked Sendable {
     public func update(_ text: String, elapsed: Duration) {
         guard isTerminal else { return }
         frame = (frame + 1) % Self.frames.count
-        let seconds = String(format: "%.1fs", Double(elapsed.components.seconds)
-            + Double(elapsed.components.attoseconds) / 1e18)
+        let seconds = String(
+            format: "%.1fs",
+            Double(elapsed.components.seconds)
+                + Double(elapsed.components.attoseconds) / 1e18)
         write("\r\u{1B}[K\(Self.frames[frame]) \(text) \(seconds)")
     }
 

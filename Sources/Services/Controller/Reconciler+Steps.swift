@@ -21,7 +21,8 @@ extension Reconciler {
             return health.specHash == spec.hash ? nil : "it reports spec \(health.specHash), expected \(spec.hash)"
         }
         try finish(.hub, problem: problem, record: record)
-        progress.done("hub: \(verb) (pid \(record.pid), healthy in \(ProgressLine.seconds(ContinuousClock.now - began)))")
+        progress.done(
+            "hub: \(verb) (pid \(record.pid), healthy in \(ProgressLine.seconds(ContinuousClock.now - began)))")
     }
 
     /// SIGHUP, then waits for `/healthz` to report the new spec hash (no restart, no lost samples).
@@ -37,8 +38,9 @@ extension Reconciler {
                 ? nil : "it still runs spec \(health.specHash) (was the reload refused?), expected \(spec.hash)"
         }
         try finish(.hub, problem: problem, record: record)
-        progress.done("hub: reloaded (pid \(record.pid), spec \(spec.hash), in "
-            + "\(ProgressLine.seconds(ContinuousClock.now - began)))")
+        progress.done(
+            "hub: reloaded (pid \(record.pid), spec \(spec.hash), in "
+                + "\(ProgressLine.seconds(ContinuousClock.now - began)))")
     }
 
     /// Starts a collector and waits until the hub shows it connected and sending, with this spec.
@@ -54,8 +56,27 @@ extension Reconciler {
             return m.configHash == spec.hash ? nil : "the hub still sees the previous collector session"
         }
         try finish(role, problem: problem, record: record)
-        progress.done("\(role): \(verb) (pid \(record.pid), connected in "
-            + "\(ProgressLine.seconds(ContinuousClock.now - began)))")
+        progress.done(
+            "\(role): \(verb) (pid \(record.pid), connected in "
+                + "\(ProgressLine.seconds(ContinuousClock.now - began)))")
+    }
+
+    /// After a hub (re)start, waits for a collector that kept running to reconnect (it retries within 4 s).
+    func awaitReconnect(_ id: String) async throws {
+        let role = ControllerRole.collector(id)
+        guard let record = PidRecord.read(state.pidFile(role: role.name)) else { return }
+        let began = ContinuousClock.now
+        let problem = await waitHealthy(record, label: "\(role): reconnecting") { () -> String? in
+            guard let fleet = hub.machines(timeout: 1) else { return "the hub does not answer /api/machines" }
+            guard let m = fleet.machines.first(where: { $0.id == id }),
+                HubClient.isStreaming(m, serverTimeMs: fleet.serverTimeMs)
+            else { return "not connected to the new hub yet" }
+            return nil
+        }
+        try finish(role, problem: problem, record: record)
+        progress.done(
+            "\(role): reconnected to the hub (pid \(record.pid), in "
+                + "\(ProgressLine.seconds(ContinuousClock.now - began)))")
     }
 
     /// Spawns the role detached and records its pid file.
@@ -93,7 +114,8 @@ extension Reconciler {
         let limit = role == .hub ? hubDeadline : collectorDeadline
         throw ControllerError(
             "\(role) (pid \(record.pid)) is not healthy after \(limit): \(problem); what ran before keeps running.\n"
-                + "  its log: smsctl logs \(role.name) (\(log.path))" + (tail.isEmpty ? "" : "\n  last lines:\n\(tail)"))
+                + "  its log: smsctl logs \(role.name) (\(log.path))" + (tail.isEmpty ? "" : "\n  last lines:\n\(tail)")
+        )
     }
 
     /// Stops the role recorded in its pid file and removes the file.

@@ -38,8 +38,9 @@ public struct Reconciler: Sendable {
             }
         } catch {
             progress.failed("render: cannot write \(renderDir.path)/")
-            throw ControllerError("cannot write the rendered files to \(renderDir.path) (\(error)); "
-                + "check its permissions or pass --render-dir")
+            throw ControllerError(
+                "cannot write the rendered files to \(renderDir.path) (\(error)); "
+                    + "check its permissions or pass --render-dir")
         }
     }
 
@@ -62,10 +63,15 @@ public struct Reconciler: Sendable {
             guard let role = action.controllerRole else { continue }
             await stop(role, because: action.reason)
         }
-        try await reconcileHub(plan.action(for: .hub), hash: plan.roleHashes[ControllerRole.hub.name] ?? "")
+        let hubAction = plan.action(for: .hub)
+        try await reconcileHub(hubAction, hash: plan.roleHashes[ControllerRole.hub.name] ?? "")
         for action in plan.actions {
             guard let role = action.controllerRole, case .collector(let id) = role else { continue }
-            try await reconcileCollector(id, action: action.action, hash: plan.roleHashes[role.name] ?? "")
+            if action.action == .none && [.start, .restart].contains(hubAction) {
+                try await awaitReconnect(id)
+            } else {
+                try await reconcileCollector(id, action: action.action, hash: plan.roleHashes[role.name] ?? "")
+            }
         }
     }
 
@@ -75,7 +81,9 @@ public struct Reconciler: Sendable {
         case .none:
             progress.skipped("hub: up to date (pid \(record.map { String($0.pid) } ?? "?"), spec \(spec.hash))")
         case .reload:
-            guard let record else { throw ControllerError("hub: no pid file in \(state.run.path); run smsctl apply again") }
+            guard let record else {
+                throw ControllerError("hub: no pid file in \(state.run.path); run smsctl apply again")
+            }
             try await reloadHub(record)
         case .restart, .start:
             if action == .restart, let record { await stop(.hub, record: record) }

@@ -91,18 +91,21 @@ public enum RoleConfig {
 
     /// Start-time hash of the hub for `spec` read from `specFile` (absolute).
     public static func hubHash(_ spec: Spec, specFile: String, state: StateDirectory) -> String {
-        hash(HubStart(
-            specFile: specFile, bind: bindAddress(spec), grpcPort: spec.hub.grpcPort, httpPort: spec.hub.httpPort,
-            state: spec.hub.state, history: spec.hub.history,
-            dataDir: state.dataDir(for: spec, specFile: specFile).path, tls: spec.hub.tls))
+        hash(
+            HubStart(
+                specFile: specFile, bind: bindAddress(spec), grpcPort: spec.hub.grpcPort, httpPort: spec.hub.httpPort,
+                state: spec.hub.state, history: spec.hub.history,
+                dataDir: state.dataDir(for: spec, specFile: specFile).path, tls: spec.hub.tls))
     }
 
     /// Start-time hash of `machine`'s collector.
-    public static func collectorHash(_ spec: Spec, machine: Machine, specFile: String, state: StateDirectory) -> String {
-        hash(CollectorStart(
-            specFile: specFile, machine: machine.id, hubHost: localHubHost(spec), hubPort: spec.hub.grpcPort,
-            tls: spec.hub.tls, interval: machine.interval, buffer: machine.buffer, metrics: machine.metrics,
-            token: machine.token, bufferDir: state.dataDir(for: spec, specFile: specFile).path))
+    public static func collectorHash(_ spec: Spec, machine: Machine, specFile: String, state: StateDirectory) -> String
+    {
+        hash(
+            CollectorStart(
+                specFile: specFile, machine: machine.id, hubHost: localHubHost(spec), hubPort: spec.hub.grpcPort,
+                tls: spec.hub.tls, interval: machine.interval, buffer: machine.buffer, metrics: machine.metrics,
+                token: machine.token, bufferDir: state.dataDir(for: spec, specFile: specFile).path))
     }
 
     /// Every local role the spec declares, with its start-time hash.

@@ -15,9 +15,11 @@ public struct RoleRuntime: Sendable, Equatable, Codable {
     /// nil when not asked (not running), else whether its health check passed.
     public var healthy: Bool?
 
-    public init(role: ControllerRole, pid: Int32? = nil, running: Bool, configHash: String? = nil,
-                startedSpecHash: String? = nil, startedAt: Date? = nil, reportedSpecHash: String? = nil,
-                healthy: Bool? = nil) {
+    public init(
+        role: ControllerRole, pid: Int32? = nil, running: Bool, configHash: String? = nil,
+        startedSpecHash: String? = nil, startedAt: Date? = nil, reportedSpecHash: String? = nil,
+        healthy: Bool? = nil
+    ) {
         self.role = role.name
         self.pid = pid
         self.running = running
@@ -80,9 +82,10 @@ public struct RuntimeSnapshot: Sendable {
         for (role, runtime) in snapshot.roles where runtime.running {
             guard case .collector(let id) = role else { continue }
             let machine = snapshot.fleet?.machines.first { $0.id == id }
-            snapshot.roles[role]?.healthy = machine.map {
-                HubClient.isStreaming($0, serverTimeMs: snapshot.fleet?.serverTimeMs ?? 0)
-            } ?? false
+            snapshot.roles[role]?.healthy =
+                machine.map {
+                    HubClient.isStreaming($0, serverTimeMs: snapshot.fleet?.serverTimeMs ?? 0)
+                } ?? false
         }
         return snapshot
     }

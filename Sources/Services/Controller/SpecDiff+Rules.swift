@@ -66,17 +66,22 @@ extension SpecDiff {
         var out: [PlanChange] = []
         for (o, n) in pairs {
             guard let o else {
-                out.append(PlanChange(op: .add, kind: .notify, subject: "notify \(n.name)", detail: Redact.url(n.webhook)))
+                out.append(
+                    PlanChange(op: .add, kind: .notify, subject: "notify \(n.name)", detail: Redact.url(n.webhook)))
                 continue
             }
             // A webhook URL often carries a secret in its path (Slack): compare whole, show only scheme and host.
-            let webhook = o.webhook == n.webhook
+            let webhook =
+                o.webhook == n.webhook
                 ? ("webhook", "", "") : ("webhook", Redact.url(o.webhook), Redact.url(n.webhook) + " (changed)")
-            out += fieldChanges(kind: .notify, subject: "notify \(n.name)", [
-                webhook,
-                ("headers", Format.secrets(o.headers), Format.secrets(n.headers)),
-                ("format", o.format.rawValue, n.format.rawValue),
-            ]) { _ in .notify }
+            out += fieldChanges(
+                kind: .notify, subject: "notify \(n.name)",
+                [
+                    webhook,
+                    ("headers", Format.secrets(o.headers), Format.secrets(n.headers)),
+                    ("format", o.format.rawValue, n.format.rawValue),
+                ]
+            ) { _ in .notify }
         }
         out += removed.map { PlanChange(op: .remove, kind: .notify, subject: "notify \($0.name)") }
         return out
@@ -90,12 +95,15 @@ extension SpecDiff {
                 out.append(PlanChange(op: .add, kind: .edge, subject: "edge \(e.name)", detail: Redact.url(e.url)))
                 continue
             }
-            out += fieldChanges(kind: .edge, subject: "edge \(e.name)", [
-                ("url", Redact.url(o.url), Redact.url(e.url)),
-                ("token", o.token.description, e.token.description),
-                ("machines", Format.list(o.machines), Format.list(e.machines)),
-                ("metrics", Format.list(o.metrics), Format.list(e.metrics)),
-            ]) { _ in .edge }
+            out += fieldChanges(
+                kind: .edge, subject: "edge \(e.name)",
+                [
+                    ("url", Redact.url(o.url), Redact.url(e.url)),
+                    ("token", o.token.description, e.token.description),
+                    ("machines", Format.list(o.machines), Format.list(e.machines)),
+                    ("metrics", Format.list(o.metrics), Format.list(e.metrics)),
+                ]
+            ) { _ in .edge }
         }
         out += removed.map { PlanChange(op: .remove, kind: .edge, subject: "edge \($0.name)") }
         return out
@@ -109,12 +117,15 @@ extension SpecDiff {
                 out.append(PlanChange(op: .add, kind: .maintenance, subject: "maintenance \(w.name)"))
                 continue
             }
-            out += fieldChanges(kind: .maintenance, subject: "maintenance \(w.name)", [
-                ("machines", Format.selector(o.machines), Format.selector(w.machines)),
-                ("days", Format.list(o.days.map(\.rawValue)), Format.list(w.days.map(\.rawValue))),
-                ("start", Format.minute(o.startMinute), Format.minute(w.startMinute)),
-                ("end", Format.minute(o.endMinute), Format.minute(w.endMinute)),
-            ]) { _ in .maintenance }
+            out += fieldChanges(
+                kind: .maintenance, subject: "maintenance \(w.name)",
+                [
+                    ("machines", Format.selector(o.machines), Format.selector(w.machines)),
+                    ("days", Format.list(o.days.map(\.rawValue)), Format.list(w.days.map(\.rawValue))),
+                    ("start", Format.minute(o.startMinute), Format.minute(w.startMinute)),
+                    ("end", Format.minute(o.endMinute), Format.minute(w.endMinute)),
+                ]
+            ) { _ in .maintenance }
         }
         out += removed.map { PlanChange(op: .remove, kind: .maintenance, subject: "maintenance \($0.name)") }
         return out

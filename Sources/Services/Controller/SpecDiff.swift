@@ -24,15 +24,19 @@ public struct SpecDiff: Sendable {
 
     /// First apply: the hub and every item is new.
     func creation() -> [PlanChange] {
-        var out = [PlanChange(
-            op: .add, kind: .hub, subject: "hub",
-            detail: "grpc :\(new.hub.grpcPort), http :\(new.hub.httpPort)", hubEffect: .start)]
+        var out = [
+            PlanChange(
+                op: .add, kind: .hub, subject: "hub",
+                detail: "grpc :\(new.hub.grpcPort), http :\(new.hub.httpPort)", hubEffect: .start)
+        ]
         out += new.machines.map(added)
         out += new.alerts.map { PlanChange(op: .add, kind: .alert, subject: "alert \($0.name)", detail: describe($0)) }
         out += new.notify.map {
             PlanChange(op: .add, kind: .notify, subject: "notify \($0.name)", detail: Redact.url($0.webhook))
         }
-        out += new.edges.map { PlanChange(op: .add, kind: .edge, subject: "edge \($0.name)", detail: Redact.url($0.url)) }
+        out += new.edges.map {
+            PlanChange(op: .add, kind: .edge, subject: "edge \($0.name)", detail: Redact.url($0.url))
+        }
         out += new.maintenance.map { PlanChange(op: .add, kind: .maintenance, subject: "maintenance \($0.name)") }
         return out
     }
@@ -46,25 +50,33 @@ public struct SpecDiff: Sendable {
         let a = old.hub
         let b = new.hub
         var out: [PlanChange] = []
-        func add(_ field: String, _ x: String?, _ y: String?, hub: RoleAction.Kind, collectors: Bool,
-                 destructive: String? = nil) {
+        func add(
+            _ field: String, _ x: String?, _ y: String?, hub: RoleAction.Kind, collectors: Bool,
+            destructive: String? = nil
+        ) {
             guard x != y else { return }
-            out.append(PlanChange(
-                op: .change, kind: .hub, subject: "hub", field: field, old: x, new: y, destructive: destructive,
-                hubEffect: hub, collectorEffects: collectors ? localCollectors(new, .restart) : [:]))
+            out.append(
+                PlanChange(
+                    op: .change, kind: .hub, subject: "hub", field: field, old: x, new: y, destructive: destructive,
+                    hubEffect: hub, collectorEffects: collectors ? localCollectors(new, .restart) : [:]))
         }
         let bindChanged = RoleConfig.bindAddress(old) != RoleConfig.bindAddress(new)
-        add("host", a.host, b.host, hub: bindChanged ? .restart : .none,
+        add(
+            "host", a.host, b.host, hub: bindChanged ? .restart : .none,
             collectors: RoleConfig.localHubHost(old) != RoleConfig.localHubHost(new))
         add("grpc_port", "\(a.grpcPort)", "\(b.grpcPort)", hub: .restart, collectors: true)
         add("http_port", "\(a.httpPort)", "\(b.httpPort)", hub: .restart, collectors: false)
-        add("state", Redact.backend(a.state), Redact.backend(b.state), hub: .restart, collectors: false,
+        add(
+            "state", Redact.backend(a.state), Redact.backend(b.state), hub: .restart, collectors: false,
             destructive: "current values start empty in the new store")
-        add("history", Redact.backend(a.history), Redact.backend(b.history), hub: .restart, collectors: false,
+        add(
+            "history", Redact.backend(a.history), Redact.backend(b.history), hub: .restart, collectors: false,
             destructive: "history in the old store is not moved; charts start empty")
-        add("data_dir", a.dataDir ?? "(state directory)", b.dataDir ?? "(state directory)", hub: .restart,
+        add(
+            "data_dir", a.dataDir ?? "(state directory)", b.dataDir ?? "(state directory)", hub: .restart,
             collectors: true, destructive: "embedded history and buffers in the old folder are not moved")
-        add("tls", a.tls.map { "cert \($0.cert)" } ?? "off", b.tls.map { "cert \($0.cert)" } ?? "off",
+        add(
+            "tls", a.tls.map { "cert \($0.cert)" } ?? "off", b.tls.map { "cert \($0.cert)" } ?? "off",
             hub: .restart, collectors: true)
         return out
     }
@@ -100,9 +112,10 @@ public struct SpecDiff: Sendable {
             out += machineFieldChanges(o, m)
         }
         for o in old.machines where !after.contains(o.id) {
-            out.append(PlanChange(
-                op: .remove, kind: .machine, subject: "machine \(o.id)", detail: "host \(o.host)",
-                destructive: "drops it from the live view", collectorEffects: o.isLocal ? [o.id: .stop] : [:]))
+            out.append(
+                PlanChange(
+                    op: .remove, kind: .machine, subject: "machine \(o.id)", detail: "host \(o.host)",
+                    destructive: "drops it from the live view", collectorEffects: o.isLocal ? [o.id: .stop] : [:]))
         }
         return out
     }
@@ -111,9 +124,10 @@ public struct SpecDiff: Sendable {
         var out: [PlanChange] = []
         func add(_ field: String, _ x: String, _ y: String, collector: RoleAction.Kind) {
             guard x != y else { return }
-            out.append(PlanChange(
-                op: .change, kind: .machineSetting, subject: "machine \(m.id)", field: field, old: x, new: y,
-                collectorEffects: collector == .none ? [:] : [m.id: collector]))
+            out.append(
+                PlanChange(
+                    op: .change, kind: .machineSetting, subject: "machine \(m.id)", field: field, old: x, new: y,
+                    collectorEffects: collector == .none ? [:] : [m.id: collector]))
         }
         let hostEffect: RoleAction.Kind =
             o.isLocal == m.isLocal ? .none : (m.isLocal ? .start : .stop)
@@ -122,12 +136,14 @@ public struct SpecDiff: Sendable {
         let restart: RoleAction.Kind = m.isLocal && o.isLocal ? .restart : .none
         add("interval", "\(o.interval)", "\(m.interval)", collector: restart)
         add("buffer", "\(o.buffer)", "\(m.buffer)", collector: restart)
-        add("metrics", Format.list(o.metrics.map(\.rawValue)), Format.list(m.metrics.map(\.rawValue)),
+        add(
+            "metrics", Format.list(o.metrics.map(\.rawValue)), Format.list(m.metrics.map(\.rawValue)),
             collector: restart)
         add("token", o.token.description, m.token.description, collector: restart)
         let alerts = Set(o.alertOverrides.keys).union(m.alertOverrides.keys).sorted()
         for name in alerts {
-            add("alerts.\(name)", Format.override(o.alertOverrides[name]), Format.override(m.alertOverrides[name]),
+            add(
+                "alerts.\(name)", Format.override(o.alertOverrides[name]), Format.override(m.alertOverrides[name]),
                 collector: .none)
         }
         return out

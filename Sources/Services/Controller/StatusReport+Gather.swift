@@ -18,10 +18,13 @@ extension StatusReport {
             if expected[role] != nil, row.health != "healthy" { problems.append("\(role): \(row.health)") }
             return row
         }
-        let drifts = Dictionary(uniqueKeysWithValues: services.compactMap { row -> (String, Bool)? in
-            guard case .collector(let id)? = ControllerRole(name: row.role), let drift = row.drift else { return nil }
-            return (id, drift)
-        })
+        let drifts = Dictionary(
+            uniqueKeysWithValues: services.compactMap { row -> (String, Bool)? in
+                guard case .collector(let id)? = ControllerRole(name: row.role), let drift = row.drift else {
+                    return nil
+                }
+                return (id, drift)
+            })
         let fleet = runtime.fleet
         var machines = (fleet?.machines ?? []).map { m -> MachineRow in
             MachineRow(
@@ -37,14 +40,18 @@ extension StatusReport {
         } else {
             // The hub does not answer: the declared machines are shown, state unknown.
             machines = spec.machines.map {
-                MachineRow(id: $0.id, host: $0.host, local: $0.isLocal, connected: false, samplesPerSecond: 0,
-                           status: "unknown")
+                MachineRow(
+                    id: $0.id, host: $0.host, local: $0.isLocal, connected: false, samplesPerSecond: 0,
+                    status: "unknown")
             }
         }
-        let alerts = runtime[.hub].running ? hub.alerts()?.alerts.filter { $0.state != .resolved }.map {
-            AlertRow(rule: $0.rule, machine: $0.machine, severity: $0.severity.rawValue, state: $0.state.rawValue,
-                     sinceMs: $0.sinceMs, value: $0.value)
-        } : nil
+        let alerts =
+            runtime[.hub].running
+            ? hub.alerts()?.alerts.filter { $0.state != .resolved }.map {
+                AlertRow(
+                    rule: $0.rule, machine: $0.machine, severity: $0.severity.rawValue, state: $0.state.rawValue,
+                    sinceMs: $0.sinceMs, value: $0.value)
+            } : nil
         return StatusReport(
             spec: spec.name, specFile: target.specFile, specHash: spec.hash, stateDirectory: target.state.url.path,
             dashboard: hub.dashboardURL, serverTimeMs: fleet?.serverTimeMs, services: services, machines: machines,

@@ -32,8 +32,10 @@ public enum StatusText {
             ])
         }
         out += services.text + "\nMACHINES\n"
-        var machines = TextTable(["MACHINE", "HOST", "STATUS", "CONNECTED", "LAST SEEN", "LAG", "BACKLOG", "AGENT",
-                                  "DRIFT", "SAMPLES/S"])
+        var machines = TextTable([
+            "MACHINE", "HOST", "STATUS", "CONNECTED", "LAST SEEN", "LAG", "BACKLOG", "AGENT",
+            "DRIFT", "SAMPLES/S",
+        ])
         let now = r.serverTimeMs ?? Int64(Date().timeIntervalSince1970 * 1000)
         for m in r.machines {
             machines.add([
@@ -48,8 +50,10 @@ public enum StatusText {
         if let alerts = r.alerts, !alerts.isEmpty {
             var table = TextTable(["RULE", "MACHINE", "SEVERITY", "STATE", "SINCE", "VALUE"])
             for a in alerts {
-                table.add([a.rule, a.machine, a.severity, a.state, duration(Double(max(0, now - a.sinceMs)) / 1000),
-                           a.value.map { String(format: "%.1f", $0) } ?? "-"])
+                table.add([
+                    a.rule, a.machine, a.severity, a.state, duration(Double(max(0, now - a.sinceMs)) / 1000),
+                    a.value.map { String(format: "%.1f", $0) } ?? "-",
+                ])
             }
             out += table.text
         } else {
@@ -60,7 +64,11 @@ public enum StatusText {
             for e in r.edges { edges.add([e.name, e.url, e.machines.joined(separator: ",")]) }
             out += "\nEDGES\n" + edges.text
         }
-        out += r.problems.isEmpty
+        if !r.services.contains(where: { $0.pid != nil }) {
+            out += "\nNothing runs: smsctl apply \(r.specFile) starts it.\n"
+        }
+        out +=
+            r.problems.isEmpty
             ? "\nAll declared services and machines are healthy.\n"
             : "\nNot healthy:\n" + r.problems.map { "  - \($0)\n" }.joined()
         return out

@@ -32,12 +32,14 @@ struct EdgeController<Context: RequestContext>: Sendable {
     func addRoutes(to router: Router<Context>) {
         router.get("healthz", use: health)
         router.get("push") { _, _ -> Response in
-            throw APIError(status: .unauthorized, message: "push requires a WebSocket upgrade with a valid bearer token")
+            throw APIError(
+                status: .unauthorized, message: "push requires a WebSocket upgrade with a valid bearer token")
         }
         let api = router.group("api")
         api.get("machines") { _, _ in
             try JSONResponse.make(
-                MachineList(spec: relay.specName, specHash: "", serverTimeMs: FleetView.nowMs(), machines: relay.machines()))
+                MachineList(
+                    spec: relay.specName, specHash: "", serverTimeMs: FleetView.nowMs(), machines: relay.machines()))
         }
         api.get("machines/:id") { _, context in
             let id = try context.parameters.require("id")

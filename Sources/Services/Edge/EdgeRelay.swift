@@ -74,10 +74,13 @@ final class EdgeRelay: Sendable {
             if let alerts = update.alerts { s.alerts = alerts }
         }
         for d in update.details { history.record(d) }
-        let summaries = Dictionary(update.machines.compactMap { m in (try? LiveMessage.encode(m)).map { (m.id, $0) } }) {
+        let summaries = Dictionary(update.machines.compactMap { m in (try? LiveMessage.encode(m)).map { (m.id, $0) } })
+        {
             a, _ in a
         }
-        let details = Dictionary(update.details.compactMap { d in (try? LiveMessage.encode(d)).map { (d.machine.id, $0) } }) {
+        let details = Dictionary(
+            update.details.compactMap { d in (try? LiveMessage.encode(d)).map { (d.machine.id, $0) } }
+        ) {
             a, _ in a
         }
         let alerts = update.alerts.flatMap { try? LiveMessage.encode($0) }

@@ -39,7 +39,8 @@ public func runEdge(configuration: EdgeConfiguration, logger: Logger) async thro
 }
 
 /// Read-only HTTP: errors as JSON, 405 for writes, the dashboard, then the REST routes.
-func buildEdgeRouter(configuration: EdgeConfiguration, relay: EdgeRelay, logger: Logger) -> Router<BasicRequestContext> {
+func buildEdgeRouter(configuration: EdgeConfiguration, relay: EdgeRelay, logger: Logger) -> Router<BasicRequestContext>
+{
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: ReadOnlyMiddleware())

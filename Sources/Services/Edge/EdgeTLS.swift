@@ -1,9 +1,9 @@
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOSSL
-import HummingbirdWebSocket
 
 /// TLS in front of any server child channel (HummingbirdTLS is not a dependency of Services; this is its
 /// twenty-line core): the SSL handler first, then the wrapped channel's own setup.

@@ -19,7 +19,8 @@ final class GatewayMetrics: Sendable {
     init(registry: PrometheusCollectorRegistry, version: String) {
         self.registry = registry
         func name(_ metric: String, _ help: String, unit: String = "") -> MetricNameDescriptor {
-            MetricNameDescriptor(namespace: "sms", subsystem: "gateway", metricName: metric, unitName: unit, helpText: help)
+            MetricNameDescriptor(
+                namespace: "sms", subsystem: "gateway", metricName: metric, unitName: unit, helpText: help)
         }
         machinesDeclared = registry.makeGauge(descriptor: name("machines_declared", "Machines declared by the spec."))
         machinesConnected = registry.makeGauge(

@@ -64,7 +64,9 @@ final class LiveClient: Sendable {
     /// Merges newer summaries, details and the alert list over whatever is still unsent.
     func offer(summaries: [String: [UInt8]], details: [String: [UInt8]], alerts: [UInt8]?) {
         pending.withLock { p in
-            for (id, bytes) in summaries { p.bytes += bytes.count - (p.summaries.updateValue(bytes, forKey: id)?.count ?? 0) }
+            for (id, bytes) in summaries {
+                p.bytes += bytes.count - (p.summaries.updateValue(bytes, forKey: id)?.count ?? 0)
+            }
             for (id, bytes) in details where p.subscriptions.contains(id) {
                 p.bytes += bytes.count - (p.details.updateValue(bytes, forKey: id)?.count ?? 0)
             }

@@ -85,7 +85,8 @@ extension SeriesKey {
             let key = String(rest[..<eq.lowerBound])
             rest = rest[eq.upperBound...]
             // A value ends at the quote followed by a comma or the end; values rarely hold `",`.
-            let end = rest.range(of: "\",")?.lowerBound ?? (rest.hasSuffix("\"") ? rest.index(before: rest.endIndex) : nil)
+            let end =
+                rest.range(of: "\",")?.lowerBound ?? (rest.hasSuffix("\"") ? rest.index(before: rest.endIndex) : nil)
             guard let end else { return nil }
             labels[key] = String(rest[..<end])
             rest = rest[end...].dropFirst(min(2, rest[end...].count))

@@ -68,7 +68,8 @@ public struct HubRuntime: Sendable {
             services.append(committer)
             services.append(RetentionJob(history: history, spec: box, logger: logger))
             services.append(AggregatorServer(
-                service: ingest, host: options.bindHost, port: spec.hub.grpcPort, tls: spec.hub.tls, logger: logger))
+                service: ingest, host: options.bindHost, port: spec.hub.grpcPort,
+                tls: spec.resolvingPaths(relativeTo: options.specFile).hub.tls, logger: logger))
         }
         var alerts: AlertsService?
         if options.roles.contains(.alerts) {

@@ -12,7 +12,7 @@ import Testing
     static func run(_ h: AlertsHarness, seconds: Int, feeding machines: [String], every: Int = 5) async {
         for second in 0..<seconds {
             if second % every == 0 {
-                for machine in machines { await h.engine.ingest(AlertsFixture.cpu(10, machine: machine)) }
+                for machine in machines { await h.ingest(AlertsFixture.cpu(10, machine: machine)) }
             }
             await h.engine.tick()
             h.clock.advance(seconds: 1)
@@ -73,7 +73,7 @@ import Testing
         let h = try await AlertsHarness(spec: AlertsFixture.spec([rule]))
         await Self.run(h, seconds: 40, feeding: ["mcrn"])  // batches, but never the metric
         #expect(h.sink.notifications.map(\.instance.key) == [AlertKey(rule: "temp_missing", machine: "mcrn")])
-        await h.engine.ingest(AlertsFixture.batch([Sample("temperature.celsius", ["sensor": "cpu"], 50)]))
+        await h.ingest(AlertsFixture.batch([Sample("temperature.celsius", ["sensor": "cpu"], 50)]))
         #expect(h.sink.kinds() == [.firing, .resolved])
     }
 }

@@ -52,12 +52,12 @@ struct AlertsFixture {
     /// A spec version whose hash changes with its content, as `Spec.hash` does.
     static func version(_ spec: Spec) -> SpecVersion { SpecVersion(spec: spec, hash: spec.hash) }
 
-    static func batch(_ samples: [Sample], machine: String = "mcrn") -> Batch {
-        Batch(machine: machine, seq: 1, snapshot: Snapshot(timestampMs: 0, samples: samples))
+    static func batch(_ samples: [Sample], machine: String = "mcrn", at ms: Int64 = 0) -> Batch {
+        Batch(machine: machine, seq: 1, snapshot: Snapshot(timestampMs: ms, samples: samples))
     }
 
-    static func cpu(_ value: Double, machine: String = "mcrn") -> Batch {
-        batch([Sample("cpu.usage_percent", [:], value)], machine: machine)
+    static func cpu(_ value: Double, machine: String = "mcrn", at ms: Int64 = 0) -> Batch {
+        batch([Sample("cpu.usage_percent", [:], value)], machine: machine, at: ms)
     }
 }
 
@@ -89,11 +89,18 @@ struct AlertsHarness {
     func feedCPU(_ value: Double, for seconds: Int64, every: Int64 = 5, machine: String = "mcrn") async {
         var elapsed: Int64 = 0
         while elapsed < seconds {
-            await engine.ingest(AlertsFixture.cpu(value, machine: machine))
+            await ingest(AlertsFixture.cpu(value, machine: machine))
             await engine.tick()
             clock.advance(seconds: every)
             elapsed += every
         }
+    }
+
+    /// Evaluates `batch` as if it was sampled just now (a live batch, not a replayed one).
+    func ingest(_ batch: Batch) async {
+        var live = batch
+        live.snapshot.timestampMs = clock.nowMs() - 200
+        await engine.ingest(live)
     }
 
     func replace(_ spec: Spec) { box.replace(spec, hash: spec.hash) }

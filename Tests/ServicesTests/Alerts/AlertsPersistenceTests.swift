@@ -66,14 +66,14 @@ import Testing
         let spec = AlertsFixture.spec([.machineDown(absentFor: .seconds(30))])
         let clock = ManualAlertClock()
         let first = try await AlertsHarness(spec: spec, clock: clock, store: try await Self.open(dir))
-        await first.engine.ingest(AlertsFixture.cpu(10, machine: "nfrt"))
+        await first.ingest(AlertsFixture.cpu(10, machine: "nfrt"))
         await first.engine.flush()
         try await first.store.close()
 
         clock.advance(seconds: 600)
         let second = try await AlertsHarness(spec: spec, clock: clock, store: try await Self.open(dir))
         for _ in 0...30 {
-            await second.engine.ingest(AlertsFixture.cpu(10, machine: "mcrn"))
+            await second.ingest(AlertsFixture.cpu(10, machine: "mcrn"))
             await second.engine.tick()
             clock.advance(seconds: 1)
         }

@@ -11,7 +11,7 @@ import Testing
         await h.feedCPU(75, for: 10)
         #expect(h.sink.notifications.isEmpty)
         h.replace(AlertsFixture.spec([AlertsFixture.cpuRule(warning: 70, for: .zero)]))
-        await h.engine.ingest(AlertsFixture.cpu(75))
+        await h.ingest(AlertsFixture.cpu(75))
         #expect(h.sink.kinds() == [.firing])
         #expect(h.sink.notifications.first?.instance.threshold == 70)
     }

@@ -17,7 +17,7 @@ import Testing
 
     @Test func oneInstancePerSeries() async throws {
         let h = try await AlertsHarness(spec: AlertsFixture.spec([Self.diskRule()]))
-        await h.engine.ingest(AlertsFixture.batch(Self.disks))
+        await h.ingest(AlertsFixture.batch(Self.disks))
         let active = await h.engine.active()
         #expect(
             active.compactMap(\.series) == ["disk.used_percent{mount=\"/\"}", "disk.used_percent{mount=\"/boot\"}"])
@@ -26,7 +26,7 @@ import Testing
 
     @Test func labelFilterNarrowsTheSeries() async throws {
         let h = try await AlertsHarness(spec: AlertsFixture.spec([Self.diskRule(labels: ["mount": "/"])]))
-        await h.engine.ingest(AlertsFixture.batch(Self.disks))
+        await h.ingest(AlertsFixture.batch(Self.disks))
         #expect(await h.engine.active().compactMap(\.series) == ["disk.used_percent{mount=\"/\"}"])
     }
 
@@ -38,7 +38,7 @@ import Testing
     func selectorsPickMachines(selector: MachineSelector, expected: [String]) async throws {
         let h = try await AlertsHarness(spec: AlertsFixture.spec([Self.diskRule(machines: selector)]))
         for machine in ["mcrn", "nfrt"] {
-            await h.engine.ingest(AlertsFixture.batch([Self.disks[0]], machine: machine))
+            await h.ingest(AlertsFixture.batch([Self.disks[0]], machine: machine))
         }
         #expect(await h.engine.active().map(\.machine).sorted() == expected)
     }
@@ -49,10 +49,10 @@ import Testing
         machines[1].alertOverrides = ["cpu_high": ThresholdOverride(enabled: false)]
         let h = try await AlertsHarness(
             spec: AlertsFixture.spec([AlertsFixture.cpuRule(for: .zero)], machines: machines))
-        await h.engine.ingest(AlertsFixture.cpu(90, machine: "mcrn"))
-        await h.engine.ingest(AlertsFixture.cpu(99.5, machine: "nfrt"))
+        await h.ingest(AlertsFixture.cpu(90, machine: "mcrn"))
+        await h.ingest(AlertsFixture.cpu(99.5, machine: "nfrt"))
         #expect(await h.engine.active().isEmpty)
-        await h.engine.ingest(AlertsFixture.cpu(96, machine: "mcrn"))
+        await h.ingest(AlertsFixture.cpu(96, machine: "mcrn"))
         let active = await h.engine.active()
         #expect(active.map(\.machine) == ["mcrn"])
         #expect(active.first?.threshold == 95)
@@ -60,18 +60,18 @@ import Testing
 
     @Test func unknownMachinesAndNaNAreIgnored() async throws {
         let h = try await AlertsHarness(spec: AlertsFixture.spec([AlertsFixture.cpuRule(for: .zero)]))
-        await h.engine.ingest(AlertsFixture.cpu(99, machine: "ghost"))
-        await h.engine.ingest(AlertsFixture.cpu(.nan))
+        await h.ingest(AlertsFixture.cpu(99, machine: "ghost"))
+        await h.ingest(AlertsFixture.cpu(.nan))
         #expect(await h.engine.active().isEmpty)
     }
 
     @Test func aVanishedSeriesResolves() async throws {
         let h = try await AlertsHarness(spec: AlertsFixture.spec([Self.diskRule()]))
-        await h.engine.ingest(AlertsFixture.batch([Self.disks[0]]))
+        await h.ingest(AlertsFixture.batch([Self.disks[0]]))
         #expect(h.sink.kinds() == [.firing])
         for _ in 0..<70 {  // the machine keeps reporting, without that mount, for over 5 minutes
             h.clock.advance(seconds: 5)
-            await h.engine.ingest(AlertsFixture.batch([Self.disks[2]]))
+            await h.ingest(AlertsFixture.batch([Self.disks[2]]))
             await h.engine.tick()
         }
         #expect(h.sink.kinds() == [.firing, .resolved])

@@ -52,11 +52,11 @@ import Testing
             let first = Self.make(box, bus: bus, dataDir: dataDir, clock: clock)
             try await Self.running(first) {
                 // One batch over the bus, to show the service listens to it.
-                await bus.publish(.batch(AlertsFixture.cpu(93)))
+                await bus.publish(.batch(AlertsFixture.cpu(93, at: clock.nowMs())))
                 #expect(await eventually { await first.active().map(\.state) == [.pending] })
                 for _ in 0..<18 {
                     clock.advance(seconds: 5)
-                    await first.process(AlertsFixture.cpu(93))
+                    await first.process(AlertsFixture.cpu(93, at: clock.nowMs()))
                 }
                 #expect(await eventually { receiver.requests.count == 1 })
                 #expect(receiver.kinds == ["firing"])
@@ -69,11 +69,11 @@ import Testing
                 #expect(await second.active().map(\.state) == [.firing])
                 for _ in 0..<6 {
                     clock.advance(seconds: 5)
-                    await second.process(AlertsFixture.cpu(93))
+                    await second.process(AlertsFixture.cpu(93, at: clock.nowMs()))
                 }
                 try await Task.sleep(for: .milliseconds(300))
                 #expect(receiver.kinds == ["firing"])
-                await second.process(AlertsFixture.cpu(20))
+                await second.process(AlertsFixture.cpu(20, at: clock.nowMs()))
                 #expect(await eventually { receiver.requests.count == 2 })
                 #expect(receiver.kinds == ["firing", "resolved"])
                 let history = await second.history(limit: 10)
@@ -87,14 +87,50 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dataDir) }
         let spec = AlertsFixture.spec([AlertsFixture.cpuRule(warning: 80, for: .zero)])
         let box = SpecBox(spec, hash: spec.hash)
-        let service = Self.make(box, bus: LocalEventBus(), dataDir: dataDir, clock: ManualAlertClock())
+        let clock = ManualAlertClock()
+        let service = Self.make(box, bus: LocalEventBus(), dataDir: dataDir, clock: clock)
         try await Self.running(service) {
-            await service.process(AlertsFixture.cpu(75))
+            await service.process(AlertsFixture.cpu(75, at: clock.nowMs()))
             #expect(await service.active().isEmpty)
             let lowered = AlertsFixture.spec([AlertsFixture.cpuRule(warning: 70, for: .zero)])
             box.replace(lowered, hash: lowered.hash)  // what SpecReloader does on SIGHUP
-            await service.process(AlertsFixture.cpu(75))
+            await service.process(AlertsFixture.cpu(75, at: clock.nowMs()))
             #expect(await service.active().map(\.threshold) == [70])
+        }
+    }
+
+    @Test func aSilenceWrittenWhileRunningIsPickedUpAndQueuedNotificationsGoOutOnShutdown() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-alerts-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let receiver = WebhookReceiver()
+        try await receiver.serve { url in
+            let spec = AlertsFixture.spec(
+                [AlertsFixture.cpuRule(for: .zero)], notify: [AlertsWebhookTests.channel(url)])
+            let clock = ManualAlertClock()
+            let silences = SilenceStore(url: dir.appendingPathComponent("silences.json"))
+            let options = AlertsService.Options(
+                tickInterval: .milliseconds(20), silenceCheckInterval: .milliseconds(20),
+                timeZone: AlertsFixture.utc, silencesFile: silences.url,
+                notifier: Notifier.Options(initialBackoff: .seconds(60), maxBackoff: .seconds(60)))
+            let service = AlertsService(
+                spec: SpecBox(spec, hash: spec.hash), bus: LocalEventBus(), state: MemoryStateStore(),
+                dataDir: dir, logger: AlertsFixture.quietLogger, clock: clock, options: options)
+            try await Self.running(service) {
+                let now = clock.nowMs()
+                try silences.save([Silence(machine: "mcrn", rule: nil, startsMs: now, endsMs: now + 60_000, reason: "")])
+                #expect(
+                    await eventually {
+                        await service.process(AlertsFixture.cpu(90, at: clock.nowMs()))
+                        return await service.active().first?.message?.contains("muted") == true
+                    })
+                // The receiver is down when the silence is lifted: the firing notification waits in the queue
+                // (the next retry is a minute away) until the graceful shutdown gives it a last attempt.
+                receiver.respond(with: 500)
+                try silences.save([])
+                #expect(await eventually { receiver.attempts == 1 })
+                receiver.respond(with: 200)
+            }
+            #expect(receiver.kinds == ["firing"])
         }
     }
 }

@@ -61,10 +61,10 @@ import Testing
         let rule = AlertRule(
             name: "memory_low", metric: "memory.available_bytes", direction: .below, warning: 1e9, critical: 2e8)
         let h = try await AlertsHarness(spec: AlertsFixture.spec([rule]))
-        await h.engine.ingest(AlertsFixture.batch([Sample("memory.available_bytes", [:], 5e8)]))
+        await h.ingest(AlertsFixture.batch([Sample("memory.available_bytes", [:], 5e8)]))
         #expect(h.sink.kinds() == [.firing])
         #expect(h.sink.notifications.first?.summary.contains("≤ 1000000000 (warning)") == true)
-        await h.engine.ingest(AlertsFixture.batch([Sample("memory.available_bytes", [:], 3e9)]))
+        await h.ingest(AlertsFixture.batch([Sample("memory.available_bytes", [:], 3e9)]))
         #expect(h.sink.kinds() == [.firing, .resolved])
     }
 
@@ -110,5 +110,18 @@ import Testing
         #expect(history.first?.state == .resolved)
         #expect(history.first?.severity == .critical)
         #expect(history.first?.endedMs == start + 20_000)
+    }
+
+    @Test func aReplayedBacklogIsNotEvaluated() async throws {
+        let h = try await AlertsHarness(spec: AlertsFixture.spec([AlertsFixture.cpuRule(for: .zero)]))
+        await h.feedCPU(10, for: 30)
+        // The collector reconnects and replays ten minutes of buffered batches: the past, not the present.
+        let now = h.clock.nowMs()
+        for second in 0..<20 {
+            await h.engine.ingest(AlertsFixture.cpu(99, at: now - 600_000 + Int64(second) * 1000))
+        }
+        #expect(h.sink.notifications.isEmpty)
+        await h.feedCPU(99, for: 5)
+        #expect(h.sink.kinds() == [.firing])
     }
 }

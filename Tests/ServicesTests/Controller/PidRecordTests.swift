@@ -48,7 +48,8 @@ import Testing
         let response = try #require(HTTPProbe.parse(raw))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == "{\"status\":\"ok\"}")
-        let chunked = Data("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n2\r\nef\r\n0\r\n\r\n".utf8)
+        let chunked = Data(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n2\r\nef\r\n0\r\n\r\n".utf8)
         #expect(HTTPProbe.parse(chunked).map { String(decoding: $0.body, as: UTF8.self) } == "abcdef")
     }
 }

@@ -21,10 +21,12 @@ import Testing
                 .replacingOccurrences(of: "    interval: 5s\n", with: "    interval: 5s\n    token: ${NFRT_TOKEN}\n")
                 .replacingOccurrences(
                     of: "  http_port: 8080\n",
-                    with: "  http_port: 8080\n  history: postgres://sms:hunter2@db:5432/sms\n")
+                    with: "  http_port: 8080\n  history: postgres://sms:hunter2@db:5432/sms\n"
+                )
                 .replacingOccurrences(
                     of: "  - id: mcrn\n    host: localhost\n",
-                    with: "  - id: mcrn\n    host: localhost\n    token: literal-machine-token-42\n")
+                    with: "  - id: mcrn\n    host: localhost\n    token: literal-machine-token-42\n"
+                )
                 .replacingOccurrences(
                     of: "XXXXSECRETPATH\n",
                     with: "XXXXSECRETPATH2\n    headers: { Authorization: \"Bearer ${HOOK_TOKEN}\" }\n"),

@@ -37,8 +37,10 @@ import Testing
         let new = try F.edited([
             ("warning: 80", "warning: 70"), ("critical: 95\n    machines", "critical: 90\n    machines"),
             ("  - id: nfrt", "  - id: tycho\n    host: 192.168.1.12\n  - id: nfrt"),
-            ("edges:\n  - name: public\n    url: wss://sysmonstm.example.org/ws\n    token: ${SMS_EDGE_TOKEN}\n"
-                + "    machines: [mcrn]", ""),
+            (
+                "edges:\n  - name: public\n    url: wss://sysmonstm.example.org/ws\n    token: ${SMS_EDGE_TOKEN}\n"
+                    + "    machines: [mcrn]", ""
+            ),
         ])
         let plan = F.plan(from: try F.spec(F.base), to: new)
         #expect(PlanText.summary(plan) == "+1 machine, ~2 alert thresholds, -1 edge; hub: reload")

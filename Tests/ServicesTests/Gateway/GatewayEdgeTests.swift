@@ -39,7 +39,8 @@ struct GatewayEdgeTests {
             rule: "memory_high", machine: "mcrn", series: "memory.used_percent", severity: .critical, state: .firing,
             sinceMs: 1, message: "on host 10.0.0.5")
         #expect(redactor.alert(memoryAlert) == nil)
-        let down = AlertStatusDTO(rule: "machine_down", machine: "mcrn", severity: .critical, state: .firing, sinceMs: 1,
+        let down = AlertStatusDTO(
+            rule: "machine_down", machine: "mcrn", severity: .critical, state: .firing, sinceMs: 1,
             message: "host 10.0.0.5 silent")
         #expect(redactor.alert(down)?.message == nil)
     }
@@ -66,7 +67,9 @@ struct GatewayEdgeTests {
             configuration: EdgeConfiguration(host: "127.0.0.1", port: 0, token: Self.token), logger: Self.quietLogger())
         try await app.test(.live) { client in
             for method in [HTTPRequest.Method.post, .put, .delete, .patch] {
-                try await client.execute(uri: "/api/machines", method: method) { #expect($0.status == .methodNotAllowed) }
+                try await client.execute(uri: "/api/machines", method: method) {
+                    #expect($0.status == .methodNotAllowed)
+                }
             }
             try await client.execute(uri: "/push", method: .get) { #expect($0.status == .unauthorized) }
             let port = try #require(client.port)
@@ -116,10 +119,11 @@ struct GatewayEdgeTests {
                     let values = machine["values"] as? [String: Any] ?? [:]
                     #expect(values["memory"] == nil && values["disk"] == nil && values["netRxBytes"] == nil)
                 }
-                for detail in details {
-                    #expect((detail["top"] as? [Any])?.isEmpty == true)
-                    let samples = detail["samples"] as? [[String: Any]] ?? []
-                    let metrics: Set<String> = Set(samples.compactMap { sample -> String? in sample["metric"] as? String })
+                for json in details {
+                    let data = try JSONSerialization.data(withJSONObject: json)
+                    let detail = try JSONDecoder().decode(MachineDetail.self, from: data)
+                    #expect(detail.top.isEmpty)
+                    let metrics = Set(detail.samples.map(\.metric))
                     #expect(metrics.isSubset(of: ["cpu.usage_percent", "cpu.count", "load.1m"]), "\(metrics)")
                     #expect(!metrics.isEmpty)
                 }

@@ -16,7 +16,9 @@ struct GatewayLiveTests {
         _ body: (inout SocketReader, NIOAsyncChannelOutboundWriter<WebSocketFrame>) async throws -> Void
     ) async throws {
         let port = try #require(port)
-        guard case .upgraded(let channel) = try await SocketDialer.dial(url: "ws://127.0.0.1:\(port)/ws", headers: headers)
+        guard
+            case .upgraded(let channel) = try await SocketDialer.dial(
+                url: "ws://127.0.0.1:\(port)/ws", headers: headers)
         else {
             Issue.record("upgrade refused")
             return
@@ -48,7 +50,8 @@ struct GatewayLiveTests {
                 #expect((snapshot["machines"] as? [[String: Any]])?.map { $0["id"] as? String } == ["nfrt", "mcrn"])
 
                 let batch = GatewayFixture.batch("mcrn", seq: 99, at: GatewayFixture.nowMs(), cpu: 77)
-                try await fx.state.record(batch, agentVersion: nil, specHash: nil, backlog: nil,
+                try await fx.state.record(
+                    batch, agentVersion: nil, specHash: nil, backlog: nil,
                     receivedMs: GatewayFixture.nowMs())
                 await fx.bus.publish(.batch(batch))
                 // Updates carry only changed machines (and periodically all); wait for the one with the new value.

@@ -62,8 +62,9 @@ struct GatewayParsingTests {
         client.offer(summaries: ["a": Array(#"{"id":"a","v":1}"#.utf8)], details: [:], alerts: nil)
         client.offer(summaries: ["a": Array(#"{"id":"a","v":2}"#.utf8)], details: ["a": [1]], alerts: nil)
         let out = client.take(serverTimeMs: 5)
-        #expect(out?.update.map { String(decoding: $0, as: UTF8.self) }
-            == #"{"type":"update","serverTimeMs":5,"machines":[{"id":"a","v":2}],"details":[]}"#)
+        #expect(
+            out?.update.map { String(decoding: $0, as: UTF8.self) }
+                == #"{"type":"update","serverTimeMs":5,"machines":[{"id":"a","v":2}],"details":[]}"#)
         #expect(client.take(serverTimeMs: 6) == nil)
     }
 

@@ -38,7 +38,9 @@ struct GatewayRESTTests {
         let fx = GatewayFixture()
         try await fx.feed()
         fx.alerts.current.withLock {
-            $0 = [AlertStatusDTO(rule: "machine_down", machine: "nfrt", severity: .critical, state: .firing, sinceMs: 1)]
+            $0 = [
+                AlertStatusDTO(rule: "machine_down", machine: "nfrt", severity: .critical, state: .firing, sinceMs: 1)
+            ]
         }
         try await fx.app().test(.router) { client in
             try await client.execute(uri: "/api/machines", method: .get) { response in
@@ -59,8 +61,10 @@ struct GatewayRESTTests {
                 #expect(response.status == .ok)
                 let body = try response.body.json()
                 let samples = try #require(body["samples"] as? [[String: Any]])
-                let root = samples.first { $0["metric"] as? String == "disk.used_percent"
-                    && ($0["labels"] as? [String: String]) == ["mount": "/"] }
+                let root = samples.first {
+                    $0["metric"] as? String == "disk.used_percent"
+                        && ($0["labels"] as? [String: String]) == ["mount": "/"]
+                }
                 #expect(root?["value"] as? Double == 63)
                 #expect((body["series"] as? [Any])?.count == 9)
                 let top = try #require(body["top"] as? [[String: Any]])
@@ -138,8 +142,12 @@ struct GatewayRESTTests {
             sinceMs: 1000, value: 85, threshold: 80)
         fx.alerts.current.withLock { $0 = [firing] }
         fx.alerts.past.withLock { p in
-            p = [firing, AlertStatusDTO(rule: "cpu_high", machine: "mcrn", severity: .critical, state: .resolved,
-                sinceMs: 10, endedMs: 20)]
+            p = [
+                firing,
+                AlertStatusDTO(
+                    rule: "cpu_high", machine: "mcrn", severity: .critical, state: .resolved,
+                    sinceMs: 10, endedMs: 20),
+            ]
         }
         try await fx.app().test(.router) { client in
             try await client.execute(uri: "/api/alerts", method: .get) { response in
