@@ -9,10 +9,11 @@ struct RunCommand: AsyncParsableCommand {
             hub        aggregator + gateway (+ alerts) in one process: the embedded default
             aggregator the gRPC ingest: collectors stream to it, it stores history
             collector  samples this machine every interval and streams to the hub
+            edge       relays the public, read-only view (run it in the cloud)
 
             Every role reads the spec at start and again on SIGHUP; SIGTERM or SIGINT stops it gracefully.
             """,
-        subcommands: [RunHubCommand.self, RunAggregatorCommand.self, RunCollectorCommand.self]
+        subcommands: [RunHubCommand.self, RunAggregatorCommand.self, RunCollectorCommand.self, RunEdgeCommand.self]
     )
 }
 

@@ -18,4 +18,5 @@ if ! python3 -c 'import selenium' >/dev/null 2>&1; then
     python3 -m pip install --quiet selenium
 fi
 mkdir -p "$OUT"
-exec python3 "$HERE/check_dashboard.py" "$URL" "$OUT"
+shift 2
+exec python3 "$HERE/check_dashboard.py" "$URL" "$OUT" "$@"

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One `smsctl apply` or `down` at a time per state directory: two would start the hub twice.

@@ -42,14 +42,17 @@ public struct HubClient: Sendable {
 
     public var dashboardURL: String { "http://localhost:\(port)" }
 
+    /// `GET /healthz`; nil when it does not answer 200 with JSON.
     public func health(timeout: Double = 2) -> HubHealth? {
         HTTPProbe.json(HubHealth.self, host: host, port: port, path: "/healthz", timeout: timeout)
     }
 
+    /// `GET /api/machines`.
     public func machines(timeout: Double = 2) -> FleetAnswer? {
         HTTPProbe.json(FleetAnswer.self, host: host, port: port, path: "/api/machines", timeout: timeout)
     }
 
+    /// `GET /api/alerts` (active alerts).
     public func alerts(timeout: Double = 2) -> AlertsAnswer? {
         HTTPProbe.json(AlertsAnswer.self, host: host, port: port, path: "/api/alerts", timeout: timeout)
     }

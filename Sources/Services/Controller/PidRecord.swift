@@ -80,6 +80,7 @@ public struct ProcStat: Sendable, Equatable {
         self.startTicks = ticks
     }
 
+    /// `/proc/<pid>/stat`, nil when no such process.
     public static func read(pid: Int32) -> ProcStat? {
         (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)).flatMap(ProcStat.init(line:))
     }

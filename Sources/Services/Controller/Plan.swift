@@ -41,7 +41,8 @@ public struct Plan: Sendable, Codable {
         let desired = Set(hashes.keys)
         for (role, running) in runtime.roles.sorted(by: { $0.key < $1.key })
         where running.running && !desired.contains(role) {
-            let removed = changes.contains { $0.subject == "machine \(role.name.dropFirst(10))" && $0.op == .remove }
+            let id: String = if case .collector(let id) = role { id } else { "" }
+            let removed = changes.contains { $0.subject == "machine \(id)" && $0.op == .remove }
             actions.append(RoleAction(role: role, action: .stop, reason: removed ? "machine removed" : "not declared"))
         }
         return Plan(
@@ -50,6 +51,7 @@ public struct Plan: Sendable, Codable {
             roleHashes: Dictionary(uniqueKeysWithValues: hashes.map { ($0.key.name, $0.value) }))
     }
 
+    /// start when not running, restart when its start-time settings differ, reload when it runs another spec.
     static func hubAction(
         applied: AppliedState?, spec: Spec, hash: String, runtime: RuntimeSnapshot, changes: [PlanChange]
     ) -> RoleAction {
@@ -74,6 +76,7 @@ public struct Plan: Sendable, Codable {
         return RoleAction(role: .hub, action: .none, reason: "up to date")
     }
 
+    /// start when not running, restart when its start-time settings differ; reloads never concern collectors.
     static func collectorAction(
         role: ControllerRole, hash: String, runtime: RuntimeSnapshot, changes: [PlanChange]
     ) -> RoleAction {

@@ -124,6 +124,7 @@ extension Reconciler {
         await stop(role, record: record, reason: reason)
     }
 
+    /// Stops one recorded process gracefully and removes its pid file.
     func stop(_ role: ControllerRole, record: PidRecord, reason: String? = nil) async {
         let outcome = await ProcessSupervisor.stop(record, grace: stopGrace)
         try? FileManager.default.removeItem(at: state.pidFile(role: role.name))

@@ -75,6 +75,7 @@ public struct Reconciler: Sendable {
         }
     }
 
+    /// Does one action to the hub.
     func reconcileHub(_ action: RoleAction.Kind, hash: String) async throws {
         let record = PidRecord.read(state.pidFile(role: "hub"))
         switch action {
@@ -93,6 +94,7 @@ public struct Reconciler: Sendable {
         }
     }
 
+    /// Does one action to a local collector (stops were done first).
     func reconcileCollector(_ id: String, action: RoleAction.Kind, hash: String) async throws {
         let role = ControllerRole.collector(id)
         let record = PidRecord.read(state.pidFile(role: role.name))

@@ -18,6 +18,7 @@ extension SpecDiff {
         }
     }
 
+    /// Alerts: every change reloads; thresholds are counted apart (`~2 alert thresholds`).
     func alertChanges(_ old: Spec) -> [PlanChange] {
         let (pairs, removed) = byName(old.alerts, new.alerts, name: \.name)
         var out: [PlanChange] = []
@@ -34,6 +35,7 @@ extension SpecDiff {
         return out
     }
 
+    /// Every compared alert field as (name, old, new).
     func alertFields(_ o: AlertRule, _ a: AlertRule) -> [(String, String, String)] {
         [
             ("enabled", "\(o.enabled)", "\(a.enabled)"),
@@ -61,6 +63,7 @@ extension SpecDiff {
         return parts.joined(separator: " ")
     }
 
+    /// Notify channels, header values shown by source only.
     func notifyChanges(_ old: Spec) -> [PlanChange] {
         let (pairs, removed) = byName(old.notify, new.notify, name: \.name)
         var out: [PlanChange] = []
@@ -87,6 +90,7 @@ extension SpecDiff {
         return out
     }
 
+    /// Edges, the token by source only.
     func edgeChanges(_ old: Spec) -> [PlanChange] {
         let (pairs, removed) = byName(old.edges, new.edges, name: \.name)
         var out: [PlanChange] = []
@@ -109,6 +113,7 @@ extension SpecDiff {
         return out
     }
 
+    /// Maintenance windows.
     func maintenanceChanges(_ old: Spec) -> [PlanChange] {
         let (pairs, removed) = byName(old.maintenance, new.maintenance, name: \.name)
         var out: [PlanChange] = []

@@ -46,6 +46,8 @@ public struct SpecDiff: Sendable {
         Dictionary(uniqueKeysWithValues: spec.machines.filter(\.isLocal).map { ($0.id, kind) })
     }
 
+    /// `hub:` fields: all restart the hub except `host` (unless the bind address changes); the hub's address
+    /// also restarts local collectors.
     func hubChanges(_ old: Spec) -> [PlanChange] {
         let a = old.hub
         let b = new.hub
@@ -81,6 +83,7 @@ public struct SpecDiff: Sendable {
         return out
     }
 
+    /// Retention tiers: reload; shorter is destructive.
     func retentionChanges(_ old: Spec) -> [PlanChange] {
         let tiers: [(String, SpecDuration, SpecDuration)] = [
             ("raw", old.retention.raw, new.retention.raw), ("1m", old.retention.oneMinute, new.retention.oneMinute),
@@ -100,6 +103,7 @@ public struct SpecDiff: Sendable {
             collectorEffects: m.isLocal ? [m.id: .start] : [:])
     }
 
+    /// Machines added, changed, removed (removal is destructive: it leaves the live view).
     func machineChanges(_ old: Spec) -> [PlanChange] {
         let before = Dictionary(old.machines.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let after = Set(new.machines.map(\.id))
@@ -120,6 +124,7 @@ public struct SpecDiff: Sendable {
         return out
     }
 
+    /// A machine's fields: the hub reloads; a local collector restarts for its own start-time settings.
     func machineFieldChanges(_ o: Machine, _ m: Machine) -> [PlanChange] {
         var out: [PlanChange] = []
         func add(_ field: String, _ x: String, _ y: String, collector: RoleAction.Kind) {

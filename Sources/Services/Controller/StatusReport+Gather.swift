@@ -60,6 +60,7 @@ extension StatusReport {
             problems: problems)
     }
 
+    /// A process's row; drift compares its start-time hash (and the hub's live spec hash) with the file's.
     static func serviceRow(
         _ role: ControllerRole, runtime r: RoleRuntime, expected: String?, spec: Spec, now: Date
     ) -> ServiceRow {

@@ -22,6 +22,7 @@ public struct TextTable {
 
 /// `smsctl status` for people.
 public enum StatusText {
+    /// Services, machines, alerts, edges, then what is not healthy.
     public static func render(_ r: StatusReport) -> String {
         var out = "Spec \(r.spec) (\(r.specHash)) from \(r.specFile)\nDashboard: \(r.dashboard)\n\nSERVICES\n"
         var services = TextTable(["ROLE", "PID", "UPTIME", "HEALTH", "SPEC", "DRIFT"])

@@ -117,7 +117,8 @@ import Testing
                 dataDir: dir, logger: AlertsFixture.quietLogger, clock: clock, options: options)
             try await Self.running(service) {
                 let now = clock.nowMs()
-                try silences.save([Silence(machine: "mcrn", rule: nil, startsMs: now, endsMs: now + 60_000, reason: "")])
+                try silences.save([Silence(machine: "mcrn", rule: nil, startsMs: now, endsMs: now + 60_000, reason: "")]
+                )
                 #expect(
                     await eventually {
                         await service.process(AlertsFixture.cpu(90, at: clock.nowMs()))

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The real-browser test of the test command: starts a hub, a collector of this machine and an edge relay on free
+# loopback ports, then drives headless Chromium through the dashboard, directly and through the edge.
+# Screenshots go to test-output/browser/ (not committed). Everything it starts, it stops.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+bin=${SMSCTL_BIN:-$root/.build/debug/smsctl}
+out=$root/test-output/browser
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+grpc=$(port); http=$(port); edge=$(port)
+export SMS_E2E_EDGE_TOKEN="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+cat > "$work/spec.yaml" <<YAML
+version: 1
+name: e2e
+hub: { host: 127.0.0.1, grpc_port: $grpc, http_port: $http }
+machines:
+  - { id: mcrn, host: localhost, labels: { role: workstation } }
+  - { id: nfrt, host: 192.0.2.11 }
+alerts:
+  - { name: cpu_busy, metric: cpu.usage_percent, warning: 0.5, critical: 99.9, machines: [mcrn] }
+edges:
+  - name: public
+    url: ws://127.0.0.1:$edge/ws
+    token: \${SMS_E2E_EDGE_TOKEN}
+    machines: [mcrn]
+YAML
+mkdir -p "$work/.sms/e2e/secrets"
+echo "e2e-token-mcrn" > "$work/.sms/e2e/secrets/mcrn.token"
+
+"$bin" run edge --listen "127.0.0.1:$edge" --token-env SMS_E2E_EDGE_TOKEN --web "$root/web" >"$work/edge.log" 2>&1 &
+pids+=($!)
+"$bin" run hub --spec "$work/spec.yaml" --bind 127.0.0.1 --web "$root/web" >"$work/hub.log" 2>&1 &
+pids+=($!)
+"$bin" run collector --spec "$work/spec.yaml" --machine mcrn >"$work/collector.log" 2>&1 &
+pids+=($!)
+
+ready=0
+for _ in $(seq 1 100); do
+    if python3 -c 'import sys, urllib.request; sys.exit(0 if b"lastSampleMs" in urllib.request.urlopen(sys.argv[1], timeout=2).read() else 1)' \
+        "http://127.0.0.1:$http/api/machines" 2>/dev/null; then ready=1; break; fi
+    sleep 0.2
+done
+if [ $ready = 0 ]; then
+    echo "e2e: the hub has no data from the collector" >&2
+    tail -n 20 "$work/hub.log" "$work/collector.log" >&2
+    exit 1
+fi
+
+status=0
+echo "--- dashboard at the hub"
+tests/browser/run.sh "http://127.0.0.1:$http" "$out/hub" || status=1
+echo "--- dashboard through the edge (read-only, redacted)"
+tests/browser/run.sh "http://127.0.0.1:$edge" "$out/edge" --public mcrn || status=1
+if [ $status != 0 ]; then
+    echo "e2e: logs follow" >&2
+    tail -n 30 "$work/hub.log" "$work/edge.log" >&2
+    echo "browser: 0 passed, 1 failed"
+    exit 1
+fi
+echo "browser: 2 passed, 0 failed"
