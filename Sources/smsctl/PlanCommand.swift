@@ -39,6 +39,7 @@ struct PlanCommand: AsyncParsableCommand {
     /// Resolves the deployment and loads the spec, printing diagnostics; exits 1 (2 when unreadable) on errors.
     static func load(spec: String, options: ControllerOptions) throws -> (ControllerTarget, Spec) {
         let target = try ControllerTarget.resolve(spec: spec, stateDir: options.stateDir)
+        for note in target.notes { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         for diagnostic in target.load.diagnostics {
             FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
         }

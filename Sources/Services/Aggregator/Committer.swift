@@ -115,6 +115,7 @@ public final class Committer: Service, Sendable {
             }
             metrics.stored(batches: fresh.count, samples: fresh.reduce(0) { $0 + $1.batch.samples.count })
             metrics.deduplicated(batches: group.count - fresh.count)
+            metrics.commitBatches.set(Double(group.count))
             for (item, outcome) in zip(group, outcomes) { item.completion(.success(outcome)) }
         } catch {
             // Nothing of this group is acknowledged: the collectors keep the batches and replay them.

@@ -74,18 +74,18 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
         }
         return StreamingServerResponse { writer in
             defer { counter.value.subtract(1, ordering: .relaxed) }
-            metrics.openStreams.record(openStreams)
+            metrics.openStreams.set(Double(openStreams))
             let session = StreamSession(machine: machine, service: self)
             await session.connected(true)
             do {
                 try await session.run(messages: request.messages, writer: writer)
             } catch {
                 await session.connected(false)
-                metrics.openStreams.record(openStreams - 1)
+                metrics.openStreams.set(Double(openStreams - 1))
                 throw error
             }
             await session.connected(false)
-            metrics.openStreams.record(openStreams - 1)
+            metrics.openStreams.set(Double(openStreams - 1))
             return [:]
         }
     }

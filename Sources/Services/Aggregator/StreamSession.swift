@@ -95,7 +95,7 @@ struct StreamSession: Sendable {
             }
             try check(batch, after: lastSeq)
             lastSeq = batch.seq
-            service.metrics.samplesReceived.increment(by: batch.samples.count)
+            service.metrics.samplesReceived.increment(by: Int64(batch.samples.count))
             tracker.submitted()
             let seq = batch.seq
             service.committer.submit(Committer.Item(

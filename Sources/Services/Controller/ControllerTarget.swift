@@ -10,6 +10,8 @@ public struct ControllerTarget: Sendable {
     public var spec: Spec?
     public var load: SpecLoadResult
     public var applied: AppliedState?
+    /// Warnings found while resolving, for the command to print on stderr.
+    public var notes: [String] = []
 
     /// The spec in force for talking to processes: what was applied (its ports run), else the file's.
     public var runningSpec: Spec? { applied?.spec ?? spec }
@@ -28,12 +30,21 @@ public struct ControllerTarget: Sendable {
         } else if let found = appliedBeside(specFile: absolute) {
             state = found
         } else {
+            let first = load.errors.first.map { "\($0)" } ?? "\(path): invalid"
             throw ControllerError(
-                "\(path) has errors and no applied state was found beside it; fix the spec (smsctl validate \(path))"
+                "\(first)\nno applied state was found beside it either; fix the spec (smsctl validate \(path))"
                     + " or pass --state-dir")
         }
+        // An unreadable applied.json (written by another version) must not block apply: plan from scratch.
+        var notes: [String] = []
+        var applied: AppliedState?
+        do {
+            applied = try AppliedState.load(from: state)
+        } catch {
+            notes.append("warning: \(error); planning as if nothing was applied")
+        }
         return ControllerTarget(
-            specFile: absolute, state: state, spec: spec, load: load, applied: try AppliedState.load(from: state))
+            specFile: absolute, state: state, spec: spec, load: load, applied: applied, notes: notes)
     }
 
     /// The spec file to use: the one given, the one recorded in `stateDir`, or `specs/home.yaml` here.

@@ -93,7 +93,8 @@ extension Reconciler {
     func waitHealthy(_ record: PidRecord, label: String, _ check: () -> String?) async -> String? {
         var problem: String? = "not checked yet"
         let deadline = label.hasPrefix("hub") ? hubDeadline : collectorDeadline
-        _ = await Poll.until(within: deadline, tick: { progress.update(label, elapsed: $0) }) { () -> Bool? in
+        let tick: (Duration) -> Void = { progress.update(label, elapsed: $0) }
+        _ = await Poll.until(within: deadline, tick: tick) { () -> Bool? in
             ProcessSupervisor.reap(record.pid)
             guard record.isAlive else {
                 problem = "the process exited"

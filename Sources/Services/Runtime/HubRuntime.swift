@@ -45,7 +45,7 @@ public struct HubRuntime: Sendable {
         var services: [any Service] = []
 
         if options.roles.contains(.aggregator) {
-            let metrics = AggregatorMetrics()
+            let metrics = AggregatorMetrics(registry: registry)
             let committer = Committer(history: history, state: state, bus: bus, metrics: metrics, logger: logger)
             let stateDir = options.stateDirectory
             let ingest = IngestService(
