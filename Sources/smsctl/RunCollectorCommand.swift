@@ -96,7 +96,7 @@ struct RunCollectorCommand: AsyncParsableCommand {
                 hub: .init(host: host, port: loaded.hub.grpcPort, tls: loaded.hub.tls != nil,
                            caFile: loaded.resolvingPaths(relativeTo: spec).hub.tls?.ca),
                 interval: m.interval, groups: m.metrics, bufferDirectory: dir,
-                bufferLimits: .init(maxAgeMs: m.buffer.milliseconds), specHash: loaded.hash)
+                bufferLimits: .init(maxAgeMs: m.buffer.milliseconds), specHash: loaded.collectorConfigHash(m))
         }
         let target = try Self.parseHub(hub ?? "")
         let token = try readToken()
@@ -109,7 +109,10 @@ struct RunCollectorCommand: AsyncParsableCommand {
             machine: machine, token: token,
             hub: .init(host: target.host, port: target.port, tls: tlsCa != nil, caFile: tlsCa == "system" ? nil : tlsCa),
             interval: every, groups: try parseGroups(), bufferDirectory: dir,
-            bufferLimits: .init(maxAgeMs: keep.milliseconds), specHash: "flags:\(interval)")
+            bufferLimits: .init(maxAgeMs: keep.milliseconds),
+            specHash: CollectorConfigHash.of(
+                machine: machine, interval: every, buffer: keep, metrics: try parseGroups(), hub: hub ?? "",
+                tls: tlsCa != nil))
     }
 
     private func parseGroups() throws -> [MetricGroup] {

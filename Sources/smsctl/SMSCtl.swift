@@ -18,6 +18,7 @@ struct SMSCtl: AsyncParsableCommand {
             LogsCommand.self,
             CollectorCmdCommand.self,
             SilenceCommand.self,
+            BenchCommand.self,
         ]
     )
 

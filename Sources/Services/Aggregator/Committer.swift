@@ -30,6 +30,8 @@ public final class Committer: Service, Sendable {
     private let doorbell: AsyncStream<Void>.Continuation
     private let rings: AsyncStream<Void>
     private let highWater = Mutex<[String: UInt64]>([:])
+    /// Each machine's last reported backlog, for the summed gauge.
+    private let backlogs = Mutex<[String: UInt64]>([:])
     private let maxGroup: Int
 
     public init(history: any HistoryStore, state: any StateStore, bus: any EventBus, metrics: AggregatorMetrics,
@@ -116,6 +118,11 @@ public final class Committer: Service, Sendable {
             metrics.stored(batches: fresh.count, samples: fresh.reduce(0) { $0 + $1.batch.samples.count })
             metrics.deduplicated(batches: group.count - fresh.count)
             metrics.commitBatches.set(Double(group.count))
+            let backlog = backlogs.withLock { b in
+                for item in group { b[item.batch.machine] = item.backlog }
+                return b.values.reduce(0, +)
+            }
+            metrics.collectorBacklog.set(Double(backlog))
             for (item, outcome) in zip(group, outcomes) { item.completion(.success(outcome)) }
         } catch {
             // Nothing of this group is acknowledged: the collectors keep the batches and replay them.

@@ -79,7 +79,10 @@ struct FleetView: Sendable {
             id: id, host: nil, labels: [:], intervalMs: version.spec.defaults.interval.milliseconds, declared: false,
             status: .nodata, connected: state?.connected ?? false, lastSeenMs: state?.lastSeenMs,
             lastSampleMs: state?.lastSampleMs, lagMs: state?.lagMs, agentVersion: state?.agentVersion,
-            configHash: state?.specHash, specDrift: state?.specHash.map { $0 != version.hash },
+            configHash: state?.specHash,
+            specDrift: state?.specHash.flatMap { reported in
+                version.spec.machine(id).map { reported != version.spec.collectorConfigHash($0) }
+            },
             backlog: state?.backlog, samplesPerSecond: state?.samplesPerSecond ?? 0,
             values: keyValues(state?.values ?? [:]), alertState: worst, alerts: alerts)
         summary.status = status(summary, alerts: alerts, nowMs: nowMs)

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Services
+
+/// `smsctl bench …`: load generation and measurement helpers for bench/run and docs/benchmarks.md.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmarks: simulate collectors against a hub, write a bench spec, size history.",
+        subcommands: [BenchLoadCommand.self, BenchSpecCommand.self, BenchHistoryCommand.self])
+}
+
+/// `smsctl bench load`: N simulated collectors, each on its own stream, with Ack latency and loss.
+struct BenchLoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load", abstract: "Simulate N collectors streaming to a hub; report sent, acknowledged, loss and Ack latency.")
+
+    enum Format: String, ExpressibleByArgument { case text, json }
+
+    @Option(help: "The hub's gRPC address, HOST:PORT (an IPv4 literal).") var hub: String
+    @Option(help: "Simulated machines (each its own stream and machine id).") var machines: Int
+    @Option(help: "Samples per batch.") var metrics = 40
+    @Option(help: "Batch interval, e.g. 1s or 500ms.") var interval = "1s"
+    @Option(help: "How long to send, e.g. 120s or 2m.") var duration = "120s"
+    @Option(help: "File holding the token every simulated machine uses.") var tokenFile: String?
+    @Option(help: "Environment variable holding the token.") var tokenEnv: String?
+    @Option(help: "Machine id prefix: sim-0001, sim-0002, …") var idPrefix = "sim-"
+    @Flag(help: "Give each machine its own phase in the interval instead of sending all at once.") var jitter = false
+    @Option(help: "Streams per HTTP/2 connection.") var streamsPerClient = 100
+    @Option(help: "Wait this long after the last send for Acks before counting loss.") var drain = "5s"
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output format: text or json.") var format: Format = .text
+
+    func run() async throws {
+        let parts = hub.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--hub must be HOST:PORT, got '\(hub)'") }
+        guard machines > 0, metrics > 0 else { throw ValidationError("--machines and --metrics must be positive") }
+        let token = try readToken()
+        let config = LoadConfiguration(
+            host: String(parts[0]), port: port, machines: machines, metrics: metrics,
+            intervalMs: try BenchDuration.ms(interval, "--interval"), durationMs: try BenchDuration.ms(duration, "--duration"),
+            token: token, idPrefix: idPrefix, jitter: jitter, streamsPerClient: streamsPerClient,
+            drainMs: try BenchDuration.ms(drain, "--drain"))
+        let report = await LoadGenerator.run(config)
+        print(format == .json ? try report.json() : report.text)
+        if report.streamsOpened == 0 { throw ExitCode(1) }
+    }
+
+    private func readToken() throws -> String {
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw ValidationError("cannot read --token-file \(tokenFile)")
+            }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let tokenEnv {
+            guard let value = ProcessInfo.processInfo.environment[tokenEnv], !value.isEmpty else {
+                throw ValidationError("environment variable \(tokenEnv) is empty or unset")
+            }
+            return value
+        }
+        throw ValidationError("give the machines' token with --token-file FILE or --token-env NAME")
+    }
+}
+
+/// `smsctl bench spec`: a spec of N machines sharing one token file, plus that token file.
+struct BenchSpecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spec", abstract: "Write a spec with N simulated machines and the token file they share.")
+
+    @Option(help: "Number of machines.") var machines: Int
+    @Option(help: "The spec file to write; the token goes beside it as bench.token.") var out: String
+    @Option(help: "The hub's gRPC port.") var grpcPort = 50151
+    @Option(help: "The hub's HTTP port.") var httpPort = 8180
+    @Option(help: "Machine id prefix.") var idPrefix = "sim-"
+    @Option(help: "The spec's name (its state goes to .sms/NAME beside it).") var name = "bench"
+
+    func run() throws {
+        let spec = URL(fileURLWithPath: out)
+        let dir = spec.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tokenURL = dir.appendingPathComponent("bench.token")
+        if !FileManager.default.fileExists(atPath: tokenURL.path) {
+            let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+            FileManager.default.createFile(atPath: tokenURL.path, contents: Data((token + "\n").utf8),
+                                           attributes: [.posixPermissions: 0o600])
+        }
+        let yaml = BenchSpec.yaml(name: name, machines: machines, idPrefix: idPrefix, grpcPort: grpcPort, httpPort: httpPort,
+                                  tokenFile: "bench.token")
+        try yaml.write(to: spec, atomically: true, encoding: .utf8)
+        print("\(spec.path): \(machines) machines; token in \(tokenURL.path)")
+    }
+}
+
+/// `smsctl bench history FILE`: samples stored in an embedded history and the bytes they take.
+struct BenchHistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Print samples and bytes per sample of an embedded history.sqlite (hub stopped).")
+
+    @Argument(help: "The history.sqlite file.") var file: String
+
+    func run() async throws {
+        guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no such file: \(file)") }
+        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        let store = try await SQLiteHistoryStore.open(path: file, logger: Logger(label: "sms.bench"))
+        let stats = try await store.stats()
+        try await store.close()
+        print(#"{"samples": \#(stats.samples), "rawBytes": \#(stats.rawBytes), "totalBytes": \#(stats.totalBytes), "#
+              + #""fileBytes": \#(fileBytes), "rawBytesPerSample": \#(stats.bytesPerSample), "#
+              + #""fileBytesPerSample": \#(stats.samples == 0 ? 0 : Double(fileBytes) / Double(stats.samples))}"#)
+    }
+}
+
+/// `1s`, `500ms`, `2m`, `120` (seconds).
+enum BenchDuration {
+    static func ms(_ text: String, _ flag: String) throws -> Int64 {
+        let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let v = Double(text.dropLast(suffix.count)), v > 0 { return Int64(v * scale) }
+        }
+        if let v = Double(text), v > 0 { return Int64(v * 1000) }
+        throw ValidationError("\(flag): '\(text)' is not a duration (e.g. 500ms, 1s, 2m)")
+    }
+}
