@@ -14,20 +14,15 @@ public struct AggregatorMetrics: Sendable {
     let commitBatches: Prometheus.Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
-        batchesStored = registry.makeCounter(name: "sms_batches_stored_total", help: "Batches durably stored in history.")
-        samplesStored = registry.makeCounter(name: "sms_samples_stored_total", help: "Samples durably stored in history.")
-        samplesReceived = registry.makeCounter(
-            name: "sms_samples_received_total", help: "Samples received from collectors, replays included.")
-        batchesDeduplicated = registry.makeCounter(
-            name: "sms_batches_deduplicated_total", help: "Replayed batches already stored, acknowledged and not stored again.")
-        batchesRejected = registry.makeCounter(
-            name: "sms_batches_rejected_total", help: "Batches refused: wrong machine, bad seq or timestamp, malformed.")
-        streamsRejected = registry.makeCounter(
-            name: "sms_streams_rejected_total", help: "Collector streams refused: authentication or stream limit.")
-        openStreams = registry.makeGauge(name: "sms_open_streams", help: "Collector streams open now.")
-        collectorBacklog = registry.makeGauge(
-            name: "sms_collector_backlog_batches", help: "Unacknowledged batches the collectors reported holding, summed.")
-        commitBatches = registry.makeGauge(name: "sms_commit_group_batches", help: "Batches in the latest group commit.")
+        batchesStored = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "batches_stored", unitName: "total", helpText: "Batches durably stored in history."))
+        samplesStored = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "samples_stored", unitName: "total", helpText: "Samples durably stored in history."))
+        samplesReceived = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "samples_received", unitName: "total", helpText: "Samples received from collectors, replays included."))
+        batchesDeduplicated = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "batches_deduplicated", unitName: "total", helpText: "Replayed batches already stored, acknowledged and not stored again."))
+        batchesRejected = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "batches_rejected", unitName: "total", helpText: "Batches refused: wrong machine, bad seq or timestamp, malformed."))
+        streamsRejected = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "streams_rejected", unitName: "total", helpText: "Collector streams refused: authentication or stream limit."))
+        openStreams = registry.makeGauge(descriptor: .init(namespace: "sms", metricName: "open_streams", unitName: "", helpText: "Collector streams open now."))
+        collectorBacklog = registry.makeGauge(descriptor: .init(namespace: "sms", metricName: "collector_backlog_batches", unitName: "", helpText: "Unacknowledged batches the collectors reported holding, summed."))
+        commitBatches = registry.makeGauge(descriptor: .init(namespace: "sms", metricName: "commit_group_batches", unitName: "", helpText: "Batches in the latest group commit."))
     }
 
     func stored(batches: Int, samples: Int) {

@@ -53,7 +53,9 @@ extension Reconciler {
             guard let fleet = hub.machines(timeout: 1) else { return "the hub does not answer /api/machines" }
             guard let m = fleet.machines.first(where: { $0.id == id }) else { return "the hub does not list \(id)" }
             guard HubClient.isStreaming(m, serverTimeMs: fleet.serverTimeMs) else { return "not connected to the hub" }
-            return m.configHash == spec.hash ? nil : "the hub still sees the previous collector session"
+            // The collector reports the hash of its own settings; the new one shows once the hub has its stream.
+            let expected = spec.machine(id).map { spec.collectorConfigHash($0) }
+            return m.configHash == expected ? nil : "the hub still sees the previous collector session"
         }
         try finish(role, problem: problem, record: record)
         progress.done(

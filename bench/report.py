@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Collects bench/run's work files into one JSON document and prints the table. Usage: report.py WORKDIR OUT.json"""
+import glob, json, os, platform, subprocess, sys, time
+
+work, out = sys.argv[1], sys.argv[2]
+
+
+def load(path):
+    try:
+        return json.load(open(path))
+    except (OSError, ValueError):
+        return None
+
+
+def f(v, fmt="{:.1f}"):
+    return "-" if v is None else fmt.format(v)
+
+
+cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+doc = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": {"cpu": cpu_model, "cores": os.cpu_count(),
+       "memGiB": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30, 1), "kernel": platform.release()}}
+rows = []
+
+c = load(f"{work}/collector/proc.json")
+if c:
+    p = c["processes"]
+    col, ne, scr = p["collector"], p["node_exporter"], p["scraper"]
+    per_min = lambda x: x["cpuSeconds"] / c["wallSeconds"] * 60
+    doc["collector"] = {"windowSeconds": c["wallSeconds"], "collector": col, "nodeExporter": ne, "scraper": scr,
+                        "collectorCpuSecondsPerMinute": per_min(col), "nodeExporterCpuSecondsPerMinute": per_min(ne),
+                        "cpuRatio": per_min(col) / per_min(ne) if ne["cpuSeconds"] else None,
+                        "rssRatio": col["rssKB"] / ne["rssKB"] if ne["rssKB"] else None,
+                        "othersBusyShare": c["machine"]["othersBusyShare"]}
+    k = doc["collector"]
+    rows.append(("collector CPU s/min | node_exporter CPU s/min (ratio)",
+                 f"{per_min(col):.2f} | {per_min(ne):.2f} ({f(k['cpuRatio'], '{:.2f}')}×)"))
+    rows.append(("collector RSS / peak | node_exporter RSS / peak (MiB)",
+                 f"{col['rssKB']/1024:.1f} / {col['peakRssKB']/1024:.1f} | {ne['rssKB']/1024:.1f} / {ne['peakRssKB']/1024:.1f}"))
+    rows.append(("  others busy during collector phase", f"{k['othersBusyShare']*100:.1f}%"))
+
+doc["ingest"] = []
+for d in sorted(glob.glob(f"{work}/ingest-*"), key=lambda p: int(p.rsplit("-", 1)[1])):
+    n = int(d.rsplit("-", 1)[1])
+    lo, ws, pr, hi = load(f"{d}/load.json"), load(f"{d}/ws.json"), load(f"{d}/proc.json"), load(f"{d}/history.json")
+    e = {"machines": n, "load": lo, "ws": ws, "proc": pr, "history": hi}
+    if lo and pr:
+        hub = pr["processes"]["hub"]
+        acked_in_window = lo["ackedSamplesPerSecond"] * pr["wallSeconds"]
+        e["hubCpuSecondsPerMillionSamples"] = hub["cpuSeconds"] / (acked_in_window / 1e6) if acked_in_window else None
+        e["hubCpuShare"] = hub["cpuShare"]
+        e["hubRssMiB"] = hub["rssKB"] / 1024
+        e["hubPeakRssMiB"] = hub["peakRssKB"] / 1024
+        e["othersBusyShare"] = pr["machine"]["othersBusyShare"]
+        e["loadGeneratorCpuShare"] = pr["processes"]["load"]["cpuShare"]
+        e["wsClientCpuShare"] = pr["processes"]["ws"]["cpuShare"]
+        a = lo["ackLatencyMs"]
+        rows.append((f"N={n}: samples/s acked (sent) | loss", f"{lo['ackedSamplesPerSecond']:.0f} ({lo['sentSamplesPerSecond']:.0f}) | {lo['lossSamples']} samples, {lo['streamErrors']} stream errors"))
+        rows.append((f"N={n}: hub CPU s/M samples | hub CPU | RSS (peak) MiB",
+                     f"{f(e['hubCpuSecondsPerMillionSamples'], '{:.2f}')} | {hub['cpuShare']*100:.0f}% of a core | {e['hubRssMiB']:.0f} ({e['hubPeakRssMiB']:.0f})"))
+        rows.append((f"N={n}: ack latency p50/p99/p99.9 ms", f"{f(a['p50'], '{:.0f}')} / {f(a['p99'], '{:.0f}')} / {f(a['p999'], '{:.0f}')}"))
+        if ws:
+            rows.append((f"N={n}: WebSocket latency p50/p99/p99.9 ms", f"{f(ws['p50'], '{:.0f}')} / {f(ws['p99'], '{:.0f}')} / {f(ws['p999'], '{:.0f}')} ({ws['updates']} updates)"))
+        rows.append((f"N={n}: wire B/sample | history B/sample (raw tier; file)",
+                     f"{lo['wireBytesPerSample']:.2f} | {f((hi or {}).get('rawBytesPerSample'), '{:.2f}')}; {f((hi or {}).get('fileBytesPerSample'), '{:.2f}')}"))
+        rows.append((f"N={n}: load gen | ws client | others busy", f"{e['loadGeneratorCpuShare']*100:.0f}% | {e['wsClientCpuShare']*100:.0f}% | {e['othersBusyShare']*100:.1f}% of the machine"))
+    doc["ingest"].append(e)
+
+h = load(f"{work}/cli/hyperfine.json")
+if h:
+    doc["cli"] = [{"command": r["command"], "meanMs": r["mean"] * 1000, "medianMs": r["median"] * 1000,
+                   "minMs": r["min"] * 1000, "maxMs": r["max"] * 1000} for r in h["results"]]
+    for r in doc["cli"]:
+        rows.append((f"{r['command']}", f"{r['meanMs']:.1f} ms mean, {r['minMs']:.1f}–{r['maxMs']:.1f}"))
+
+db = load(f"{work}/dashboard/dashboard.json")
+if db is not None:
+    doc["dashboard"] = {"dashboard": db, "load": load(f"{work}/dashboard/load.json")}
+    if db:
+        rows.append((f"dashboard {db['cards']} cards: browser CPU", f"{db['browserCpuShare']*100:.0f}% of a core ({db['chromiumProcesses']} processes, RSS {db['browserRssKB']/1024:.0f} MiB)"))
+        rows.append(("dashboard sample→DOM p50/p99/p99.9 ms", f"{f(db['p50'], '{:.0f}')} / {f(db['p99'], '{:.0f}')} / {f(db['p999'], '{:.0f}')} ({db['domUpdates']} card updates)"))
+
+json.dump(doc, open(out, "w"), indent=1)
+w = max((len(r[0]) for r in rows), default=0)
+print(f"sms bench — {doc['date']} — {cpu_model}, {os.cpu_count()} cores")
+for k, v in rows:
+    print(f"  {k.ljust(w)}  {v}")
+print(f"  -> {out}")
