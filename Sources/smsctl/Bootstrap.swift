@@ -9,7 +9,7 @@ import Spec
 /// Process-wide set-up, done once by the command that runs a role: logging and metrics.
 enum Bootstrap {
     /// The registry `/metrics` renders; every swift-metrics metric of the process lands here.
-    nonisolated(unsafe) static var registry = PrometheusCollectorRegistry()
+    static var registry: PrometheusCollectorRegistry { SelfMetrics.registry }
 
     static func logging(level: Logger.Level) -> Logger {
         LoggingSystem.bootstrap { label in

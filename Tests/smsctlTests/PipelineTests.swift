@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// The metrics pipeline end to end: real collector and hub processes streaming over loopback gRPC.
@@ -27,9 +30,35 @@ struct PipelineTests {
         let state = try await deployment.machineState("mcrn")
         #expect(state?["connected"] as? Bool == true)
         #expect(state?["agentVersion"] as? String == "0.1.0")
+        try await checkMetricsWithPromtool(deployment)
         await collector.stop()
         await hub.stop()
         #expect(hub.output.contains("hub stopped"), "hub did not stop gracefully:\n\(hub.output)")
+    }
+
+    /// `/metrics` of the live hub (aggregator, gateway and alerts metrics together) passes `promtool check metrics`.
+    func checkMetricsWithPromtool(_ d: TempDeployment) async throws {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "\(d.api)/metrics")!)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("sms_samples_stored_total"))
+        guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: FileManager.default.isExecutableFile) else {
+            Issue.record("promtool is not installed (scripts/test installs Debian's prometheus package)")
+            return
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: promtool)
+        p.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = output
+        try p.run()
+        input.fileHandleForWriting.write(data)
+        try input.fileHandleForWriting.close()
+        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "promtool check metrics: \(report)")
     }
 
     @Test("the hub killed with SIGKILL for 10 s loses and duplicates nothing of two collectors")

@@ -133,7 +133,7 @@ actor AlertEngine {
         }
         for (notification, channels) in outgoing { await sink.send(notification, to: channels) }
         let instances = evaluator.instances.values
-        metrics.firing.record(instances.filter { $0.phase == .firing }.count)
-        metrics.pending.record(instances.filter { $0.phase == .pending }.count)
+        metrics.firing.set(Double(instances.filter { $0.phase == .firing }.count))
+        metrics.pending.set(Double(instances.filter { $0.phase == .pending }.count))
     }
 }

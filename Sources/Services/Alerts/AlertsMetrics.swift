@@ -1,23 +1,26 @@
-import Metrics
+import Prometheus
 
-/// The alerts service's metrics, created once (`sms_alert_*`).
+/// The alerts service's metrics, created once (`sms_alert_*`), in the process registry with help text.
 public struct AlertsMetrics: Sendable {
     /// Notifications a receiver accepted (2xx).
-    let sent: Counter
+    let sent: Prometheus.Counter
     /// Delivery attempts that failed (non-2xx or transport error); each is retried.
-    let failedAttempts: Counter
+    let failedAttempts: Prometheus.Counter
     /// Notifications dropped: the queue was full (oldest first) or they waited longer than the maximum age.
-    let dropped: Counter
+    let dropped: Prometheus.Counter
     /// Alerts firing now.
-    let firing: Gauge
+    let firing: Prometheus.Gauge
     /// Alerts pending now.
-    let pending: Gauge
+    let pending: Prometheus.Gauge
 
-    public init() {
-        sent = Counter(label: "sms_alert_notifications_sent_total")
-        failedAttempts = Counter(label: "sms_alert_notification_failures_total")
-        dropped = Counter(label: "sms_alert_notifications_dropped_total")
-        firing = Gauge(label: "sms_alerts_firing")
-        pending = Gauge(label: "sms_alerts_pending")
+    public init(registry: PrometheusCollectorRegistry = SelfMetrics.registry) {
+        sent = registry.makeCounter(descriptor: SelfMetrics.descriptor(
+            "alert_notifications_sent", unit: "total", help: "Alert notifications a receiver accepted."))
+        failedAttempts = registry.makeCounter(descriptor: SelfMetrics.descriptor(
+            "alert_notification_failures", unit: "total", help: "Failed notification attempts; each is retried."))
+        dropped = registry.makeCounter(descriptor: SelfMetrics.descriptor(
+            "alert_notifications_dropped", unit: "total", help: "Notifications dropped: queue full or too old."))
+        firing = registry.makeGauge(descriptor: SelfMetrics.descriptor("alerts_firing", help: "Alerts firing now."))
+        pending = registry.makeGauge(descriptor: SelfMetrics.descriptor("alerts_pending", help: "Alerts pending now."))
     }
 }

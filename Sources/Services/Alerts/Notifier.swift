@@ -93,7 +93,7 @@ public final class Notifier: NotificationSink {
             let label = "\(instance.key) \(notification.kind.rawValue)"
             let dropped = await queue(for: channel).push(url: url, headers: headers, body: body, label: label)
             if dropped > 0 {
-                metrics.dropped.increment(by: dropped)
+                metrics.dropped.increment(by: Int64(dropped))
                 logger.warning(
                     "alert notification queue full; oldest dropped",
                     metadata: [
