@@ -42,6 +42,7 @@ struct RenderCommand: ParsableCommand {
         for file in files {
             print("\(changed.contains(file.path) ? "wrote    " : "unchanged") \(out)/\(file.path)")
         }
+        for path in changed where !files.contains(where: { $0.path == path }) { print("removed   \(out)/\(path)") }
         print("\(changed.count) of \(files.count) files changed")
     }
 }

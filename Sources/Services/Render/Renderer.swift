@@ -36,7 +36,8 @@ public enum Renderer {
         return files
     }
 
-    /// Writes the files under `dir`, only those whose bytes differ; returns the paths written.
+    /// Writes the files under `dir`, only those whose bytes differ, and removes collector files of machines no
+    /// longer in the spec; returns the paths written or removed.
     @discardableResult
     public static func write(_ files: [RenderedFile], to dir: URL) throws -> [String] {
         var changed: [String] = []
@@ -50,6 +51,14 @@ public enum Renderer {
             }
             let mode: Int = file.executable ? 0o755 : 0o644
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
+        }
+        // A machine removed from the spec must not leave its collector command behind.
+        let rendered = Set(files.map(\.path))
+        let collectors = dir.appendingPathComponent("collectors")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: collectors.path)) ?? []
+        where (name.hasSuffix(".sh") || name.hasSuffix(".service")) && !rendered.contains("collectors/\(name)") {
+            try FileManager.default.removeItem(at: collectors.appendingPathComponent(name))
+            changed.append("collectors/\(name)")
         }
         return changed
     }
