@@ -67,8 +67,11 @@ struct GatewayFixture {
             Self.batch("mcrn", seq: UInt64($0 + 1), at: now - Int64(count - $0) * 1000, cpu: Double($0))
         }
         _ = try await history.append(batches)
+        // A collector reports the hash of its own settings, as the spec in force gives them.
+        let current = spec.current().spec
+        let configHash = current.machine("mcrn").map { current.collectorConfigHash($0) }
         for b in batches {
-            try await state.record(b, agentVersion: "0.1.0", specHash: Self.specHash, backlog: 0, receivedMs: now)
+            try await state.record(b, agentVersion: "0.1.0", specHash: configHash, backlog: 0, receivedMs: now)
         }
     }
 
