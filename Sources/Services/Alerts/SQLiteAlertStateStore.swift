@@ -90,8 +90,23 @@ public actor SQLiteAlertStateStore: AlertStateStore {
         return AlertStoreSnapshot(instances: instances, lastSeenMs: seen)
     }
 
+    /// The save running or queued last; each save waits for it.
+    private var lastSave: Task<Void, Never>?
+
+    /// Saves in one transaction. Calls are queued: an actor is reentrant at every `await`, and two transactions
+    /// interleaved on one connection would make the second `BEGIN` fail and lose that save.
     public func save(_ changes: AlertStoreChanges) async throws {
         guard !changes.isEmpty else { return }
+        let previous = lastSave
+        let current = Task {
+            await previous?.value
+            try await self.saveNow(changes)
+        }
+        lastSave = Task { _ = try? await current.value }
+        try await current.value
+    }
+
+    private func saveNow(_ changes: AlertStoreChanges) async throws {
         _ = try await db.query("BEGIN IMMEDIATE")
         do {
             try await write(changes)

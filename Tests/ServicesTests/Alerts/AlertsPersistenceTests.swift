@@ -17,6 +17,28 @@ import Testing
             path: dir.appendingPathComponent("alerts.sqlite").path, logger: AlertsFixture.quietLogger)
     }
 
+    @Test func concurrentSavesAreAllKept() async throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try await Self.open(dir)
+        // Saves from the tick loop and the event stream can overlap; none may be lost to an interleaved BEGIN.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    var changes = AlertStoreChanges()
+                    changes.lastSeenMs["m\(i)"] = Int64(i)
+                    try await store.save(changes)
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await store.close()
+        let reopened = try await Self.open(dir)
+        let seen = try await reopened.load().lastSeenMs
+        try await reopened.close()
+        #expect(seen.count == 40)
+    }
+
     @Test func aFiringAlertStaysFiringAcrossARestartWithoutANewNotification() async throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
