@@ -81,7 +81,7 @@ struct BenchSpecCommand: ParsableCommand {
         let tokenURL = dir.appendingPathComponent("bench.token")
         if !FileManager.default.fileExists(atPath: tokenURL.path) {
             let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-            FileManager.default.createFile(atPath: tokenURL.path, contents: Data((token + "\n").utf8),
+            _ = FileManager.default.createFile(atPath: tokenURL.path, contents: Data((token + "\n").utf8),
                                            attributes: [.posixPermissions: 0o600])
         }
         let yaml = BenchSpec.yaml(name: name, machines: machines, idPrefix: idPrefix, grpcPort: grpcPort, httpPort: httpPort,

@@ -46,13 +46,8 @@ public actor SQLiteAlertStateStore: AlertStateStore {
 
     /// Opens (creating if needed) the database at `path`.
     public static func open(path: String, logger: Logger) async throws -> SQLiteAlertStateStore {
-        let db: SQLiteConnection
-        do {
-            db = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: .singleton, logger: logger,
-                on: MultiThreadedEventLoopGroup.singleton.any())
-        } catch {
-            throw AlertStoreError("cannot open alert database \(path) (\(error)); is the directory writable?")
+        let db = try await SQLiteConnection.openFile(path, logger: logger) {
+            AlertStoreError("cannot open alert database \(path) (\($0)); is the directory writable?")
         }
         do {
             for statement in schema { _ = try await db.query(statement) }

@@ -104,8 +104,9 @@ public struct SimulatedMachine: Sendable {
     }
 }
 
-/// A small, fast, seedable generator: the load generator must not spend its CPU on randomness.
-struct SplitMix64: Sendable {
+/// A small, fast, seedable generator (SplitMix64): the load generator must not spend its CPU on randomness, and
+/// tests seed it so failures reproduce.
+struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -65,13 +65,8 @@ public actor SQLiteHistoryStore: HistoryStore {
     public static func open(path: String, options: Options = Options(), logger: Logger) async throws
         -> SQLiteHistoryStore
     {
-        let db: SQLiteConnection
-        do {
-            db = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: .singleton, logger: logger,
-                on: MultiThreadedEventLoopGroup.singleton.any())
-        } catch {
-            throw HistoryStoreError("cannot open history database \(path) (\(error)); is the directory writable?")
+        let db = try await SQLiteConnection.openFile(path, logger: logger) {
+            HistoryStoreError("cannot open history database \(path) (\($0)); is the directory writable?")
         }
         do {
             try await migrate(db, path: path)
