@@ -10,21 +10,16 @@ struct ControllerDeployment {
     let grpcPort: Int
     var state: URL { dir.appendingPathComponent("state") }
 
-    /// `.build/debug/smsctl` of this checkout (3 levels above this file), or `$SMSCTL_BIN`.
-    static var binary: String {
-        if let bin = ProcessInfo.processInfo.environment["SMSCTL_BIN"], !bin.isEmpty { return bin }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/smsctl").path
-    }
+    /// The binary under test (see `SMSProcess.binary`).
+    static var binary: String { SMSProcess.binary.path }
 
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-ctl-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(
             at: dir.appendingPathComponent("specs"), withIntermediateDirectories: true)
         spec = dir.appendingPathComponent("specs/ctl.yaml")
-        httpPort = try Self.freePort()
-        grpcPort = try Self.freePort()
+        httpPort = try freePort()
+        grpcPort = try freePort()
     }
 
     /// A spec with one local machine and a CPU alert at `warning`.
@@ -109,24 +104,6 @@ struct ControllerDeployment {
             }
         }
         try? FileManager.default.removeItem(at: dir)
-    }
-
-    /// A loopback port nobody listens on now: bind port 0 and read back what the kernel chose.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
-            }
-        }
-        guard bound else { throw ControllerError("cannot bind a loopback port for the test") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
 

@@ -74,8 +74,8 @@ func waitFor(timeout: Duration, every: Duration = .milliseconds(100), _ conditio
     return (try? await condition()) == true
 }
 
-/// A loopback port nothing listens on right now (bind to 0, read it back, release it).
-func freePort() -> Int {
+/// A loopback port nothing listens on right now: bind port 0, read back what the kernel chose, release it.
+func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()
@@ -83,8 +83,10 @@ func freePort() -> Int {
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     addr.sin_port = 0
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    let bound = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+    }
+    guard bound else { throw HarnessError("cannot bind a loopback port for the test") }
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 
@@ -113,8 +115,8 @@ struct TempDeployment {
     init(machines: [String], extra: String = "") throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        grpcPort = freePort()
-        httpPort = freePort()
+        grpcPort = try freePort()
+        httpPort = try freePort()
         self.machines = machines
         var yaml = """
             version: 1
