@@ -23,23 +23,77 @@ struct RunHubCommand: AsyncParsableCommand {
     }
 }
 
-/// `smsctl run aggregator --spec FILE`: the gRPC ingest alone.
+/// `smsctl run aggregator --spec FILE`: the gRPC ingest alone (several can share one Redis + PostgreSQL).
 struct RunAggregatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "aggregator", abstract: "Run the gRPC ingest: authenticate collectors, store their batches.")
+        commandName: "aggregator", abstract: "Run the gRPC ingest: authenticate collectors, store their batches.",
+        discussion: """
+            With hub.state: redis://… and hub.history: postgres://… several aggregators can run side by side,
+            each on its own port serving its own collectors; gateways and the alerts process see them all:
+              smsctl run aggregator --spec specs/prod.yaml --grpc-port 50051
+              smsctl run aggregator --spec specs/prod.yaml --grpc-port 50052
+            """)
 
     @OptionGroup var options: SpecOptions
 
     @Option(help: "Address to bind the gRPC port to.")
     var bind = "0.0.0.0"
 
+    @Option(help: "The gRPC port (default: the spec's hub.grpc_port).")
+    var grpcPort: Int?
+
     func run() async throws {
-        try await runHub(options: options, roles: [.aggregator], bind: bind, web: nil)
+        try await runHub(options: options, roles: [.aggregator], bind: bind, web: nil, grpcPort: grpcPort)
+    }
+}
+
+/// `smsctl run gateway --spec FILE`: REST, WebSocket and dashboard alone, over Redis and PostgreSQL.
+struct RunGatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway", abstract: "Run the dashboard, REST API and WebSocket stream over shared Redis and PostgreSQL.",
+        discussion: """
+            Reads current state and live events from hub.state (redis://…) and history from hub.history
+            (postgres://…), so it shows every aggregator's machines. With the embedded backends the state lives
+            inside the hub process: run `smsctl run hub` instead.
+            """)
+
+    @OptionGroup var options: SpecOptions
+
+    @Option(help: "Address to bind the HTTP port to.")
+    var bind = "0.0.0.0"
+
+    @Option(help: "The HTTP port (default: the spec's hub.http_port).")
+    var httpPort: Int?
+
+    @Option(help: "Folder of the web dashboard (default: web/ beside the spec's folder, or the installed copy).")
+    var web: String?
+
+    func run() async throws {
+        try await runHub(options: options, roles: [.gateway], bind: bind, web: web, httpPort: httpPort)
+    }
+}
+
+/// `smsctl run alerts --spec FILE`: the alert evaluator alone, fed by the aggregators' events over Redis.
+struct RunAlertsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts", abstract: "Evaluate the spec's alert rules on every aggregator's live events and notify.",
+        discussion: """
+            Subscribes to the live events in hub.state (redis://…) and keeps its alert state in the data
+            directory (<state-dir>/data/alerts.sqlite). Run exactly one per fleet; gateways show its alerts.
+            """)
+
+    @OptionGroup var options: SpecOptions
+
+    func run() async throws {
+        try await runHub(options: options, roles: [.alerts], bind: "127.0.0.1", web: nil)
     }
 }
 
 /// Runs the chosen roles until SIGTERM/SIGINT, then closes history so everything acknowledged is on disk.
-func runHub(options: SpecOptions, roles: Set<HubRuntime.Role>, bind: String, web: String?) async throws {
+func runHub(
+    options: SpecOptions, roles: Set<HubRuntime.Role>, bind: String, web: String?, grpcPort: Int? = nil,
+    httpPort: Int? = nil
+) async throws {
     let logger = Bootstrap.logging(level: options.logLevel)
     let (spec, _) = try Bootstrap.loadSpec(options.spec)
     let state = StateDirectory(specFile: options.spec, specName: spec.name, override: options.stateDir)
@@ -48,7 +102,9 @@ func runHub(options: SpecOptions, roles: Set<HubRuntime.Role>, bind: String, web
     do {
         hub = try await HubRuntime.make(
             spec: spec,
-            options: .init(specFile: options.spec, stateDirectory: state, roles: roles, bindHost: bind, webRoot: webRoot),
+            options: .init(
+                specFile: options.spec, stateDirectory: state, roles: roles, bindHost: bind, webRoot: webRoot,
+                grpcPort: grpcPort, httpPort: httpPort),
             registry: Bootstrap.registry, logger: logger)
     } catch {
         logger.critical("cannot start the hub", metadata: ["error": "\(error)"])
@@ -56,7 +112,7 @@ func runHub(options: SpecOptions, roles: Set<HubRuntime.Role>, bind: String, web
     }
     logger.info("hub starting", metadata: [
         "spec": "\(options.spec)", "spec_hash": "\(spec.hash)", "roles": "\(roles.map(\.rawValue).sorted())",
-        "grpc_port": "\(spec.hub.grpcPort)", "http_port": "\(spec.hub.httpPort)", "data": "\(state.dataDir(for: spec, specFile: options.spec).path)",
+        "grpc_port": "\(grpcPort ?? spec.hub.grpcPort)", "http_port": "\(httpPort ?? spec.hub.httpPort)", "data": "\(state.dataDir(for: spec, specFile: options.spec).path)",
     ])
     let group = ServiceGroup(configuration: .init(
         services: hub.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -64,10 +120,10 @@ func runHub(options: SpecOptions, roles: Set<HubRuntime.Role>, bind: String, web
         try await group.run()
     } catch {
         logger.critical("hub stopped on an error", metadata: ["error": "\(error)"])
-        try? await hub.history.close()
+        try? await hub.history?.close()
         throw ExitCode(1)
     }
-    try await hub.history.close()
+    try await hub.history?.close()
     logger.info("hub stopped")
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Services
 
 /// A throwaway deployment for the controller tests: a temp folder with `specs/<name>.yaml` on free loopback

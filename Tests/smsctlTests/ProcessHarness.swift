@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -72,22 +73,6 @@ func waitFor(timeout: Duration, every: Duration = .milliseconds(100), _ conditio
         try? await Task.sleep(for: every)
     }
     return (try? await condition()) == true
-}
-
-/// A loopback port nothing listens on right now: bind port 0, read back what the kernel chose, release it.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    guard bound else { throw HarnessError("cannot bind a loopback port for the test") }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }
 
 /// GET a JSON document from the gateway.

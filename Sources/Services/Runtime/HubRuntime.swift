@@ -4,8 +4,12 @@ import Prometheus
 import ServiceLifecycle
 import Spec
 
-/// Assembles the hub's roles for one process: aggregator (gRPC ingest + committer + retention) and gateway
-/// (REST, WebSocket, dashboard), over the stores the spec names.
+/// Assembles the hub's roles for one process: aggregator (gRPC ingest + committer + retention), gateway
+/// (REST, WebSocket, dashboard) and alerts, over the stores the spec names.
+///
+/// With the embedded backends every role must share one process (state and events live in its memory). With
+/// `hub.state: redis://…` and `hub.history: postgres://…` each role can run alone, and several aggregators
+/// can feed one gateway and one alerts process.
 public struct HubRuntime: Sendable {
     public enum Role: String, Sendable, CaseIterable { case aggregator, gateway, alerts }
 
@@ -16,35 +20,44 @@ public struct HubRuntime: Sendable {
         /// Bind addresses; the spec's `hub.host` is what others dial, not necessarily what we bind.
         public var bindHost: String
         public var webRoot: String?
+        /// Ports instead of the spec's (several aggregators or gateways on one machine).
+        public var grpcPort: Int?
+        public var httpPort: Int?
         public init(specFile: String, stateDirectory: StateDirectory, roles: Set<Role> = Set(Role.allCases),
-                    bindHost: String = "0.0.0.0", webRoot: String? = nil) {
+                    bindHost: String = "0.0.0.0", webRoot: String? = nil, grpcPort: Int? = nil, httpPort: Int? = nil) {
             self.specFile = specFile
             self.stateDirectory = stateDirectory
             self.roles = roles
             self.bindHost = bindHost
             self.webRoot = webRoot
+            self.grpcPort = grpcPort
+            self.httpPort = httpPort
         }
     }
 
     public let services: [any Service]
-    public let history: any HistoryStore
+    /// The history store, for the caller to close after the services stop (nil for a lone alerts process).
+    public let history: (any HistoryStore)?
     public let specBox: SpecBox
 
     /// Builds every role's service; the caller runs them in one ServiceGroup and closes `history` afterwards.
     public static func make(spec: Spec, options: Options, registry: PrometheusCollectorRegistry, logger: Logger) async throws -> HubRuntime {
-        guard case .embedded = spec.hub.state else {
-            throw HubError.unsupported("hub.state: redis is not available in this build yet; set hub.state: embedded")
-        }
+        try checkSeparable(spec: spec, roles: options.roles)
         let dataDir = options.stateDirectory.dataDir(for: spec, specFile: options.specFile)
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
-        let history = try await HistoryStoreFactory.make(spec.hub.history, dataDir: dataDir.path, logger: logger)
-        let state = MemoryStateStore()
-        let bus = LocalEventBus()
+        let needsHistory = options.roles.contains(.aggregator) || options.roles.contains(.gateway)
+        let history = needsHistory
+            ? try await HistoryStoreFactory.make(spec.hub.history, dataDir: dataDir.path, logger: logger) : nil
+        // TEMP until LiveBackends lands
+        struct Live { var state: any StateStore = MemoryStateStore(); var bus: any EventBus = LocalEventBus(); var services: [any Service] = [] }
+        let live = Live()
+        let (state, bus) = (live.state, live.bus)
         let box = SpecBox(spec, hash: spec.hash)
         let started = Date()
-        var services: [any Service] = []
+        // First in, last out: the Redis connections outlive every role that writes through them.
+        var services: [any Service] = live.services
 
-        if options.roles.contains(.aggregator) {
+        if options.roles.contains(.aggregator), let history {
             let metrics = AggregatorMetrics(registry: registry)
             let committer = Committer(history: history, state: state, bus: bus, metrics: metrics, logger: logger)
             let stateDir = options.stateDirectory
@@ -68,7 +81,7 @@ public struct HubRuntime: Sendable {
             services.append(committer)
             services.append(RetentionJob(history: history, spec: box, logger: logger))
             services.append(AggregatorServer(
-                service: ingest, host: options.bindHost, port: spec.hub.grpcPort,
+                service: ingest, host: options.bindHost, port: options.grpcPort ?? spec.hub.grpcPort,
                 tls: spec.resolvingPaths(relativeTo: options.specFile).hub.tls, logger: logger))
         }
         var alerts: AlertsService?
@@ -79,17 +92,36 @@ public struct HubRuntime: Sendable {
             services.append(service)
             alerts = service
         }
-        if options.roles.contains(.gateway) {
+        if options.roles.contains(.gateway), let history {
             let context = GatewayContext(
                 spec: box, state: state, bus: bus, history: history, alerts: alerts, webRoot: options.webRoot,
                 health: HealthInfo(version: SMSVersion.current, startedAt: started), metrics: registry, logger: logger)
             services.append(buildGatewayApplication(
-                context: context, configuration: GatewayConfiguration(host: options.bindHost, port: spec.hub.httpPort)))
+                context: context, configuration: GatewayConfiguration(host: options.bindHost, port: options.httpPort ?? spec.hub.httpPort)))
         }
         services.append(SpecReloader(file: options.specFile, box: box, logger: logger) { [alerts] _ in
             await alerts?.reloadSilences()
         })
         return HubRuntime(services: services, history: history, specBox: box)
+    }
+}
+
+extension HubRuntime {
+    /// Refuses role sets that cannot work apart: a gateway or alerts process without the aggregator sees only
+    /// what the shared backends carry.
+    static func checkSeparable(spec: Spec, roles: Set<Role>) throws {
+        guard !roles.contains(.aggregator) else { return }
+        let names = roles.map(\.rawValue).sorted().joined(separator: " and ")
+        if case .embedded = spec.hub.state {
+            throw HubError.unsupported(
+                "\(names) cannot run apart from the aggregator with hub.state: embedded (current state and live "
+                    + "events live inside the hub process); set hub.state: redis://… in the spec, or run `smsctl run hub`")
+        }
+        if roles.contains(.gateway), case .embedded = spec.hub.history {
+            throw HubError.unsupported(
+                "gateway cannot run apart from the aggregator with hub.history: embedded (the history file belongs "
+                    + "to the hub process); set hub.history: postgres://… in the spec, or run `smsctl run hub`")
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Spec
+import TestSupport
 import Testing
 
 @testable import Services

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Spec
+import TestSupport
 import Testing
 
 @testable import Services

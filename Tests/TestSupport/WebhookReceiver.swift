@@ -5,27 +5,29 @@ import Synchronization
 
 /// A webhook receiver on a real socket (Hummingbird, port 0): records what it accepts and answers with the
 /// status a test sets, so retries and recovery are exercised over HTTP.
-final class WebhookReceiver: Sendable {
-    struct Request: Sendable {
-        var headers: [String: String]
-        var json: [String: String]
-        var body: Data
+public final class WebhookReceiver: Sendable {
+    public struct Request: Sendable {
+        public var headers: [String: String]
+        public var json: [String: String]
+        public var body: Data
     }
 
     private let accepted = Mutex<[Request]>([])
     private let attemptCount = Atomic<Int>(0)
     private let answer = Atomic<Int>(200)
 
-    var requests: [Request] { accepted.withLock { $0 } }
-    var attempts: Int { attemptCount.load(ordering: .relaxed) }
+    public init() {}
+
+    public var requests: [Request] { accepted.withLock { $0 } }
+    public var attempts: Int { attemptCount.load(ordering: .relaxed) }
     /// The status every request gets from now on (non-2xx ones are not recorded as accepted).
-    func respond(with status: Int) { answer.store(status, ordering: .relaxed) }
+    public func respond(with status: Int) { answer.store(status, ordering: .relaxed) }
 
     /// The `kind` and `rule@machine` of each accepted notification, in order.
-    var kinds: [String] { requests.map { $0.json["kind"] ?? $0.json["text"] ?? "?" } }
+    public var kinds: [String] { requests.map { $0.json["kind"] ?? $0.json["text"] ?? "?" } }
 
     /// Runs the receiver on a free port for the duration of `body`, passing the hook's URL.
-    func serve(_ body: @escaping @Sendable (String) async throws -> Void) async throws {
+    public func serve(_ body: @escaping @Sendable (String) async throws -> Void) async throws {
         let router = Router()
         router.post("hook") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
@@ -46,14 +48,4 @@ final class WebhookReceiver: Sendable {
             try await body("http://localhost:\(client.port!)/hook")
         }
     }
-}
-
-/// Polls `condition` until it holds or `timeout` passes; true when it held.
-func eventually(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
 }

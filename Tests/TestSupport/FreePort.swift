@@ -1,0 +1,35 @@
+import Foundation
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it).
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+    }
+    guard bound else { throw TestServerError("cannot bind a loopback port for the test") }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// A test-infrastructure problem (a server that would not start, a missing program), with what to do about it.
+public struct TestServerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; true when it held.
+public func waitUntil(timeout: Duration, every: Duration = .milliseconds(100), _ condition: () async throws -> Bool)
+    async -> Bool
+{
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return true }
+        try? await Task.sleep(for: every)
+    }
+    return (try? await condition()) == true
+}
