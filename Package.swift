@@ -7,7 +7,10 @@ let package = Package(
     name: "sms",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "smsctl", targets: ["smsctl"])
+        .executable(name: "smsctl", targets: ["smsctl"]),
+        // For the micro-benchmarks in Benchmarks/ (a package of their own).
+        .library(name: "Services", targets: ["Services"]),
+        .library(name: "Spec", targets: ["Spec"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),

@@ -97,7 +97,8 @@ struct TempDeployment {
     let httpPort: Int
     let machines: [String]
 
-    init(machines: [String], extra: String = "") throws {
+    /// `hub` adds keys to the hub mapping (e.g. `, state: "redis://…", history: "postgres://…"`).
+    init(machines: [String], hub: String = "", extra: String = "") throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         grpcPort = try freePort()
@@ -106,7 +107,7 @@ struct TempDeployment {
         var yaml = """
             version: 1
             name: it
-            hub: { host: 127.0.0.1, grpc_port: \(grpcPort), http_port: \(httpPort) }
+            hub: { host: 127.0.0.1, grpc_port: \(grpcPort), http_port: \(httpPort)\(hub) }
             machines:
 
             """
@@ -131,6 +132,28 @@ struct TempDeployment {
         try SMSProcess(["run", "collector", "--spec", spec.path, "--machine", machine], log: log("collector-\(machine)"))
     }
 
+    /// A collector of `machine` streaming to the aggregator on `grpcPort` (without the spec, as on a remote
+    /// machine), buffering where `startCollector` would.
+    func startCollector(_ machine: String, grpcPort: Int) throws -> SMSProcess {
+        try SMSProcess(
+            [
+                "run", "collector", "--hub", "127.0.0.1:\(grpcPort)", "--machine", machine,
+                "--token-file", dir.appendingPathComponent(".sms/it/secrets/\(machine).token").path,
+                "--buffer-dir", dir.appendingPathComponent(".sms/it/data/buffer").path,
+            ], log: log("collector-\(machine)"))
+    }
+
+    /// One role of the hub alone (`aggregator`, `gateway`, `alerts`), with extra flags.
+    func startRole(_ role: String, _ flags: [String] = [], logName: String? = nil) throws -> SMSProcess {
+        try SMSProcess(["run", role, "--spec", spec.path] + flags, log: log(logName ?? role))
+    }
+
+    /// The seq the machine's collector has seen acknowledged, from its buffer folder.
+    func ackedSeq(_ machine: String) -> Int {
+        let file = dir.appendingPathComponent(".sms/it/data/buffer/\(machine)/acked")
+        return Int(((try? String(contentsOf: file, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
     /// The machine's entry in `/api/machines`, or nil.
     func machineState(_ id: String) async throws -> [String: Any]? {
         let doc = try await getJSON("\(api)/api/machines") as? [String: Any]
@@ -146,6 +169,15 @@ struct TempDeployment {
             guard let t = (p["t"] as? NSNumber)?.int64Value, let v = (p["value"] as? NSNumber)?.doubleValue else { return nil }
             return (t, v)
         }
+    }
+
+    /// The last lines of every process log, for a failed expectation's comment (the folder goes away).
+    func logTails(lines: Int = 8) -> String {
+        let logs = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".log") }.sorted()
+        return logs.map { name in
+            let text = (try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? ""
+            return "== \(name)\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 
     func remove() { try? FileManager.default.removeItem(at: dir) }

@@ -42,6 +42,8 @@ public protocol StateStore: Sendable {
     func record(_ batch: Batch, agentVersion: String?, specHash: String?, backlog: UInt64?, receivedMs: Int64) async throws
     func setConnected(_ machine: String, _ connected: Bool, atMs: Int64) async throws
     func machine(_ id: String) async throws -> MachineState?
+    /// The states of `ids` that exist, by id (one round trip where the store is remote).
+    func machines(_ ids: [String]) async throws -> [String: MachineState]
     func all() async throws -> [MachineState]
 }
 

@@ -115,9 +115,10 @@ final class LiveFeed: Service {
     ) async -> [String: [UInt8]] {
         let byMachine = Dictionary(grouping: alerts, by: \.machine)
         let nowMs = FleetView.nowMs()
+        let states = (try? await context.state.machines(Array(ids))) ?? [:]
         var out: [String: [UInt8]] = [:]
         for id in ids {
-            let state = try? await context.state.machine(id)
+            let state = states[id]
             let summary: MachineSummary
             if let spec = version.spec.machine(id) {
                 summary = FleetView.summary(

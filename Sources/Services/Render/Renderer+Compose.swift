@@ -58,13 +58,34 @@ extension Renderer {
                 """
             dependsOn.append("timescaledb")
         }
-        s += """
-              hub:
+        // With shared Redis + PostgreSQL the roles run as separate containers (scale them independently);
+        // otherwise state and events live inside one hub process.
+        var roles: [(name: String, healthPort: Int?)] = [("hub", spec.hub.httpPort)]
+        if case .redis = spec.hub.state, case .postgres = spec.hub.history {
+            roles = [("aggregator", spec.hub.grpcPort), ("gateway", spec.hub.httpPort), ("alerts", nil)]
+        }
+        for role in roles {
+            s += roleService(role.name, healthPort: role.healthPort, spec: spec, paths: paths, dependsOn: dependsOn)
+        }
+        s += "volumes:\n  sms-data: {}\n"
+        if dependsOn.contains("redis") { s += "  redis-data: {}\n" }
+        if dependsOn.contains("timescaledb") { s += "  pg-data: {}\n" }
+        return s
+    }
+
+    /// One sms role's service: the spec mounted read-only, state in the shared volume.
+    private static func roleService(
+        _ role: String, healthPort: Int?, spec: Spec, paths: RenderPaths, dependsOn: [String]
+    ) -> String {
+        var command = ["run", role, "--spec", "/etc/sms/spec.yaml", "--state-dir", "/var/lib/sms"]
+        if role == "hub" || role == "gateway" { command += ["--web", "/usr/local/share/sms/web"] }
+        var s = """
+              \(role):
                 image: "sms:latest"
                 build:
                   context: \(yamlString(paths.rootFromDev))
                   dockerfile: \(yamlString(paths.dockerfileFromRoot))
-                command: ["run", "hub", "--spec", "/etc/sms/spec.yaml", "--state-dir", "/var/lib/sms", "--web", "/usr/local/share/sms/web"]
+                command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
                 network_mode: host
                 restart: unless-stopped
                 stop_grace_period: 30s
@@ -79,20 +100,22 @@ extension Renderer {
                 volumes:
                   - \(yamlString("\(paths.specFromDev):/etc/sms/spec.yaml:ro"))
                   - "sms-data:/var/lib/sms"
-                healthcheck:
-                  test: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(spec.hub.httpPort)"]
-                  interval: 10s
-                  timeout: 3s
-                  retries: 5
 
             """
+        if let healthPort {
+            s += """
+                    healthcheck:
+                      test: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(healthPort)"]
+                      interval: 10s
+                      timeout: 3s
+                      retries: 5
+
+                """
+        }
         if !dependsOn.isEmpty {
             s += "    depends_on:\n"
             for d in dependsOn { s += "      \(d):\n        condition: service_healthy\n" }
         }
-        s += "volumes:\n  sms-data: {}\n"
-        if dependsOn.contains("redis") { s += "  redis-data: {}\n" }
-        if dependsOn.contains("timescaledb") { s += "  pg-data: {}\n" }
         return s
     }
 

@@ -48,9 +48,7 @@ public struct HubRuntime: Sendable {
         let needsHistory = options.roles.contains(.aggregator) || options.roles.contains(.gateway)
         let history = needsHistory
             ? try await HistoryStoreFactory.make(spec.hub.history, dataDir: dataDir.path, logger: logger) : nil
-        // TEMP until LiveBackends lands
-        struct Live { var state: any StateStore = MemoryStateStore(); var bus: any EventBus = LocalEventBus(); var services: [any Service] = [] }
-        let live = Live()
+        let live = try LiveBackends.make(spec.hub.state, namespace: spec.name, logger: logger)
         let (state, bus) = (live.state, live.bus)
         let box = SpecBox(spec, hash: spec.hash)
         let started = Date()
@@ -80,6 +78,9 @@ public struct HubRuntime: Sendable {
             // Order matters for shutdown (reverse order): the server stops taking batches before the committer drains.
             services.append(committer)
             services.append(RetentionJob(history: history, spec: box, logger: logger))
+            if let postgres = history as? PostgresHistoryStore {
+                services.append(RollupJob(store: postgres, logger: logger))
+            }
             services.append(AggregatorServer(
                 service: ingest, host: options.bindHost, port: options.grpcPort ?? spec.hub.grpcPort,
                 tls: spec.resolvingPaths(relativeTo: options.specFile).hub.tls, logger: logger))
@@ -91,10 +92,17 @@ public struct HubRuntime: Sendable {
                 options: .init(silencesFile: options.stateDirectory.silencesFile))
             services.append(service)
             alerts = service
+            if let redis = live.redis, !options.roles.contains(.gateway) {
+                services.append(AlertStatusPublisher(alerts: service, redis: redis, namespace: spec.name))
+            }
         }
         if options.roles.contains(.gateway), let history {
+            // A gateway apart from the alerts process reads its alerts from Redis.
+            let alertSource: (any AlertStatusSource)? = alerts ?? live.redis.map {
+                RedisAlertStatusSource(redis: $0, namespace: spec.name)
+            }
             let context = GatewayContext(
-                spec: box, state: state, bus: bus, history: history, alerts: alerts, webRoot: options.webRoot,
+                spec: box, state: state, bus: bus, history: history, alerts: alertSource, webRoot: options.webRoot,
                 health: HealthInfo(version: SMSVersion.current, startedAt: started), metrics: registry, logger: logger)
             services.append(buildGatewayApplication(
                 context: context, configuration: GatewayConfiguration(host: options.bindHost, port: options.httpPort ?? spec.hub.httpPort)))

@@ -3,8 +3,8 @@ import Spec
 /// The embedded current state: every machine's latest values, in the hub's memory.
 public actor MemoryStateStore: StateStore {
     private var machines: [String: MachineState] = [:]
-    /// Recent (arrivalMs, samples) per machine, for samples per second over the last ~10 s.
-    private var recent: [String: [(Int64, Int)]] = [:]
+    /// Samples per second over the last ~10 s, per machine.
+    private var rates: [String: SampleRateWindow] = [:]
 
     public init() {}
 
@@ -23,12 +23,8 @@ public actor MemoryStateStore: StateStore {
         if let agentVersion { state.agentVersion = agentVersion }
         if let specHash { state.specHash = specHash }
         if let backlog { state.backlog = backlog }
-        var window = recent[batch.machine, default: []]
-        window.append((receivedMs, batch.samples.count))
-        window.removeAll { receivedMs - $0.0 > 10_000 }
-        recent[batch.machine] = window
-        let span = max(1, Double(receivedMs - (window.first?.0 ?? receivedMs)) / 1000)
-        state.samplesPerSecond = window.count < 2 ? 0 : Double(window.dropFirst().reduce(0) { $0 + $1.1 }) / span
+        state.samplesPerSecond = rates[batch.machine, default: SampleRateWindow()]
+            .record(receivedMs: receivedMs, samples: batch.samples.count)
         machines[batch.machine] = state
     }
 

@@ -21,9 +21,7 @@ public enum HistoryStoreFactory {
             let path = URL(fileURLWithPath: dataDir).appendingPathComponent(embeddedFileName).path
             return try await SQLiteHistoryStore.open(path: path, logger: logger)
         case .postgres(let url):
-            throw HistoryStoreError(
-                "history backend \(redacted(url)) is PostgreSQL, which this build does not support yet; "
-                    + "set hub.history: embedded to keep history in SQLite")
+            return try await PostgresHistoryStore.open(url: url, logger: logger)
         }
     }
 

@@ -57,6 +57,21 @@ struct RendererTests {
         }
     }
 
+    @Test("with Redis and PostgreSQL the hub's roles become separate containers; embedded keeps one hub")
+    func separateRoleContainers() throws {
+        let production = Self.root.appendingPathComponent("specs/production.yaml").path
+        let compose = Renderer.render(spec: try load(production), specFile: production, outDir: "/tmp/ctrl")
+            .first { $0.path == "dev/compose.yaml" }!.contents
+        for role in ["aggregator", "gateway", "alerts"] {
+            #expect(compose.contains("\n  \(role):\n"), "no \(role) service")
+            #expect(compose.contains("command: [\"run\", \"\(role)\", \"--spec\""))
+        }
+        #expect(!compose.contains("\n  hub:\n"))
+        let home = Renderer.render(spec: try load(Self.home), specFile: Self.home, outDir: "/tmp/ctrl")
+            .first { $0.path == "dev/compose.yaml" }!.contents
+        #expect(home.contains("\n  hub:\n") && !home.contains("\n  gateway:\n"))
+    }
+
     @Test("no token value reaches any rendered file")
     func noSecrets() throws {
         let yaml = """

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Spec
+import TestSupport
 import Testing
 
 @testable import Services
@@ -31,7 +32,27 @@ extension StorageTests {
             },
             crash: { store in try await (store as! SQLiteHistoryStore).abandon() })
 
-        static let all = [memory, sqlite]
+        /// Each directory gets its own database on the shared test server, named in a file inside it, so that
+        /// opening the same directory again reopens the same database.
+        static let postgres = StoreMaker(
+            name: "postgres", durable: true,
+            open: { directory in
+                let server = try await PostgresServer.shared()
+                let marker = directory + "/postgres-database"
+                let name: String
+                if let existing = try? String(contentsOfFile: marker, encoding: .utf8) {
+                    name = existing
+                } else {
+                    name = PostgresServer.uniqueName("conformance")
+                    try await server.createDatabase(name)
+                    try name.write(toFile: marker, atomically: true, encoding: .utf8)
+                }
+                return try await PostgresHistoryStore.open(
+                    url: server.url(database: name), logger: Logger(label: "test.history"))
+            },
+            crash: { store in await (store as! PostgresHistoryStore).abandon() })
+
+        static let all = [memory, sqlite, postgres]
     }
 }
 

@@ -49,19 +49,6 @@ extension StorageTests {
             #expect(FileManager.default.fileExists(atPath: dataDir + "/" + HistoryStoreFactory.embeddedFileName))
         }
 
-        @Test("the PostgreSQL backend says it is not built yet, without the password")
-        func factoryPostgres() async throws {
-            do {
-                _ = try await HistoryStoreFactory.make(
-                    .postgres(url: "postgres://sms:secret@db:5432/sms"), dataDir: "/nonexistent", logger: logger)
-                Issue.record("expected an error")
-            } catch let error as HistoryStoreError {
-                #expect(error.description.contains("does not support yet"))
-                #expect(error.description.contains("hub.history: embedded"))
-                #expect(!error.description.contains("secret"))
-            }
-        }
-
         @Test("a database from a newer schema is refused with a message naming the file")
         func newerSchemaRefused() async throws {
             let directory = try TemporaryDirectory()

@@ -1,0 +1,86 @@
+import Benchmark
+import Foundation
+import Logging
+import Services
+import Spec
+import SwiftProtobuf
+
+/// The hot paths of sms, each measured per operation with instruction and allocation counts (stable across
+/// runs, unlike wall time on a shared machine):
+/// - a collector tick: every /proc source parsed (a captured /proc tree, so the count does not depend on this host);
+/// - a batch of 40 series encoded for the wire and serialized, then parsed and decoded at the hub;
+/// - history append: 100 batches × 40 series into the embedded store (one group commit).
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.instructions, .mallocCountTotal, .cpuTotal, .wallClock, .throughput],
+        warmupIterations: 10,
+        maxDuration: .seconds(5),
+        maxIterations: 100_000
+    )
+    let logger = Logger(label: "bench")
+
+    Benchmark("collector tick: parse /proc (captured tree, all groups)") { benchmark in
+        var sampler = Sampler(
+            groups: MetricGroup.allCases, procRoot: Fixtures.proc, sysRoot: Fixtures.sys, logger: logger)
+        _ = sampler.sample(nowMs: 0)  // counters need a previous reading
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations { blackHole(sampler.sample(nowMs: Int64(i + 1) * 1000)) }
+    }
+
+    Benchmark("wire: encode + serialize one batch (40 series)") { benchmark in
+        var machine = SimulatedMachine(index: 1, metrics: 40)
+        var encoder = StreamEncoder(machine: "sim-0001", agentVersion: "bench", specHash: "0")
+        let batches = (0..<1000).map { Batch(machine: "sim-0001", seq: UInt64($0 + 1), snapshot: Snapshot(timestampMs: Int64($0) * 1000, samples: machine.tick())) }
+        _ = encoder.encode(batches[0])  // series declared once per stream, as in steady state
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            blackHole(try encoder.encode(batches[1 + i % 999]).serializedBytes() as [UInt8])
+        }
+    }
+
+    Benchmark("wire: parse + decode one batch (40 series)") { benchmark in
+        var machine = SimulatedMachine(index: 1, metrics: 40)
+        var encoder = StreamEncoder(machine: "sim-0001", agentVersion: "bench", specHash: "0")
+        var decoder = StreamDecoder(machine: "sim-0001")
+        let first = encoder.encode(Batch(machine: "sim-0001", seq: 1, snapshot: Snapshot(timestampMs: 0, samples: machine.tick())))
+        _ = try decoder.decode(first)
+        let wire: [[UInt8]] = try (0..<1000).map {
+            try encoder.encode(Batch(machine: "sim-0001", seq: UInt64($0 + 2), snapshot: Snapshot(timestampMs: Int64($0 + 1) * 1000, samples: machine.tick()))).serializedBytes()
+        }
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            let message = try Sms_V1_Batch(serializedBytes: wire[i % wire.count])
+            blackHole(try decoder.decode(message))
+        }
+    }
+
+    Benchmark(
+        "history append: 100 batches × 40 series, embedded store",
+        configuration: .init(maxDuration: .seconds(10), maxIterations: 300)
+    ) { benchmark in
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sms-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try await SQLiteHistoryStore.open(path: directory.appendingPathComponent("h.sqlite").path, logger: logger)
+        var machines = (0..<100).map { SimulatedMachine(index: $0, metrics: 40) }
+        var seq: UInt64 = 0
+        for i in benchmark.scaledIterations {
+            seq += 1
+            let batches = machines.indices.map { m in
+                Batch(machine: "sim-\(m)", seq: seq, snapshot: Snapshot(timestampMs: Int64(i) * 1000, samples: machines[m].tick()))
+            }
+            benchmark.startMeasurement()
+            blackHole(try await store.append(batches))
+            benchmark.stopMeasurement()
+        }
+        try await store.close()
+    }
+}
+
+/// The captured /proc and /sys trees of the test fixtures.
+enum Fixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Tests/ServicesTests/Fixtures")
+    static let proc = root.appendingPathComponent("proc/real").path
+    static let sys = root.appendingPathComponent("proc/sysfs").path
+}

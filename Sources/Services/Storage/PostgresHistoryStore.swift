@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Spec
+
+/// History in PostgreSQL, shared by any number of aggregators (each writing its own machines).
+///
+/// One row per batch (machine-second), not per sample: `samples(machine_id, layout_id, t, seq, vals float8[])`,
+/// where the layout names the batch's ordered series, so 40 samples cost ~11 bytes each instead of ~170 as rows.
+/// The raw table is partitioned by day (a TimescaleDB hypertable when the extension is available); 1-minute and
+/// 1-hour rollups are recomputed from raw samples, in time order in Swift with `Rollup`, for the buckets that
+/// `append` marked dirty (in `rollup_dirty`, in the same transaction), by `rollUp()` and before every rollup
+/// query, so answers equal the embedded store's to the bit.
+///
+/// `append` commits one transaction per call before it returns. While PostgreSQL is unreachable it keeps
+/// retrying (up to `Options.outageWait`, with at most `Options.maxPendingAppends` calls waiting), then throws
+/// without having acknowledged anything; reads fail at once.
+public actor PostgresHistoryStore: HistoryStore {
+    /// Outage and housekeeping limits.
+    public struct Options: Sendable {
+        /// How long an `append` waits for an unreachable server before it throws.
+        public var outageWait: Duration
+        /// Append calls allowed to wait (the one running included); more fail at once while the server is away.
+        public var maxPendingAppends: Int
+        /// Daily raw partitions created ahead of today.
+        public var partitionsAhead: Int
+        /// Use TimescaleDB when the server offers it.
+        public var allowTimescale: Bool
+
+        public init(
+            outageWait: Duration = .seconds(60), maxPendingAppends: Int = 64, partitionsAhead: Int = 2,
+            allowTimescale: Bool = true
+        ) {
+            self.outageWait = outageWait
+            self.maxPendingAppends = maxPendingAppends
+            self.partitionsAhead = partitionsAhead
+            self.allowTimescale = allowTimescale
+        }
+    }
+
+    /// What the store remembers between calls; the database stays the authority (several aggregators share it).
+    struct State {
+        struct Machine {
+            var id: Int32
+            var highWater: UInt64?
+            var seriesIds: [SeriesKey: Int32] = [:]
+            var layoutIds: [[Int32]: Int32] = [:]
+        }
+
+        var machines: [String: Machine] = [:]
+        /// Layout id → its series ids, in value order.
+        var layouts: [Int32: [Int32]] = [:]
+        /// Days (since 1970-01-01) whose raw partition is known to exist.
+        var partitionDays: Set<Int64> = []
+        var cutoffs = RetentionCutoffs()
+    }
+
+    let connections: PostgresConnections
+    let options: Options
+    let logger: Logger
+    /// Whether the raw table is a TimescaleDB hypertable (decided by the first store that created the schema).
+    let timescale: Bool
+    var state: State
+    var isClosed = false
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    private init(
+        connections: PostgresConnections, options: Options, logger: Logger, timescale: Bool,
+        state: State
+    ) {
+        self.connections = connections
+        self.options = options
+        self.logger = logger
+        self.timescale = timescale
+        self.state = state
+    }
+
+    /// Connects to `url`, creates or migrates the schema, and loads the dictionaries.
+    public static func open(url: String, options: Options = Options(), logger: Logger) async throws
+        -> PostgresHistoryStore
+    {
+        let target = try PostgresTarget(url: url)
+        let connections = PostgresConnections(target: target, logger: logger)
+        do {
+            let timescale = try await connections.with {
+                try await migrate($0, options: options, logger: logger)
+            }
+            let state = try await connections.with { try await loadState($0, logger: logger) }
+            let store = PostgresHistoryStore(
+                connections: connections, options: options, logger: logger, timescale: timescale,
+                state: state)
+            try await store.ensurePartitions(aroundNowMs: Self.nowMs())
+            logger.info(
+                "history store opened",
+                metadata: [
+                    "server": "\(target.described)", "machines": "\(state.machines.count)",
+                    "timescale": "\(timescale)",
+                ])
+            return store
+        } catch {
+            await connections.shutDown()
+            throw HistoryStoreError(
+                "cannot open the history store: \(error); set hub.history: embedded to run without PostgreSQL"
+            )
+        }
+    }
+
+    public func highWater(machine: String) async throws -> UInt64? {
+        // Read from the database: another aggregator may have stored this machine's batches since.
+        let rows = try await read {
+            try await $0.query("SELECT high_water FROM machines WHERE name = \(machine)", logger: logger)
+                .collect()
+        }
+        return try rows.first?.decode(Int64?.self).map { UInt64(bitPattern: $0) }
+    }
+
+    public func close() async throws {
+        try await exclusive {
+            isClosed = true
+            await connections.shutDown()
+            logger.info("history store closed", metadata: ["server": "\(connections.target.described)"])
+        }
+    }
+
+    /// Drops the connections without any further work: what a crash leaves behind, for tests of recovery.
+    /// Everything `append` returned for is already committed, so nothing is lost.
+    func abandon() async {
+        isClosed = true
+        await connections.shutDown()
+    }
+
+    func checkOpen() throws {
+        if isClosed { throw HistoryStoreError.closed }
+    }
+
+    /// Runs `body` alone: writes keep the in-memory dictionaries in step with what was committed.
+    func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try checkOpen()
+        while busy { await withCheckedContinuation { waiters.append($0) } }
+        busy = true
+        defer {
+            busy = false
+            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        }
+        try checkOpen()
+        return try await body()
+    }
+
+    /// Append calls waiting for (or holding) the write lane; bounded so that an outage cannot pile up memory.
+    var pendingAppends: Int { waiters.count + (busy ? 1 : 0) }
+
+    /// Retries `body` while the server is unreachable, with backoff capped at one second (so a returning
+    /// server is used within about a second), for at most `Options.outageWait`.
+    func retryingOutages<T: Sendable>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + options.outageWait
+        var delay = Duration.milliseconds(50)
+        var warned = false
+        while true {
+            do {
+                let result = try await body()
+                if warned { logger.info("history store reconnected", metadata: ["server": "\(target)"]) }
+                return result
+            } catch let failure as PostgresFailure where failure.connectionLost && !isClosed {
+                guard ContinuousClock.now + delay < deadline else {
+                    throw HistoryStoreError(
+                        "\(failure.description); gave up on \(what) after \(options.outageWait), nothing of it was "
+                            + "stored (collectors replay it)")
+                }
+                if !warned {
+                    logger.warning(
+                        "history store waiting for PostgreSQL", metadata: ["error": "\(failure.description)"])
+                    warned = true
+                }
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(1))
+            } catch let failure as PostgresFailure {
+                throw HistoryStoreError(failure.description)
+            }
+        }
+    }
+
+    /// Runs a read on a leased connection: one attempt, so that an outage fails it at once.
+    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try checkOpen()
+        do {
+            return try await connections.with(body)
+        } catch let failure as PostgresFailure {
+            throw HistoryStoreError(failure.description)
+        }
+    }
+
+    private var target: String { connections.target.described }
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
