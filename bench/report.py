@@ -39,10 +39,17 @@ if c:
     rows.append(("  others busy during collector phase", f"{k['othersBusyShare']*100:.1f}%"))
 
 doc["ingest"] = []
-for d in sorted(glob.glob(f"{work}/ingest-*"), key=lambda p: int(p.rsplit("-", 1)[1])):
-    n = int(d.rsplit("-", 1)[1])
+# ingest-N: embedded state and history; ingest-pg-N: Redis state + PostgreSQL history.
+def ingest_key(path):
+    name = os.path.basename(path)
+    return (name.startswith("ingest-pg-"), int(name.rsplit("-", 1)[1]))
+
+
+for d in sorted(glob.glob(f"{work}/ingest-*"), key=ingest_key):
+    pg, n = ingest_key(d)
     lo, ws, pr, hi = load(f"{d}/load.json"), load(f"{d}/ws.json"), load(f"{d}/proc.json"), load(f"{d}/history.json")
-    e = {"machines": n, "load": lo, "ws": ws, "proc": pr, "history": hi}
+    e = {"machines": n, "backend": "redis+postgres" if pg else "embedded", "load": lo, "ws": ws, "proc": pr, "history": hi}
+    label = f"N={n}{' redis+pg' if pg else ''}"
     if lo and pr:
         hub = pr["processes"]["hub"]
         acked_in_window = lo["ackedSamplesPerSecond"] * pr["wallSeconds"]
@@ -54,15 +61,18 @@ for d in sorted(glob.glob(f"{work}/ingest-*"), key=lambda p: int(p.rsplit("-", 1
         e["loadGeneratorCpuShare"] = pr["processes"]["load"]["cpuShare"]
         e["wsClientCpuShare"] = pr["processes"]["ws"]["cpuShare"]
         a = lo["ackLatencyMs"]
-        rows.append((f"N={n}: samples/s acked (sent) | loss", f"{lo['ackedSamplesPerSecond']:.0f} ({lo['sentSamplesPerSecond']:.0f}) | {lo['lossSamples']} samples, {lo['streamErrors']} stream errors"))
-        rows.append((f"N={n}: hub CPU s/M samples | hub CPU | RSS (peak) MiB",
+        rows.append((f"{label}: samples/s acked (sent) | loss", f"{lo['ackedSamplesPerSecond']:.0f} ({lo['sentSamplesPerSecond']:.0f}) | {lo['lossSamples']} samples, {lo['streamErrors']} stream errors"))
+        rows.append((f"{label}: hub CPU s/M samples | hub CPU | RSS (peak) MiB",
                      f"{f(e['hubCpuSecondsPerMillionSamples'], '{:.2f}')} | {hub['cpuShare']*100:.0f}% of a core | {e['hubRssMiB']:.0f} ({e['hubPeakRssMiB']:.0f})"))
-        rows.append((f"N={n}: ack latency p50/p99/p99.9 ms", f"{f(a['p50'], '{:.0f}')} / {f(a['p99'], '{:.0f}')} / {f(a['p999'], '{:.0f}')}"))
+        rows.append((f"{label}: ack latency p50/p99/p99.9 ms", f"{f(a['p50'], '{:.0f}')} / {f(a['p99'], '{:.0f}')} / {f(a['p999'], '{:.0f}')}"))
         if ws:
-            rows.append((f"N={n}: WebSocket latency p50/p99/p99.9 ms", f"{f(ws['p50'], '{:.0f}')} / {f(ws['p99'], '{:.0f}')} / {f(ws['p999'], '{:.0f}')} ({ws['updates']} updates)"))
-        rows.append((f"N={n}: wire B/sample | history B/sample (raw tier; file)",
+            rows.append((f"{label}: WebSocket latency p50/p99/p99.9 ms", f"{f(ws['p50'], '{:.0f}')} / {f(ws['p99'], '{:.0f}')} / {f(ws['p999'], '{:.0f}')} ({ws['updates']} updates)"))
+        rows.append((f"{label}: wire B/sample | history B/sample (raw tier; file)",
                      f"{lo['wireBytesPerSample']:.2f} | {f((hi or {}).get('rawBytesPerSample'), '{:.2f}')}; {f((hi or {}).get('fileBytesPerSample'), '{:.2f}')}"))
-        rows.append((f"N={n}: load gen | ws client | others busy", f"{e['loadGeneratorCpuShare']*100:.0f}% | {e['wsClientCpuShare']*100:.0f}% | {e['othersBusyShare']*100:.1f}% of the machine"))
+        if pg:
+            e["postgresRowsPerSecond"] = lo["ackedSamplesPerSecond"] / max(1, lo.get("metrics", 40))
+            rows.append((f"{label}: PostgreSQL rows/s (samples/s) written", f"{e['postgresRowsPerSecond']:.0f} ({lo['ackedSamplesPerSecond']:.0f})"))
+        rows.append((f"{label}: load gen | ws client | others busy", f"{e['loadGeneratorCpuShare']*100:.0f}% | {e['wsClientCpuShare']*100:.0f}% | {e['othersBusyShare']*100:.1f}% of the machine"))
     doc["ingest"].append(e)
 
 h = load(f"{work}/cli/hyperfine.json")

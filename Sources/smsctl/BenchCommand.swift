@@ -73,6 +73,8 @@ struct BenchSpecCommand: ParsableCommand {
     @Option(help: "The hub's HTTP port.") var httpPort = 8180
     @Option(help: "Machine id prefix.") var idPrefix = "sim-"
     @Option(help: "The spec's name (its state goes to .sms/NAME beside it).") var name = "bench"
+    @Option(help: "hub.state: embedded or redis://HOST:PORT/DB.") var state = "embedded"
+    @Option(help: "hub.history: embedded or postgres://USER@HOST:PORT/DB.") var history = "embedded"
 
     func run() throws {
         let spec = URL(fileURLWithPath: out)
@@ -85,23 +87,34 @@ struct BenchSpecCommand: ParsableCommand {
                                            attributes: [.posixPermissions: 0o600])
         }
         let yaml = BenchSpec.yaml(name: name, machines: machines, idPrefix: idPrefix, grpcPort: grpcPort, httpPort: httpPort,
-                                  tokenFile: "bench.token")
+                                  tokenFile: "bench.token", state: state, history: history)
         try yaml.write(to: spec, atomically: true, encoding: .utf8)
         print("\(spec.path): \(machines) machines; token in \(tokenURL.path)")
     }
 }
 
-/// `smsctl bench history FILE`: samples stored in an embedded history and the bytes they take.
+/// `smsctl bench history FILE|URL`: samples stored in a history and the bytes they take.
 struct BenchHistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "history", abstract: "Print samples and bytes per sample of an embedded history.sqlite (hub stopped).")
+        commandName: "history",
+        abstract: "Print samples and bytes per sample of an embedded history.sqlite (hub stopped) or a PostgreSQL history.")
 
-    @Argument(help: "The history.sqlite file.") var file: String
+    @Argument(help: "The history.sqlite file, or the postgres:// URL of hub.history.") var location: String
 
     func run() async throws {
+        let logger = Logger(label: "sms.bench")
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            let store = try await PostgresHistoryStore.open(url: location, logger: logger)
+            let stats = try await store.stats()
+            try await store.close()
+            print(#"{"samples": \#(stats.samples), "rawBytes": \#(stats.rawBytes), "totalBytes": \#(stats.totalBytes), "#
+                  + #""rawBytesPerSample": \#(stats.bytesPerSample)}"#)
+            return
+        }
+        let file = location
         guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no such file: \(file)") }
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-        let store = try await SQLiteHistoryStore.open(path: file, logger: Logger(label: "sms.bench"))
+        let store = try await SQLiteHistoryStore.open(path: file, logger: logger)
         let stats = try await store.stats()
         try await store.close()
         print(#"{"samples": \#(stats.samples), "rawBytes": \#(stats.rawBytes), "totalBytes": \#(stats.totalBytes), "#

@@ -2,8 +2,9 @@
 /// can speak for any of them.
 public enum BenchSpec {
     /// The YAML text; `tokenFile` is relative to the spec's folder.
+    /// `state` and `history` are the hub's backends as written in a spec (`embedded`, `redis://…`, `postgres://…`).
     public static func yaml(name: String = "bench", machines: Int, idPrefix: String, grpcPort: Int, httpPort: Int,
-                            tokenFile: String) -> String {
+                            tokenFile: String, state: String = "embedded", history: String = "embedded") -> String {
         let config = LoadConfiguration(host: "127.0.0.1", port: grpcPort, machines: machines, metrics: 0, intervalMs: 1000,
                                        durationMs: 0, token: "", idPrefix: idPrefix, jitter: false)
         var out = """
@@ -14,8 +15,8 @@ public enum BenchSpec {
               host: 127.0.0.1
               grpc_port: \(grpcPort)
               http_port: \(httpPort)
-              state: embedded
-              history: embedded
+              state: "\(state)"
+              history: "\(history)"
             machines:
 
             """
