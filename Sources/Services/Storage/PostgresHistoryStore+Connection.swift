@@ -62,13 +62,19 @@ struct PostgresTarget: Sendable {
     }
 }
 
-/// A handful of reusable connections to one database, opened on demand and dropped when they break.
+/// A bounded set of reusable connections to one database, opened on demand and dropped when they break.
 ///
-/// Kept small and explicit rather than `PostgresClient` so that the store decides what an outage means:
-/// a lease never waits for the server (reads fail at once), and `append` retries on its own terms.
+/// Kept small and explicit rather than `PostgresClient` so that the store decides what an outage means: when
+/// the server is away a lease fails at once (reads fail fast; `append` retries on its own terms). When every
+/// connection is busy, a lease waits for one to come back: a thousand collectors reconnecting at once must not
+/// open a thousand connections (the server refuses past `max_connections`).
 final class PostgresConnections: Sendable {
     private struct Pool {
         var idle: [PostgresConnection] = []
+        /// Connections open or being opened (idle ones included).
+        var open = 0
+        /// Leases waiting for a busy connection; resumed with one, or with nil to open their own.
+        var waiters: [CheckedContinuation<PostgresConnection?, Never>] = []
         var nextId = 1
         var isShutDown = false
     }
@@ -76,51 +82,98 @@ final class PostgresConnections: Sendable {
     let target: PostgresTarget
     private let logger: Logger
     private let pool = Mutex(Pool())
-    private static let maxIdle = 4
+    /// Enough for group commits, rollups and a gateway's queries side by side.
+    static let maxOpen = 8
 
     init(target: PostgresTarget, logger: Logger) {
         self.target = target
         self.logger = logger
     }
 
-    /// An idle connection, or a new one (one attempt); fails with a message naming the server.
+    private enum Next { case reuse(PostgresConnection), connect(Int), wait, shutDown }
+
+    /// An idle connection, a new one (one attempt), or — when `maxOpen` are busy — the next one released.
+    /// Fails with a message naming the server when a new connection cannot be made.
     func lease() async throws -> PostgresConnection {
-        let (reused, id, isShutDown): (PostgresConnection?, Int, Bool) = pool.withLock { pool in
-            while let connection = pool.idle.popLast() {
-                if !connection.isClosed { return (connection, 0, pool.isShutDown) }
+        while true {
+            let next: Next = pool.withLock { pool in
+                if pool.isShutDown { return .shutDown }
+                while let connection = pool.idle.popLast() {
+                    if !connection.isClosed { return .reuse(connection) }
+                    pool.open -= 1
+                }
+                guard pool.open < Self.maxOpen else { return .wait }
+                pool.open += 1
+                pool.nextId += 1
+                return .connect(pool.nextId - 1)
             }
-            pool.nextId += 1
-            return (nil, pool.nextId - 1, pool.isShutDown)
-        }
-        guard !isShutDown else { throw HistoryStoreError.closed }
-        if let reused { return reused }
-        do {
-            return try await PostgresConnection.connect(
-                configuration: target.configuration, id: id, logger: logger)
-        } catch {
-            throw PostgresFailure(error, target: target, connecting: true)
+            switch next {
+            case .shutDown:
+                throw HistoryStoreError.closed
+            case .reuse(let connection):
+                return connection
+            case .connect(let id):
+                do {
+                    return try await PostgresConnection.connect(
+                        configuration: target.configuration, id: id, logger: logger)
+                } catch {
+                    forget()
+                    throw PostgresFailure(error, target: target, connecting: true)
+                }
+            case .wait:
+                let handed: PostgresConnection? = await withCheckedContinuation { continuation in
+                    let ready: Bool = pool.withLock { pool in
+                        // Re-check under the lock: a connection may have come back since.
+                        if pool.isShutDown || !pool.idle.isEmpty || pool.open < Self.maxOpen { return true }
+                        pool.waiters.append(continuation)
+                        return false
+                    }
+                    if ready { continuation.resume(returning: nil) }
+                }
+                if let handed { return handed }
+            }
         }
     }
 
-    /// Returns a connection for reuse, unless it broke or the pool is shut down.
+    /// A connection that will not come back (broken, or failed to open): frees its slot for a waiter.
+    private func forget() {
+        let waiter = pool.withLock { pool in
+            pool.open -= 1
+            return pool.waiters.isEmpty ? nil : pool.waiters.removeFirst()
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// Returns a connection for reuse (straight to a waiting lease if there is one), unless it broke or the pool
+    /// is shut down.
     func release(_ connection: PostgresConnection, broken: Bool) async {
-        let kept = pool.withLock { pool in
-            guard !broken, !pool.isShutDown, !connection.isClosed, pool.idle.count < Self.maxIdle else {
-                return false
-            }
+        enum Outcome { case kept, handed(CheckedContinuation<PostgresConnection?, Never>), close }
+        let outcome: Outcome = pool.withLock { pool in
+            guard !broken, !pool.isShutDown, !connection.isClosed else { return .close }
+            if !pool.waiters.isEmpty { return .handed(pool.waiters.removeFirst()) }
             pool.idle.append(connection)
-            return true
+            return .kept
         }
-        if !kept { try? await connection.close() }
+        switch outcome {
+        case .kept: break
+        case .handed(let waiter): waiter.resume(returning: connection)
+        case .close:
+            forget()
+            try? await connection.close()
+        }
     }
 
-    /// Closes every idle connection and refuses new leases.
+    /// Closes every idle connection and refuses new leases (waiting ones fail).
     func shutDown() async {
-        let connections = pool.withLock { pool in
+        let (connections, waiters) = pool.withLock { pool in
             pool.isShutDown = true
-            defer { pool.idle = [] }
-            return pool.idle
+            defer {
+                pool.idle = []
+                pool.waiters = []
+            }
+            return (pool.idle, pool.waiters)
         }
+        for waiter in waiters { waiter.resume(returning: nil) }
         for connection in connections { try? await connection.close() }
     }
 
