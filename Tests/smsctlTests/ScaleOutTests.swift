@@ -105,6 +105,18 @@ struct ScaleOutTests {
         }
     }
 
+    @Test("a gateway or alerts process alone is refused with the embedded backends, saying what to set")
+    func separateRolesNeedSharedBackends() async throws {
+        let d = try TempDeployment(machines: ["box"])
+        defer { d.remove() }
+        for role in ["gateway", "alerts"] {
+            let process = try d.startRole(role, ["--log-level", "error"])
+            #expect(await waitFor(timeout: .seconds(20)) { !process.isRunning })
+            #expect(process.process.terminationStatus == 1)
+            #expect(process.output.contains("set hub.state: redis://"), "\(role): \(process.output)")
+        }
+    }
+
     @Test("Redis stopped for 30 s: the aggregator keeps storing, nothing lost or duplicated, state back within 5 s")
     func redisOutage() async throws {
         let redis = try await RedisServer.launch()

@@ -65,27 +65,34 @@ public actor RedisStateStore: StateStore {
         return MachineStateFields.state(id: id, reply)
     }
 
+    /// The states of `ids` that exist, in one pipelined round trip (the gateway's per-flush refresh).
+    public func machines(_ ids: [String]) async throws -> [String: MachineState] {
+        Dictionary(try await read(ids).found.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// Every listed machine whose hash has not expired, by id; the expired ones are removed from the listing.
     public func all() async throws -> [MachineState] {
         let ids =
             try await client.send(["ZRANGE", RESPArg(keys.machines), "0", "-1"]).array?.compactMap(\.string) ?? []
-        guard !ids.isEmpty else { return [] }
-        let replies = try await client.pipeline(ids.map { ["HGETALL", RESPArg(keys.machine($0))] })
-        var states: [MachineState] = []
-        var expired: [RESPArg] = []
-        for (id, reply) in zip(ids, replies) {
-            if let state = MachineStateFields.state(id: id, reply) {
-                states.append(state)
-            } else {
-                expired.append(RESPArg(id))
-            }
-        }
-        if !expired.isEmpty {
+        let (states, missing) = try await read(ids)
+        if !missing.isEmpty {
             client.enqueue(
                 ["EVAL", RESPArg(RedisStateScripts.prune), "1", RESPArg(keys.machines), RESPArg(keys.machinePrefix)]
-                    + expired)
+                    + missing.map { RESPArg($0) })
         }
         return states.sorted { $0.id < $1.id }
+    }
+
+    /// The hashes of `ids` in one pipeline: the states found, and the ids without a hash (expired or never seen).
+    private func read(_ ids: [String]) async throws -> (found: [MachineState], missing: [String]) {
+        guard !ids.isEmpty else { return ([], []) }
+        let replies = try await client.pipeline(ids.map { ["HGETALL", RESPArg(keys.machine($0))] })
+        var found: [MachineState] = []
+        var missing: [String] = []
+        for (id, reply) in zip(ids, replies) {
+            if let state = MachineStateFields.state(id: id, reply) { found.append(state) } else { missing.append(id) }
+        }
+        return (found, missing)
     }
 }
 

@@ -62,8 +62,7 @@ public actor PostgresHistoryStore: HistoryStore {
     let timescale: Bool
     var state: State
     var isClosed = false
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private let lane = ExclusiveLane()
 
     private init(
         connections: PostgresConnections, options: Options, logger: Logger, timescale: Bool,
@@ -137,18 +136,14 @@ public actor PostgresHistoryStore: HistoryStore {
     /// Runs `body` alone: writes keep the in-memory dictionaries in step with what was committed.
     func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try checkOpen()
-        while busy { await withCheckedContinuation { waiters.append($0) } }
-        busy = true
-        defer {
-            busy = false
-            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        return try await lane.run {
+            try checkOpen()
+            return try await body()
         }
-        try checkOpen()
-        return try await body()
     }
 
     /// Append calls waiting for (or holding) the write lane; bounded so that an outage cannot pile up memory.
-    var pendingAppends: Int { waiters.count + (busy ? 1 : 0) }
+    var pendingAppends: Int { lane.occupancy }
 
     /// Retries `body` while the server is unreachable, with backoff capped at one second (so a returning
     /// server is used within about a second), for at most `Options.outageWait`.

@@ -50,8 +50,7 @@ public actor SQLiteHistoryStore: HistoryStore {
     let logger: Logger
     var state: State
     var isClosed = false
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private let lane = ExclusiveLane()
 
     private init(db: SQLiteConnection, path: String, options: Options, logger: Logger, state: State) {
         self.db = db
@@ -117,13 +116,9 @@ public actor SQLiteHistoryStore: HistoryStore {
 
     /// Runs `body` alone: actor methods interleave at every `await`, and a transaction must not.
     func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        while busy { await withCheckedContinuation { waiters.append($0) } }
-        busy = true
-        defer {
-            busy = false
-            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        return try await lane.run {
+            guard !isClosed else { throw HistoryStoreError.closed }
+            return try await body()
         }
-        guard !isClosed else { throw HistoryStoreError.closed }
-        return try await body()
     }
 }

@@ -117,6 +117,8 @@ struct RedisStoreTests {
                 for store in [eastStore, westStore] {
                     #expect(await waitUntil(timeout: .seconds(5)) { try await store.all().map(\.id) == ["e1", "w1"] })
                 }
+                let many = try await eastStore.machines(["w1", "e1", "nobody"])
+                #expect(Set(many.keys) == ["e1", "w1"] && many["w1"]?.values["cpu.usage_percent"] == 2)
                 let other = RedisStateStore(client: east, namespace: "other")
                 #expect(try await other.all().isEmpty)
             }
