@@ -3,11 +3,13 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Stores batches from every stream in groups: one history transaction for all batches waiting, then current
-/// state, then live events, then the acknowledgements.
+/// Shows each batch live as it arrives (current state, live events), then stores batches from every stream in
+/// groups: one history transaction for all batches waiting, then the acknowledgements.
 ///
 /// Group commit is what lets one SQLite file take thousands of collectors: each stream waits for the commit that
-/// holds its batch, and a commit holds whatever arrived while the previous one was writing.
+/// holds its batch, and a commit holds whatever arrived while the previous one was writing. The live view does
+/// not wait for it: dashboards and alerts see a sample within milliseconds, and keep seeing them while the
+/// history store is down; the acknowledgement still waits until the sample is durable.
 public final class Committer: Service, Sendable {
     /// What a stream learns about its batch: stored now, or a replay of one stored before.
     public enum Outcome: Sendable { case stored, duplicate }
@@ -45,6 +47,20 @@ public final class Committer: Service, Sendable {
         (rings, doorbell) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// Makes a batch visible before it is stored: current state, then a live event. A replay of a batch stored
+    /// before is not shown again. State is a view, not the record: when it cannot be written, storing goes on.
+    func showLive(_ item: Item) async {
+        let batch = item.batch
+        if let stored = highWater.withLock({ $0[batch.machine] }), batch.seq <= stored { return }
+        do {
+            try await state.record(batch, agentVersion: item.agentVersion, specHash: item.specHash,
+                                   backlog: item.backlog, receivedMs: item.receivedMs)
+        } catch {
+            logger.warning("current state not updated", metadata: ["machine": "\(batch.machine)", "error": "\(error)"])
+        }
+        await bus.publish(.batch(batch))
+    }
+
     /// Queues a batch; `completion` runs once it is durably stored (or known to be a duplicate, or failed).
     func submit(_ item: Item) {
         let accepted = queue.withLock { q in
@@ -53,15 +69,6 @@ public final class Committer: Service, Sendable {
             return true
         }
         if accepted { doorbell.yield() } else { item.completion(.failure(CommitterClosed())) }
-    }
-
-    /// Stores a batch and waits for the outcome.
-    public func store(_ batch: Batch, receivedMs: Int64, agentVersion: String? = nil, specHash: String? = nil,
-                      backlog: UInt64 = 0) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Outcome, any Error>) in
-            submit(Item(batch: batch, receivedMs: receivedMs, agentVersion: agentVersion, specHash: specHash,
-                        backlog: backlog, completion: { c.resume(with: $0) }))
-        }
     }
 
     /// Commits until graceful shutdown, then drains what is queued so nothing in flight goes unacknowledged.
@@ -110,11 +117,6 @@ public final class Committer: Service, Sendable {
             }
             if !fresh.isEmpty { _ = try await history.append(fresh.map(\.batch)) }
             highWater.withLock { hw in for (m, s) in marks { hw[m] = s } }
-            for item in fresh {
-                try await state.record(item.batch, agentVersion: item.agentVersion, specHash: item.specHash,
-                                       backlog: item.backlog, receivedMs: item.receivedMs)
-                await bus.publish(.batch(item.batch))
-            }
             metrics.stored(batches: fresh.count, samples: fresh.reduce(0) { $0 + $1.batch.samples.count })
             metrics.deduplicated(batches: group.count - fresh.count)
             metrics.commitBatches.set(Double(group.count))

@@ -98,7 +98,7 @@ struct StreamSession: Sendable {
             service.metrics.samplesReceived.increment(by: Int64(batch.samples.count))
             tracker.submitted()
             let seq = batch.seq
-            service.committer.submit(Committer.Item(
+            let item = Committer.Item(
                 batch: batch, receivedMs: Int64(Date().timeIntervalSince1970 * 1000), agentVersion: agentVersion,
                 specHash: specHash, backlog: message.backlog,
                 completion: { result in
@@ -106,7 +106,9 @@ struct StreamSession: Sendable {
                     case .success: tracker.completed(seq, failure: nil)
                     case .failure(let error): tracker.completed(nil, failure: error)
                     }
-                }))
+                })
+            await service.committer.showLive(item)
+            service.committer.submit(item)
         }
     }
 

@@ -7,14 +7,13 @@ import Spec
 /// local time zone. Muting holds notifications back; the alert itself is still evaluated and shown.
 public struct AlertMute: Sendable {
     public var silences: [Silence]
-    public var windows: [MaintenanceWindow]
-    public var machines: [String: Machine]
+    public var spec: Spec
     public var timeZone: TimeZone
 
+    /// Cheap to make (it is made for every evaluated batch): machines are looked up in the spec when asked.
     public init(silences: [Silence], spec: Spec, timeZone: TimeZone) {
         self.silences = silences
-        windows = spec.maintenance
-        machines = Dictionary(spec.machines.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.spec = spec
         self.timeZone = timeZone
     }
 
@@ -23,8 +22,8 @@ public struct AlertMute: Sendable {
         if let silence = silences.first(where: { $0.mutes(key, atMs: now) }) {
             return silence.reason.isEmpty ? "silence \(silence.id)" : "silence \(silence.id) (\(silence.reason))"
         }
-        guard let machine = machines[key.machine] else { return nil }
-        let window = windows.first {
+        guard !spec.maintenance.isEmpty, let machine = spec.machine(key.machine) else { return nil }
+        let window = spec.maintenance.first {
             $0.machines.matches(machine) && $0.isActive(atMs: now, timeZone: timeZone)
         }
         return window.map { "maintenance \($0.name)" }

@@ -1,27 +1,64 @@
 import Spec
 
 /// A series: a catalog metric name plus its label values (`disk.used_percent{mount="/"}`).
+///
+/// The canonical text is built once, when the key is made: it is the key's identity (hashing and equality use
+/// it) and the map key of current values, so the hot paths (state, live feed, alerts) never rebuild it.
 public struct SeriesKey: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     public let metric: String
     public let labels: [String: String]
+    /// Canonical text form, labels sorted by key: `disk.used_percent{mount="/"}`; used as a map key in JSON.
+    public let description: String
 
     public init(_ metric: String, _ labels: [String: String] = [:]) {
         self.metric = metric
         self.labels = labels
+        description = Self.canonical(metric, labels)
     }
 
-    /// Canonical text form, labels sorted by key: `disk.used_percent{mount="/"}`; used as a map key in JSON.
-    public var description: String {
-        if labels.isEmpty { return metric }
-        let inner = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",")
-        return "\(metric){\(inner)}"
+    private enum CodingKeys: String, CodingKey { case metric, labels }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(try c.decode(String.self, forKey: .metric), try c.decode([String: String].self, forKey: .labels))
     }
 
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(metric, forKey: .metric)
+        try c.encode(labels, forKey: .labels)
+    }
+
+    public static func == (a: SeriesKey, b: SeriesKey) -> Bool { a.description == b.description }
+    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
     public static func < (a: SeriesKey, b: SeriesKey) -> Bool { a.description < b.description }
 
     /// True when every label of `filter` has the same value here.
     public func matches(labels filter: [String: String]) -> Bool {
         filter.allSatisfy { labels[$0.key] == $0.value }
+    }
+
+    /// `metric{k="v",…}` with labels sorted by key; `"` and `\` in values are escaped, so the text is unique.
+    static func canonical(_ metric: String, _ labels: [String: String]) -> String {
+        if labels.isEmpty { return metric }
+        var text = metric
+        text.append("{")
+        for (i, label) in labels.sorted(by: { $0.key < $1.key }).enumerated() {
+            if i > 0 { text.append(",") }
+            text.append(label.key)
+            text.append("=\"")
+            if label.value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                for c in label.value {
+                    if c == "\"" || c == "\\" { text.append("\\") }
+                    text.append(c)
+                }
+            } else {
+                text.append(label.value)
+            }
+            text.append("\"")
+        }
+        text.append("}")
+        return text
     }
 }
 

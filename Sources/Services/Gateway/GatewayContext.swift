@@ -85,7 +85,8 @@ public struct GatewayConfiguration: Sendable {
     public var port: Int
     /// Origins (`https://dash.example.org`) allowed to open `/ws` besides the gateway's own host.
     public var allowedOrigins: [String]
-    /// Live updates are coalesced and flushed at most this often.
+    /// Live updates are coalesced and flushed at most this often: a sample reaches dashboards within about this
+    /// long of arriving.
     public var flushInterval: Duration
     /// A client whose write has not completed after this long is disconnected.
     public var writeTimeout: Duration
@@ -98,7 +99,7 @@ public struct GatewayConfiguration: Sendable {
 
     public init(
         host: String = "0.0.0.0", port: Int = 8080, allowedOrigins: [String] = [],
-        flushInterval: Duration = .milliseconds(250), writeTimeout: Duration = .seconds(10),
+        flushInterval: Duration = .milliseconds(20), writeTimeout: Duration = .seconds(10),
         maxPendingBytes: Int = 8 << 20, readOnly: Bool = false, pushToEdges: Bool = true
     ) {
         self.host = host

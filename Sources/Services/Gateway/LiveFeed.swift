@@ -4,8 +4,9 @@ import Synchronization
 
 /// Turns bus events into coalesced per-client updates: one subscription to the bus for all dashboards.
 ///
-/// Events only mark machines dirty; every `flushInterval` the feed reads the dirty machines' current state once,
-/// encodes each summary once and offers the bytes to every client, whose writer sends the latest when it is free.
+/// Events only mark machines dirty; every `flushInterval` (20 ms) the feed reads the dirty machines' current state
+/// once, encodes each summary once and offers the bytes to every client, whose writer sends the latest when it is
+/// free. A burst of batches becomes one message; a quiet fleet costs one lock check per interval.
 final class LiveFeed: Service {
     let context: GatewayContext
     let configuration: GatewayConfiguration
@@ -13,10 +14,13 @@ final class LiveFeed: Service {
     let fleet: FleetView
     let recent = RecentFiguresBook()
     private let dirty = Mutex<Set<String>>([])
-    private let last = Mutex<(specHash: String?, alerts: [AlertStatusDTO], refreshTick: Int)>((nil, [], 0))
+    private let last = Mutex<(specHash: String?, alerts: [AlertStatusDTO], alertsAtMs: Int64, refreshAtMs: Int64)>(
+        (nil, [], 0, 0))
 
-    /// Every so many flushes all machines are re-sent, so "down" (a judgement of time) reaches clients.
-    static let refreshEvery = 20
+    /// All machines are re-sent this often, so "down" (a judgement of time) reaches clients.
+    static let refreshEveryMs: Int64 = 5_000
+    /// Active alerts are re-read this often (and on every full refresh).
+    static let alertsEveryMs: Int64 = 250
 
     init(context: GatewayContext, configuration: GatewayConfiguration, clients: ClientRegistry) {
         self.context = context
@@ -92,14 +96,18 @@ final class LiveFeed: Service {
             defer { d.removeAll() }
             return d
         }
-        let alerts = await context.alerts?.active() ?? []
-        let (alertsChanged, refresh) = last.withLock { l in
-            defer {
-                l.alerts = alerts
-                l.refreshTick = (l.refreshTick + 1) % Self.refreshEvery
-            }
-            return (l.alerts != alerts, l.refreshTick == 0)
+        let nowMs = FleetView.nowMs()
+        let (readAlerts, refresh, previousAlerts) = last.withLock { l in
+            let refresh = nowMs - l.refreshAtMs >= Self.refreshEveryMs
+            let readAlerts = refresh || nowMs - l.alertsAtMs >= Self.alertsEveryMs
+            if refresh { l.refreshAtMs = nowMs }
+            if readAlerts { l.alertsAtMs = nowMs }
+            return (readAlerts, refresh, l.alerts)
         }
+        guard readAlerts || !ids.isEmpty else { return }
+        let alerts = readAlerts ? await context.alerts?.active() ?? [] : previousAlerts
+        let alertsChanged = alerts != previousAlerts
+        if alertsChanged { last.withLock { $0.alerts = alerts } }
         if alertsChanged || refresh { ids.formUnion(version.spec.machines.map(\.id)) }
         guard !targets.isEmpty, !ids.isEmpty || alertsChanged else { return }
         let summaries = await encodedSummaries(ids, alerts: alerts, version: version)

@@ -70,27 +70,38 @@ public struct MachineDetail: Sendable, Codable, Equatable {
 }
 
 extension SeriesKey {
-    /// Parses the canonical text form `metric{k="v",k2="v2"}` back into a key; nil when malformed.
+    /// Parses the canonical text form `metric{k="v",k2="v2"}` (values with `\"` and `\\` escaped) back into a
+    /// key; nil when malformed.
     init?(canonical text: String) {
-        guard let brace = text.firstIndex(of: "{") else {
+        let bytes = Array(text.utf8)
+        guard let brace = bytes.firstIndex(of: UInt8(ascii: "{")) else {
             self.init(text)
             return
         }
-        guard text.hasSuffix("}") else { return nil }
-        let metric = String(text[..<brace])
-        var rest = text[text.index(after: brace)..<text.index(before: text.endIndex)]
+        guard bytes.last == UInt8(ascii: "}") else { return nil }
+        let end = bytes.count - 1
         var labels: [String: String] = [:]
-        while !rest.isEmpty {
-            guard let eq = rest.range(of: "=\"") else { return nil }
-            let key = String(rest[..<eq.lowerBound])
-            rest = rest[eq.upperBound...]
-            // A value ends at the quote followed by a comma or the end; values rarely hold `",`.
-            let end =
-                rest.range(of: "\",")?.lowerBound ?? (rest.hasSuffix("\"") ? rest.index(before: rest.endIndex) : nil)
-            guard let end else { return nil }
-            labels[key] = String(rest[..<end])
-            rest = rest[end...].dropFirst(min(2, rest[end...].count))
+        var i = brace + 1
+        while i < end {
+            guard let eq = bytes[i..<end].firstIndex(of: UInt8(ascii: "=")), eq + 1 < end,
+                bytes[eq + 1] == UInt8(ascii: "\"")
+            else { return nil }
+            let key = String(decoding: bytes[i..<eq], as: UTF8.self)
+            var value: [UInt8] = []
+            var j = eq + 2
+            while j < end && bytes[j] != UInt8(ascii: "\"") {
+                if bytes[j] == UInt8(ascii: "\\") && j + 1 < end { j += 1 }
+                value.append(bytes[j])
+                j += 1
+            }
+            guard j < end else { return nil }
+            labels[key] = String(decoding: value, as: UTF8.self)
+            i = j + 1
+            if i < end {
+                guard bytes[i] == UInt8(ascii: ",") else { return nil }
+                i += 1
+            }
         }
-        self.init(metric, labels)
+        self.init(String(decoding: bytes[..<brace], as: UTF8.self), labels)
     }
 }

@@ -33,9 +33,7 @@ final class RecentFiguresBook: Sendable {
 
     /// Records a batch's card figures.
     func record(_ batch: Batch) {
-        var values: [String: Double] = [:]
-        for sample in batch.samples { values[sample.series.description] = sample.value }
-        let kv = FleetView.keyValues(values)
+        let kv = FleetView.keyValues(batch.samples)
         book.withLock { $0[batch.machine, default: RecentFigures()].append(batch.timestampMs, kv, keepMs: Self.keepMs) }
     }
 

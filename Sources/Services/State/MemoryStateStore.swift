@@ -9,23 +9,29 @@ public actor MemoryStateStore: StateStore {
     public init() {}
 
     public func record(_ batch: Batch, agentVersion: String?, specHash: String?, backlog: UInt64?, receivedMs: Int64) {
-        var state = machines[batch.machine] ?? MachineState(id: batch.machine)
-        // A replayed old batch must not move "latest" values backwards in time.
-        if (state.lastSampleMs ?? .min) <= batch.timestampMs {
-            for sample in batch.samples { state.values[sample.series.description] = sample.value }
-            if !batch.snapshot.top.isEmpty { state.top = batch.snapshot.top }
-            state.lastSampleMs = batch.timestampMs
-            state.lagMs = max(0, receivedMs - batch.timestampMs)
-        }
-        state.lastSeq = max(state.lastSeq ?? 0, batch.seq)
-        state.lastSeenMs = receivedMs
-        state.connected = true
-        if let agentVersion { state.agentVersion = agentVersion }
-        if let specHash { state.specHash = specHash }
-        if let backlog { state.backlog = backlog }
-        state.samplesPerSecond = rates[batch.machine, default: SampleRateWindow()]
+        // Mutated in place: a copy would copy the machine's values on every batch.
+        let rate = rates[batch.machine, default: SampleRateWindow()]
             .record(receivedMs: receivedMs, samples: batch.samples.count)
-        machines[batch.machine] = state
+        update(batch.machine) { state in
+            // A replayed old batch must not move "latest" values backwards in time.
+            if (state.lastSampleMs ?? .min) <= batch.timestampMs {
+                for sample in batch.samples { state.values[sample.series.description] = sample.value }
+                if !batch.snapshot.top.isEmpty { state.top = batch.snapshot.top }
+                state.lastSampleMs = batch.timestampMs
+                state.lagMs = max(0, receivedMs - batch.timestampMs)
+            }
+            state.lastSeq = max(state.lastSeq ?? 0, batch.seq)
+            state.lastSeenMs = receivedMs
+            state.connected = true
+            if let agentVersion { state.agentVersion = agentVersion }
+            if let specHash { state.specHash = specHash }
+            if let backlog { state.backlog = backlog }
+            state.samplesPerSecond = rate
+        }
+    }
+
+    private func update(_ machine: String, _ change: (inout MachineState) -> Void) {
+        change(&machines[machine, default: MachineState(id: machine)])
     }
 
     public func setConnected(_ machine: String, _ connected: Bool, atMs: Int64) {

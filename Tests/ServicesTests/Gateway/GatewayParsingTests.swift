@@ -51,9 +51,16 @@ struct GatewayParsingTests {
     }
 
     @Test func canonicalSeriesKeysRoundTrip() {
-        for key in [SeriesKey("cpu.usage_percent"), SeriesKey("cpu.core_mode_percent", ["core": "3", "mode": "user"])] {
+        let keys = [
+            SeriesKey("cpu.usage_percent"), SeriesKey("cpu.core_mode_percent", ["core": "3", "mode": "user"]),
+            SeriesKey("disk.used_percent", ["mount": #"/mnt/a",b="c\d"#]), SeriesKey("x", ["k": ""]),
+        ]
+        for key in keys {
             #expect(SeriesKey(canonical: key.description) == key)
+            #expect(SeriesKey(canonical: key.description)?.labels == key.labels)
         }
+        // Escaping keeps two different label sets from sharing a text.
+        #expect(SeriesKey("m", ["a": #"1",b="2"#]).description != SeriesKey("m", ["a": "1", "b": "2"]).description)
         #expect(SeriesKey(canonical: "disk.used_percent{mount=\"/\"") == nil)
     }
 
