@@ -59,10 +59,13 @@ struct FleetView: Sendable {
         machines.sorted { ($0.status.rank, $0.id) < ($1.status.rank, $1.id) }
     }
 
+    /// `figures`: the card figures when the caller already has them for the state's newest sample.
     static func summary(
-        spec: Machine, state: MachineState?, alerts: [AlertStatusDTO], version: SpecVersion, nowMs: Int64
+        spec: Machine, state: MachineState?, alerts: [AlertStatusDTO], version: SpecVersion, nowMs: Int64,
+        figures: KeyValues? = nil
     ) -> MachineSummary {
-        var summary = summary(id: spec.id, state: state, alerts: alerts, version: version, nowMs: nowMs)
+        var summary = summary(
+            id: spec.id, state: state, alerts: alerts, version: version, nowMs: nowMs, figures: figures)
         summary.host = spec.host
         summary.labels = spec.labels
         summary.intervalMs = spec.interval.milliseconds
@@ -72,7 +75,8 @@ struct FleetView: Sendable {
     }
 
     static func summary(
-        id: String, state: MachineState?, alerts: [AlertStatusDTO], version: SpecVersion, nowMs: Int64
+        id: String, state: MachineState?, alerts: [AlertStatusDTO], version: SpecVersion, nowMs: Int64,
+        figures: KeyValues? = nil
     ) -> MachineSummary {
         let worst = alerts.filter { $0.state == .firing }.map(\.severity).min { $0.rank < $1.rank }
         var summary = MachineSummary(
@@ -84,7 +88,7 @@ struct FleetView: Sendable {
                 version.spec.machine(id).map { reported != version.spec.collectorConfigHash($0) }
             },
             backlog: state?.backlog, samplesPerSecond: state?.samplesPerSecond ?? 0,
-            values: keyValues(state?.values ?? [:]), alertState: worst, alerts: alerts)
+            values: figures ?? keyValues(state?.values ?? [:]), alertState: worst, alerts: alerts)
         summary.status = status(summary, alerts: alerts, nowMs: nowMs)
         return summary
     }

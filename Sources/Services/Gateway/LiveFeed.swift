@@ -34,10 +34,11 @@ final class LiveFeed: Service {
         last.withLock { $0.specHash = context.spec.current().hash }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask {
+                // High priority: in a burst of thousands of batches the flush must not queue behind them.
+                group.addTask(priority: .high) {
                     for await event in events { self.mark(event) }
                 }
-                group.addTask {
+                group.addTask(priority: .high) {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: self.configuration.flushInterval)
                         if Task.isCancelled { break }
@@ -127,17 +128,20 @@ final class LiveFeed: Service {
         var out: [String: [UInt8]] = [:]
         for id in ids {
             let state = states[id]
+            let figures = recent.figures(id, at: state?.lastSampleMs)
             let summary: MachineSummary
             if let spec = version.spec.machine(id) {
                 summary = FleetView.summary(
-                    spec: spec, state: state, alerts: byMachine[id] ?? [], version: version, nowMs: nowMs)
+                    spec: spec, state: state, alerts: byMachine[id] ?? [], version: version, nowMs: nowMs,
+                    figures: figures)
             } else if let state {
                 summary = FleetView.summary(
-                    id: id, state: state, alerts: byMachine[id] ?? [], version: version, nowMs: nowMs)
+                    id: id, state: state, alerts: byMachine[id] ?? [], version: version, nowMs: nowMs,
+                    figures: figures)
             } else {
                 continue
             }
-            out[id] = try? LiveMessage.encode(summary)
+            out[id] = summary.json
         }
         return out
     }

@@ -30,11 +30,23 @@ struct RecentFigures: Sendable, Codable, Equatable {
 final class RecentFiguresBook: Sendable {
     static let keepMs: Int64 = 120_000
     private let book = Mutex<[String: RecentFigures]>([:])
+    /// Each machine's figures from its newest batch, and that batch's time: the live feed's summaries use them
+    /// instead of picking them out of the machine's state again.
+    private let newest = Mutex<[String: (timestampMs: Int64, values: KeyValues)]>([:])
 
     /// Records a batch's card figures.
     func record(_ batch: Batch) {
         let kv = FleetView.keyValues(batch.samples)
         book.withLock { $0[batch.machine, default: RecentFigures()].append(batch.timestampMs, kv, keepMs: Self.keepMs) }
+        newest.withLock { n in
+            if (n[batch.machine]?.timestampMs ?? .min) < batch.timestampMs { n[batch.machine] = (batch.timestampMs, kv) }
+        }
+    }
+
+    /// The figures of the machine's batch taken at `timestampMs`, when that is the newest one recorded here.
+    func figures(_ machine: String, at timestampMs: Int64?) -> KeyValues? {
+        guard let timestampMs else { return nil }
+        return newest.withLock { n in n[machine].flatMap { $0.timestampMs == timestampMs ? $0.values : nil } }
     }
 
     /// A copy of every machine's recent figures, for a snapshot.

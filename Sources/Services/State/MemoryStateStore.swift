@@ -1,47 +1,66 @@
 import Spec
+import Synchronization
 
 /// The embedded current state: every machine's latest values, in the hub's memory.
-public actor MemoryStateStore: StateStore {
-    private var machines: [String: MachineState] = [:]
-    /// Samples per second over the last ~10 s, per machine.
-    private var rates: [String: SampleRateWindow] = [:]
+///
+/// A lock, not an actor: every batch records here on its way in, and in a burst of thousands of batches an actor
+/// hop per batch (and per dashboard read) queues behind all of them, which showed as dashboard latency.
+public final class MemoryStateStore: StateStore {
+    private struct Book {
+        var machines: [String: MachineState] = [:]
+        /// Samples per second over the last ~10 s, per machine.
+        var rates: [String: SampleRateWindow] = [:]
+    }
+
+    private let book = Mutex(Book())
 
     public init() {}
 
     public func record(_ batch: Batch, agentVersion: String?, specHash: String?, backlog: UInt64?, receivedMs: Int64) {
-        // Mutated in place: a copy would copy the machine's values on every batch.
-        let rate = rates[batch.machine, default: SampleRateWindow()]
-            .record(receivedMs: receivedMs, samples: batch.samples.count)
-        update(batch.machine) { state in
-            // A replayed old batch must not move "latest" values backwards in time.
-            if (state.lastSampleMs ?? .min) <= batch.timestampMs {
-                for sample in batch.samples { state.values[sample.series.description] = sample.value }
-                if !batch.snapshot.top.isEmpty { state.top = batch.snapshot.top }
-                state.lastSampleMs = batch.timestampMs
-                state.lagMs = max(0, receivedMs - batch.timestampMs)
+        book.withLock { book in
+            let rate = book.rates[batch.machine, default: SampleRateWindow()]
+                .record(receivedMs: receivedMs, samples: batch.samples.count)
+            // Mutated in place: a copy would copy the machine's values on every batch.
+            Self.update(&book.machines[batch.machine, default: MachineState(id: batch.machine)]) { state in
+                // A replayed old batch must not move "latest" values backwards in time.
+                if (state.lastSampleMs ?? .min) <= batch.timestampMs {
+                    for sample in batch.samples { state.values[sample.series.description] = sample.value }
+                    if !batch.snapshot.top.isEmpty { state.top = batch.snapshot.top }
+                    state.lastSampleMs = batch.timestampMs
+                    state.lagMs = max(0, receivedMs - batch.timestampMs)
+                }
+                state.lastSeq = max(state.lastSeq ?? 0, batch.seq)
+                state.lastSeenMs = receivedMs
+                state.connected = true
+                if let agentVersion { state.agentVersion = agentVersion }
+                if let specHash { state.specHash = specHash }
+                if let backlog { state.backlog = backlog }
+                state.samplesPerSecond = rate
             }
-            state.lastSeq = max(state.lastSeq ?? 0, batch.seq)
-            state.lastSeenMs = receivedMs
-            state.connected = true
-            if let agentVersion { state.agentVersion = agentVersion }
-            if let specHash { state.specHash = specHash }
-            if let backlog { state.backlog = backlog }
-            state.samplesPerSecond = rate
         }
     }
 
-    private func update(_ machine: String, _ change: (inout MachineState) -> Void) {
-        change(&machines[machine, default: MachineState(id: machine)])
-    }
+    private static func update(_ state: inout MachineState, _ change: (inout MachineState) -> Void) { change(&state) }
 
     public func setConnected(_ machine: String, _ connected: Bool, atMs: Int64) {
-        var state = machines[machine] ?? MachineState(id: machine)
-        state.connected = connected
-        if connected { state.lastSeenMs = atMs }
-        machines[machine] = state
+        book.withLock { book in
+            Self.update(&book.machines[machine, default: MachineState(id: machine)]) { state in
+                state.connected = connected
+                if connected { state.lastSeenMs = atMs }
+            }
+        }
     }
 
-    public func machine(_ id: String) -> MachineState? { machines[id] }
+    public func machine(_ id: String) -> MachineState? { book.withLock { $0.machines[id] } }
 
-    public func all() -> [MachineState] { machines.values.sorted { $0.id < $1.id } }
+    public func machines(_ ids: [String]) -> [String: MachineState] {
+        book.withLock { book in
+            var found: [String: MachineState] = [:]
+            found.reserveCapacity(ids.count)
+            for id in ids { if let state = book.machines[id] { found[id] = state } }
+            return found
+        }
+    }
+
+    public func all() -> [MachineState] { book.withLock { $0.machines.values }.sorted { $0.id < $1.id } }
 }
