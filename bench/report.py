@@ -39,17 +39,19 @@ if c:
     rows.append(("  others busy during collector phase", f"{k['othersBusyShare']*100:.1f}%"))
 
 doc["ingest"] = []
-# ingest-N: embedded state and history; ingest-pg-N: Redis state + PostgreSQL history.
+# ingest-N: embedded state and history; ingest-pg-N: Redis state + PostgreSQL history; -jittered-: each simulated
+# collector at its own phase instead of all on the same wall-clock second.
 def ingest_key(path):
     name = os.path.basename(path)
-    return (name.startswith("ingest-pg-"), int(name.rsplit("-", 1)[1]))
+    return (name.startswith("ingest-pg-"), "-jittered-" in name, int(name.rsplit("-", 1)[1]))
 
 
 for d in sorted(glob.glob(f"{work}/ingest-*"), key=ingest_key):
-    pg, n = ingest_key(d)
+    pg, jittered, n = ingest_key(d)
     lo, ws, pr, hi = load(f"{d}/load.json"), load(f"{d}/ws.json"), load(f"{d}/proc.json"), load(f"{d}/history.json")
-    e = {"machines": n, "backend": "redis+postgres" if pg else "embedded", "load": lo, "ws": ws, "proc": pr, "history": hi}
-    label = f"N={n}{' redis+pg' if pg else ''}"
+    e = {"machines": n, "backend": "redis+postgres" if pg else "embedded",
+         "schedule": "jittered" if jittered else "aligned", "load": lo, "ws": ws, "proc": pr, "history": hi}
+    label = f"N={n}{' redis+pg' if pg else ''}{' jittered' if jittered else ''}"
     if lo and pr:
         hub = pr["processes"]["hub"]
         acked_in_window = lo["ackedSamplesPerSecond"] * pr["wallSeconds"]
@@ -67,6 +69,8 @@ for d in sorted(glob.glob(f"{work}/ingest-*"), key=ingest_key):
         rows.append((f"{label}: ack latency p50/p99/p99.9 ms", f"{f(a['p50'], '{:.0f}')} / {f(a['p99'], '{:.0f}')} / {f(a['p999'], '{:.0f}')}"))
         if ws:
             rows.append((f"{label}: WebSocket latency p50/p99/p99.9 ms", f"{f(ws['p50'], '{:.0f}')} / {f(ws['p99'], '{:.0f}')} / {f(ws['p999'], '{:.0f}')} ({ws['updates']} updates)"))
+            if ws.get("hubLagP50") is not None:
+                rows.append((f"{label}:   of which sample→hub receipt p50/p99 ms", f"{f(ws['hubLagP50'], '{:.0f}')} / {f(ws['hubLagP99'], '{:.0f}')}"))
         rows.append((f"{label}: wire B/sample | history B/sample (raw tier; file)",
                      f"{lo['wireBytesPerSample']:.2f} | {f((hi or {}).get('rawBytesPerSample'), '{:.2f}')}; {f((hi or {}).get('fileBytesPerSample'), '{:.2f}')}"))
         if pg:

@@ -68,14 +68,20 @@ final class FirstAck: Sendable {
         for w in waiters { w.resume(returning: value) }
     }
 
+    /// The first Ack's seq; `UInt64.max` when the stream ended (or the wait was cancelled, at the hard stop)
+    /// before one came, so a writer still waiting at the end lets its call finish.
     func wait() async -> UInt64 {
-        await withCheckedContinuation { c in
-            let ready = state.withLock { s -> UInt64? in
-                if let v = s.value { return v }
-                s.waiters.append(c)
-                return nil
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { c in
+                let ready = state.withLock { s -> UInt64? in
+                    if let v = s.value { return v }
+                    s.waiters.append(c)
+                    return nil
+                }
+                if let ready { c.resume(returning: ready) }
             }
-            if let ready { c.resume(returning: ready) }
+        } onCancel: {
+            open(UInt64.max)
         }
     }
 }

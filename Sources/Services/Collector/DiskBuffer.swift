@@ -30,6 +30,7 @@ public final class DiskBuffer: @unchecked Sendable {
     private var lastSeq: UInt64
     private var dropped: UInt64 = 0
     private let catalog: SeriesCatalogFile
+    private let ackFile: NumberFile
 
     /// Opens (or creates) the buffer in `directory`, recovering every intact record.
     public init(directory: URL, limits: Limits = Limits(), logger: Logger) throws {
@@ -38,7 +39,8 @@ public final class DiskBuffer: @unchecked Sendable {
         self.logger = logger
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         catalog = try SeriesCatalogFile(url: directory.appendingPathComponent("series.log"))
-        ackedSeq = Self.readAck(directory)
+        ackFile = try NumberFile(url: directory.appendingPathComponent("acked"))
+        ackedSeq = ackFile.read()
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasPrefix("seg-") && $0.hasSuffix(".log") }.sorted()
         for name in names {
@@ -103,8 +105,8 @@ public final class DiskBuffer: @unchecked Sendable {
             while segments.count > 1, let last = segments[0].records.last, last.seq <= ackedSeq {
                 try? segments.removeFirst().remove()
             }
-            // Losing this file only means a replay the hub deduplicates, so it is written without fsync.
-            try? Data("\(ackedSeq)\n".utf8).write(to: directory.appendingPathComponent("acked"), options: .atomic)
+            // Losing this write only means a replay the hub deduplicates, so it is written without fsync.
+            ackFile.write(ackedSeq)
         }
     }
 
@@ -127,7 +129,6 @@ public final class DiskBuffer: @unchecked Sendable {
         }
     }
 
-    private static func readAck(_ dir: URL) -> UInt64 { readNumber(dir.appendingPathComponent("acked")) }
     private static func readDropped(_ dir: URL) -> UInt64 { readNumber(dir.appendingPathComponent("dropped")) }
     private static func readNumber(_ url: URL) -> UInt64 {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return 0 }

@@ -61,6 +61,22 @@ struct DiskBufferTests {
         #expect(try reopened.batches(after: reopened.acknowledged, machine: "m").isEmpty)
     }
 
+    @Test("the acknowledged seq survives a restart, rewritten in place, and the older text form still reads")
+    func acknowledgedSeqPersists() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let buffer = try DiskBuffer(directory: dir, logger: logger)
+        for i in 1...30 { try buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
+        buffer.acknowledge(9)
+        buffer.acknowledge(17)
+        let reopened = try DiskBuffer(directory: dir, logger: logger)
+        #expect(reopened.acknowledged == 17)
+        #expect(reopened.backlog == 13)
+        #expect(try reopened.batches(after: reopened.acknowledged, machine: "m").first?.seq == 18)
+        // Earlier versions wrote "17\n" with an atomic rename.
+        try Data("12\n".utf8).write(to: dir.appendingPathComponent("acked"))
+        #expect(try DiskBuffer(directory: dir, logger: logger).acknowledged == 12)
+    }
+
     @Test("overflow drops the oldest batches and counts exactly what it dropped", arguments: [false, true])
     func overflowCounts(byAge: Bool) throws {
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -41,6 +41,18 @@ struct CollectorSourcesRealProcTests {
         #expect(Self.openProcessStatFiles() == before)
     }
 
+    @Test func topRefreshesEveryFewSecondsNotEveryTick() throws {
+        let source = TopSource(every: 2)
+        var lists: [[TopProcess]] = []
+        for second in 0..<5 {
+            var snapshot = Snapshot(timestampMs: 0, samples: [])
+            try source.collect(into: &snapshot, context: SourceContext(monotonicSeconds: Double(second), wallTimeMs: 0))
+            lists.append(snapshot.top)
+        }
+        // 0: first reading (nothing to compare yet); 1: the first list; 2: skipped; 3: a list 2 s later; 4: skipped.
+        #expect(lists.map(\.isEmpty) == [true, false, true, false, true])
+    }
+
     /// How many of this process's descriptors are open on a /proc/[pid]/stat file.
     private static func openProcessStatFiles() -> Int {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []

@@ -47,6 +47,8 @@ struct ProcessStat: Sendable, Equatable {
 /// each read. Files of exited processes are closed on the tick that no longer lists them.
 /// CPU percent is of one core, like top's, so a process using several cores can pass 100. Nothing is reported on
 /// the first tick, when no CPU time can be compared yet.
+/// The list is refreshed every `every` seconds (3 s, as top(1) does) after the first one, not every tick: walking
+/// /proc is most of a collector's CPU time, and a tick without a list leaves the hub showing the previous one.
 ///
 /// A class, because it owns descriptors and closes them when released: one sampler owns it and calls it from one
 /// task at a time, which is what makes the unchecked Sendable sound.
@@ -69,11 +71,14 @@ final class TopSource: MetricSource, @unchecked Sendable {
     let ticksPerSecond: Double
     let pageSize: UInt64
     let maxOpenFiles: Int
+    let every: Double
     private var file = ProcFile(capacity: 1024)
     private var tracked: [Int32: Tracked] = [:]
     private var openFiles = 0
     private var generation: UInt32 = 0
     private var previousTime: Double?
+    /// Whether a list has been reported since the proc root was set.
+    private var listed = false
     private var byCPU: [TopProcess] = []
     private var byMemory: [TopProcess] = []
     private var exited: [Int32] = []
@@ -83,11 +88,12 @@ final class TopSource: MetricSource, @unchecked Sendable {
     init(
         ticksPerSecond: Double = Double(sysconf(Int32(_SC_CLK_TCK))),
         pageSize: UInt64 = UInt64(sysconf(Int32(_SC_PAGESIZE))),
-        maxOpenFiles: Int = TopSource.defaultMaxOpenFiles()
+        maxOpenFiles: Int = TopSource.defaultMaxOpenFiles(), every: Double = 3
     ) {
         self.ticksPerSecond = ticksPerSecond
         self.pageSize = pageSize
         self.maxOpenFiles = maxOpenFiles
+        self.every = every
     }
 
     deinit {
@@ -95,6 +101,11 @@ final class TopSource: MetricSource, @unchecked Sendable {
     }
 
     func collect(into snapshot: inout Snapshot, context: SourceContext) throws {
+        // The first list comes on the second tick (the first one that can compare CPU times), then every `every`
+        // seconds; a quarter-second of slack keeps a 1 s schedule's jitter from skipping a whole extra tick.
+        if listed, let previousTime, context.procRoot == root, context.monotonicSeconds - previousTime < every - 0.25 {
+            return
+        }
         byCPU.removeAll(keepingCapacity: true)
         byMemory.removeAll(keepingCapacity: true)
         if context.procRoot != root {
@@ -108,6 +119,7 @@ final class TopSource: MetricSource, @unchecked Sendable {
         }
         forgetExited()
         previousTime = context.monotonicSeconds
+        listed = elapsed > 0
         snapshot.top = byCPU
         for process in byMemory where !byCPU.contains(where: { $0.pid == process.pid }) {
             snapshot.top.append(process)
