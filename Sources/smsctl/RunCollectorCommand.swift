@@ -68,6 +68,14 @@ struct RunCollectorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The collector runs on every machine: from here on code is faulted in 4 KB at a time, and what only
+        // start-up used is dropped again after the first few ticks (see ResidentCode).
+        ResidentCode.trim()
+        let settle = Task {
+            try await Task.sleep(for: .seconds(5))
+            ResidentCode.trim()
+        }
+        defer { settle.cancel() }
         let logger = Bootstrap.logging(level: logLevel).with(label: "collector", machine: machine)
         var config = try configuration(logger: logger)
         config.procRoot = procRoot
