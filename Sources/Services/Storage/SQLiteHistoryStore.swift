@@ -95,9 +95,10 @@ public actor SQLiteHistoryStore: HistoryStore {
     public func close() async throws {
         try await exclusive {
             var plan = WritePlan()
-            for name in state.machines.keys where !(state.machines[name]!.open.isEmpty) {
-                seal(machine: name, into: &plan)
-            }
+            // The names first: iterating the dictionary while sealing mutates it, and every mutation would copy
+            // the whole table (quadratic: a 5,000-machine hub took longer than its stop timeout).
+            let open = state.machines.compactMap { $0.value.open.isEmpty ? nil : $0.key }
+            for name in open { seal(machine: name, into: &plan) }
             try await commit(plan)
             _ = try await db.query("PRAGMA wal_checkpoint(TRUNCATE)")
             isClosed = true
