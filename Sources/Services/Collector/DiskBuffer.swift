@@ -31,7 +31,6 @@ public final class DiskBuffer: @unchecked Sendable {
     private var dropped: UInt64 = 0
     private let catalog: SeriesCatalogFile
     private let ackFile: NumberFile
-    private let droppedFile: NumberFile
 
     /// Opens (or creates) the buffer in `directory`, recovering every intact record.
     public init(directory: URL, limits: Limits = Limits(), logger: Logger) throws {
@@ -50,8 +49,7 @@ public final class DiskBuffer: @unchecked Sendable {
             segments.append(segment)
         }
         lastSeq = max(ackedSeq, segments.last?.records.last?.seq ?? 0)
-        droppedFile = try NumberFile(url: directory.appendingPathComponent("dropped"))
-        dropped = droppedFile.read()
+        dropped = Self.readDropped(directory)
     }
 
     /// The sequence number the next appended batch gets.
@@ -125,9 +123,15 @@ public final class DiskBuffer: @unchecked Sendable {
                 logger.warning(
                     "buffer full: dropped oldest unacknowledged batches",
                     metadata: ["count": "\(lost.count)", "first_seq": "\(lost[0].seq)", "total_dropped": "\(dropped)"])
-                droppedFile.write(dropped)
+                try? Data("\(dropped)\n".utf8).write(to: directory.appendingPathComponent("dropped"), options: .atomic)
             }
             try? segments.removeFirst().remove()
         }
+    }
+
+    private static func readDropped(_ dir: URL) -> UInt64 { readNumber(dir.appendingPathComponent("dropped")) }
+    private static func readNumber(_ url: URL) -> UInt64 {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return 0 }
+        return UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A file holding one number (the buffer's acknowledged seq, its dropped count), rewritten in place: one `pwrite(2)` of a fixed-width
+/// A file holding one number (the buffer's acknowledged seq), rewritten in place: one `pwrite(2)` of a fixed-width
 /// line into a descriptor kept open, without fsync. It changes every second; Foundation's atomic write (a temp
 /// file, an fsync and a rename each time) was a fifth of the collector's CPU. A lost or torn write only means a
 /// replay the hub deduplicates.

@@ -34,10 +34,11 @@ final class LiveFeed: Service {
         last.withLock { $0.specHash = context.spec.current().hash }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask {
+                // High priority: in a burst of thousands of batches the flush must not queue behind them.
+                group.addTask(priority: .high) {
                     for await event in events { self.mark(event) }
                 }
-                group.addTask {
+                group.addTask(priority: .high) {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: self.configuration.flushInterval)
                         if Task.isCancelled { break }
