@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 // `traits: []` on swift-protobuf and hummingbird keeps `swift build` and `swift test` on the same feature flags,
@@ -8,8 +9,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "smsctl", targets: ["smsctl"]),
+        .executable(name: "sms-collector", targets: ["sms-collector"]),
         // For the micro-benchmarks in Benchmarks/ (a package of their own).
         .library(name: "Services", targets: ["Services"]),
+        .library(name: "SMSCore", targets: ["SMSCore"]),
+        .library(name: "Collector", targets: ["Collector"]),
         .library(name: "Spec", targets: ["Spec"]),
     ],
     dependencies: [
@@ -31,14 +35,39 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
+        // The layering below is the architecture, and Tests/ArchitectureTests reads `swift package dump-package`
+        // to keep it so: Spec ← SMSCore ← Collector; SMSCore ← Services (the hub roles) ← Controller ← smsctl.
+        // The collector links no HTTP server and no SQL; nothing depends on an executable.
         .target(
             name: "Spec",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(
-            name: "Services",
+            name: "SMSCore",
             dependencies: [
                 "Spec",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ],
+            path: "Sources/Core",
+            plugins: ["BuildInfo"]
+        ),
+        .target(
+            name: "Collector",
+            dependencies: [
+                "Spec", "SMSCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ]
+        ),
+        .target(
+            name: "Services",
+            dependencies: [
+                "Spec", "SMSCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -54,19 +83,48 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            plugins: ["WebAssets"]
+        ),
+        .target(
+            name: "Controller",
+            dependencies: [
+                "Spec", "SMSCore", "Services",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]
         ),
         .executableTarget(
             name: "smsctl",
             dependencies: [
-                "Spec",
-                "Services",
+                "Spec", "SMSCore", "Collector", "Services", "Controller",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The lean collector that goes onto every machine: the core and the collector only.
+        .executableTarget(
+            name: "sms-collector",
+            dependencies: ["Collector"]
+        ),
+        // Stamps the build's git commit into SMSCore (`smsctl --version`); SMS_COMMIT overrides it (Docker builds).
+        .plugin(name: "BuildInfo", capability: .buildTool()),
+        // Builds web/ (the dashboard) into Services, so the hub and the edge serve it from the binary itself.
+        .plugin(name: "WebAssets", capability: .buildTool()),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// The test targets exist where Tests/ does: a Docker build copies only what the binaries are built from
+// (see .dockerignore), and the package must still load there.
+if FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests") {
+    package.targets += [
         // Throwaway servers (Redis, PostgreSQL) and loopback helpers shared by the test targets.
         .target(
             name: "TestSupport",
@@ -80,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "ServicesTests",
             dependencies: [
-                "Services", "Spec", "TestSupport",
+                "Services", "Spec", "SMSCore", "Collector", "Controller", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             ],
@@ -89,11 +147,10 @@ let package = Package(
         .testTarget(
             name: "smsctlTests",
             dependencies: [
-                "Spec", "Services", "TestSupport",
+                "Spec", "SMSCore", "Services", "Controller", "TestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]
         ),
-    ],
-    swiftLanguageModes: [.v6]
-)
+    ]
+}

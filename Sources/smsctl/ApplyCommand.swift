@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Controller
+import SMSCore
 import Services
 import Spec
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Controller
+import SMSCore
 import Services
 
 /// `smsctl bench …`: load generation and measurement helpers for bench/run and docs/benchmarks.md.

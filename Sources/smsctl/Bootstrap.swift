@@ -1,8 +1,11 @@
 import ArgumentParser
+import Collector
 import Foundation
 import Logging
 import Metrics
 import Prometheus
+import Controller
+import SMSCore
 import Services
 import Spec
 
@@ -22,17 +25,6 @@ enum Bootstrap {
     }
 
     /// Loads a spec or prints its diagnostics and exits 1 (2 when the file cannot be read).
-    static func loadSpec(_ path: String) throws -> (Spec, SpecLoadResult) {
-        let result = SpecLoader.load(file: path)
-        for diagnostic in result.diagnostics {
-            FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
-        }
-        guard let spec = result.spec, !result.hasErrors else {
-            throw ExitCode(result.isUnreadable ? 2 : 1)
-        }
-        return (spec, result)
-    }
+    static func loadSpec(_ path: String) throws -> Spec { try CollectorLogging.loadSpec(path) }
 }
 
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Controller
+import SMSCore
 import Services
 
 /// `smsctl down [SPEC]`: stops what apply started, collectors first; keeps data and secrets unless --purge.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Controller
+import SMSCore
 import Services
 
 /// `smsctl logs ROLE [SPEC]`: the log of a process apply started (`hub`, `collector-<id>`).

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Controller
+import SMSCore
 import Services
 import Spec
 
@@ -28,7 +30,7 @@ struct RenderCommand: ParsableCommand {
     var check = false
 
     func run() throws {
-        let (loaded, _) = try Bootstrap.loadSpec(spec)
+        let loaded = try Bootstrap.loadSpec(spec)
         let files = Renderer.render(spec: loaded, specFile: spec, outDir: out)
         let dir = URL(fileURLWithPath: out)
         if check {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Controller
+import SMSCore
+import Collector
 import Services
 
 /// `smsctl run edge`: the cloud relay that serves a redacted, read-only dashboard to the public.
@@ -27,7 +30,7 @@ struct RunEdgeCommand: AsyncParsableCommand {
     @Option(help: "PEM private key for HTTPS/WSS (with --tls-cert).")
     var tlsKey: String?
 
-    @Option(help: "Folder of the web dashboard (default: the repository's or the installed copy).")
+    @Option(help: "Serve the dashboard from this folder instead of the copy built into the binary (for working on web/).")
     var web: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -39,14 +42,13 @@ struct RunEdgeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Bootstrap.logging(level: logLevel)
-        let (host, port) = try RunCollectorCommand.parseHub(listen)
+        let (host, port) = try CollectorOptions.parseHub(listen)
         guard let token = ProcessInfo.processInfo.environment[tokenEnv], !token.isEmpty else {
             throw ValidationError("environment variable \(tokenEnv) is not set or empty; the edge needs the push token")
         }
-        let webRoot = web ?? WebRoot.locate(specFile: FileManager.default.currentDirectoryPath + "/.")
         try await runEdge(
             configuration: EdgeConfiguration(
-                host: host, port: port, token: token, webRoot: webRoot, tlsCertificate: tlsCert, tlsKey: tlsKey,
+                host: host, port: port, token: token, webRoot: web, tlsCertificate: tlsCert, tlsKey: tlsKey,
                 version: SMSVersion.current),
             logger: logger)
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import Controller
+import SMSCore
 import Services
 import Spec
 
@@ -15,7 +17,7 @@ struct RunHubCommand: AsyncParsableCommand {
     @Option(help: "Address to bind the gRPC and HTTP ports to.")
     var bind = "0.0.0.0"
 
-    @Option(help: "Folder of the web dashboard (default: web/ beside the spec's folder, or the installed copy).")
+    @Option(help: "Serve the dashboard from this folder instead of the copy built into the binary (for working on web/).")
     var web: String?
 
     func run() async throws {
@@ -65,7 +67,7 @@ struct RunGatewayCommand: AsyncParsableCommand {
     @Option(help: "The HTTP port (default: the spec's hub.http_port).")
     var httpPort: Int?
 
-    @Option(help: "Folder of the web dashboard (default: web/ beside the spec's folder, or the installed copy).")
+    @Option(help: "Serve the dashboard from this folder instead of the copy built into the binary (for working on web/).")
     var web: String?
 
     func run() async throws {
@@ -95,15 +97,14 @@ func runHub(
     httpPort: Int? = nil
 ) async throws {
     let logger = Bootstrap.logging(level: options.logLevel)
-    let (spec, _) = try Bootstrap.loadSpec(options.spec)
+    let spec = try Bootstrap.loadSpec(options.spec)
     let state = StateDirectory(specFile: options.spec, specName: spec.name, override: options.stateDir)
-    let webRoot = web ?? WebRoot.locate(specFile: options.spec)
     let hub: HubRuntime
     do {
         hub = try await HubRuntime.make(
             spec: spec,
             options: .init(
-                specFile: options.spec, stateDirectory: state, roles: roles, bindHost: bind, webRoot: webRoot,
+                specFile: options.spec, stateDirectory: state, roles: roles, bindHost: bind, webRoot: web,
                 grpcPort: grpcPort, httpPort: httpPort),
             registry: Bootstrap.registry, logger: logger)
     } catch {
@@ -125,22 +126,4 @@ func runHub(
     }
     try await hub.history?.close()
     logger.info("hub stopped")
-}
-
-/// Finds the dashboard's files: `web/` in the spec's repository, else beside the binary.
-enum WebRoot {
-    static func locate(specFile: String) -> String? {
-        let fm = FileManager.default
-        var dir = URL(fileURLWithPath: specFile).standardizedFileURL.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("web/index.html")
-            if fm.fileExists(atPath: candidate.path) { return candidate.deletingLastPathComponent().path }
-            dir = dir.deletingLastPathComponent()
-        }
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent()
-        for candidate in [exe.appendingPathComponent("web"), exe.appendingPathComponent("../share/sms/web")] {
-            if fm.fileExists(atPath: candidate.appendingPathComponent("index.html").path) { return candidate.path }
-        }
-        return nil
-    }
 }

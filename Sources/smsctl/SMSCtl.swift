@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SMSCore
 
 /// `smsctl`: one binary for every sms role and command. The root only lists subcommands.
 @main
@@ -7,6 +8,7 @@ struct SMSCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smsctl",
         abstract: "Real-time system monitoring driven by one YAML spec.",
+        version: SMSVersion.description,
         subcommands: [
             ValidateCommand.self,
             RenderCommand.self,

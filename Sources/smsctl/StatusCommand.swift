@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Controller
+import SMSCore
 import Services
 
 /// `smsctl status [SPEC]`: the local processes, the machines, alerts firing and edges, in aligned tables.

@@ -1,5 +1,7 @@
 import Foundation
 import TestSupport
+import Controller
+import SMSCore
 import Services
 
 /// A throwaway deployment for the controller tests: a temp folder with `specs/<name>.yaml` on free loopback

@@ -1,4 +1,6 @@
 import Foundation
+import Controller
+import SMSCore
 import Services
 import Testing
 

@@ -1,6 +1,8 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import Controller
+import SMSCore
 import Services
 import Testing
 

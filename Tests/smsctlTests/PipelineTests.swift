@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import SMSCore
 import Testing
 
 /// The metrics pipeline end to end: real collector and hub processes streaming over loopback gRPC.
@@ -29,7 +30,7 @@ struct PipelineTests {
         #expect(zip(used, total).allSatisfy { $0.1 <= $1.1 && $0.1 > 0 }, "memory used above total")
         let state = try await deployment.machineState("mcrn")
         #expect(state?["connected"] as? Bool == true)
-        #expect(state?["agentVersion"] as? String == "0.1.0")
+        #expect(state?["agentVersion"] as? String == SMSVersion.current)
         try await checkMetricsWithPromtool(deployment)
         await collector.stop()
         await hub.stop()

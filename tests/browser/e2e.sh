@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # The real-browser test of the test command: starts a hub, a collector of this machine and an edge relay on free
 # loopback ports, then drives headless Chromium through the dashboard, directly and through the edge.
+# As a user runs them: the binaries are copied alone into an empty folder and started from a third one, the spec
+# lives in a temporary folder, and no --web is given: the dashboard must come from inside the binary.
 # Screenshots go to test-output/browser/ (not committed). Everything it starts, it stops.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-bin=${SMSCTL_BIN:-$root/.build/debug/smsctl}
 out=$root/test-output/browser
 work=$(mktemp -d)
+mkdir -p "$work/bin" "$work/spec" "$work/cwd"
+cp "${SMSCTL_BIN:-$root/.build/debug/smsctl}" "$work/bin/smsctl"
+cp "${SMS_COLLECTOR_BIN:-$root/.build/debug/sms-collector}" "$work/bin/sms-collector"
+bin=$work/bin/smsctl
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -19,7 +24,7 @@ trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 grpc=$(port); http=$(port); edge=$(port)
 export SMS_E2E_EDGE_TOKEN="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
-cat > "$work/spec.yaml" <<YAML
+cat > "$work/spec/spec.yaml" <<YAML
 version: 1
 name: e2e
 hub: { host: 127.0.0.1, grpc_port: $grpc, http_port: $http }
@@ -34,15 +39,17 @@ edges:
     token: \${SMS_E2E_EDGE_TOKEN}
     machines: [mcrn]
 YAML
-mkdir -p "$work/.sms/e2e/secrets"
-echo "e2e-token-mcrn" > "$work/.sms/e2e/secrets/mcrn.token"
+mkdir -p "$work/spec/.sms/e2e/secrets"
+echo "e2e-token-mcrn" > "$work/spec/.sms/e2e/secrets/mcrn.token"
 
-"$bin" run edge --listen "127.0.0.1:$edge" --token-env SMS_E2E_EDGE_TOKEN --web "$root/web" >"$work/edge.log" 2>&1 &
+cd "$work/cwd"
+"$bin" run edge --listen "127.0.0.1:$edge" --token-env SMS_E2E_EDGE_TOKEN >"$work/edge.log" 2>&1 &
 pids+=($!)
-"$bin" run hub --spec "$work/spec.yaml" --bind 127.0.0.1 --web "$root/web" >"$work/hub.log" 2>&1 &
+"$bin" run hub --spec "$work/spec/spec.yaml" --bind 127.0.0.1 >"$work/hub.log" 2>&1 &
 pids+=($!)
-"$bin" run collector --spec "$work/spec.yaml" --machine mcrn >"$work/collector.log" 2>&1 &
+"$work/bin/sms-collector" --spec "$work/spec/spec.yaml" --machine mcrn >"$work/collector.log" 2>&1 &
 pids+=($!)
+cd "$root"
 
 ready=0
 for _ in $(seq 1 100); do

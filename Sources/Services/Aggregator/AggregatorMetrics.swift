@@ -1,3 +1,4 @@
+import SMSCore
 import Prometheus
 
 /// The aggregator's self-metrics, served on the gateway's `/metrics`; created once, with help text so

@@ -1,3 +1,4 @@
+import SMSCore
 import Foundation
 import GRPCCore
 import Logging
@@ -103,7 +104,7 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
         case .noTokenYet:
             throw RPCError(code: .unauthenticated, message: "machine \"\(machine)\" has no token yet; run smsctl apply")
         case .token(let expected):
-            guard !presented.isEmpty, MachineTokens.constantTimeEqual(presented, expected) else {
+            guard !presented.isEmpty, ConstantTime.equal(presented, expected) else {
                 throw RPCError(code: .unauthenticated, message: "wrong or missing token for machine \"\(machine)\"")
             }
         }

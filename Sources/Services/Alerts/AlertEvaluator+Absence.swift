@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// Absence rules (`absent_for`, e.g. `machine_down`): fire when a machine (or a metric of it) stops reporting.

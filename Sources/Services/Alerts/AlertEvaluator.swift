@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// Every rule of the spec over the live stream: one instance per (rule, machine, series), pure logic.

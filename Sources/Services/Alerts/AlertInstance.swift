@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// How bad an alert is; critical outranks warning.

@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// A threshold rule's levels for one machine: the rule's own, with the machine's `alert_overrides` applied.

@@ -1,3 +1,4 @@
+import SMSCore
 import Synchronization
 
 /// One period an alert fired: from firing to resolved (open while `endedMs` is nil). What history shows.

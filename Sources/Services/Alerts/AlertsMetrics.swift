@@ -1,3 +1,4 @@
+import SMSCore
 import Prometheus
 
 /// The alerts service's metrics, created once (`sms_alert_*`), in the process registry with help text.

@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// The enabled rules of one spec, indexed for evaluation; rebuilt only when the spec's hash changes.

@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// When receivers hear about an alert: exactly once when it fires, once more if it escalates beyond what

@@ -1,3 +1,4 @@
+import SMSCore
 import SQLiteNIO
 
 /// Reading periods and events back, newest first.

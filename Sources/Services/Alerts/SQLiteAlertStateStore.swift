@@ -1,3 +1,4 @@
+import SMSCore
 import Foundation
 import Logging
 import NIOPosix

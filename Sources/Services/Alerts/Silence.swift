@@ -1,3 +1,4 @@
+import SMSCore
 import Foundation
 
 /// A muting of notifications for some machine and/or rule until a time (`smsctl silence add`).

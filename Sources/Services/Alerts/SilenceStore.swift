@@ -1,3 +1,4 @@
+import SMSCore
 import Foundation
 
 /// Silences kept in one JSON file in the state directory (`silences.json`), shared by `smsctl silence` and the hub.

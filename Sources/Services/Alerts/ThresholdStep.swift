@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// The state machine of one threshold alert instance: what one new value does to it.

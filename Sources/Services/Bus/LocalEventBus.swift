@@ -1,3 +1,4 @@
+import SMSCore
 import Synchronization
 
 /// The embedded event bus: fan-out inside one process, each subscriber with its own bounded buffer.

@@ -1,3 +1,4 @@
+import SMSCore
 import Logging
 
 /// How an edge relay listens and whom it trusts.

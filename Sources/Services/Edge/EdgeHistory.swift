@@ -1,3 +1,4 @@
+import SMSCore
 import Synchronization
 
 /// The last minutes of every series the gateway pushed, so the edge's machine view can draw short ranges.

@@ -1,3 +1,4 @@
+import SMSCore
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
@@ -44,11 +45,14 @@ func buildEdgeRouter(configuration: EdgeConfiguration, relay: EdgeRelay, logger:
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: ReadOnlyMiddleware())
+    // The dashboard built into the binary, or the files of `--web DIR` (for working on the dashboard).
     if let webRoot = configuration.webRoot {
         router.add(
             middleware: FileMiddleware(
                 webRoot, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true,
                 logger: logger))
+    } else {
+        router.add(middleware: EmbeddedWebMiddleware())
     }
     EdgeController(relay: relay, configuration: configuration).addRoutes(to: router)
     LiveRefusalController(policy: OriginPolicy(allowed: configuration.allowedOrigins)).addRoutes(to: router)

@@ -1,3 +1,4 @@
+import SMSCore
 import Hummingbird
 
 /// Checks the gateway's `Authorization: Bearer …` header against the edge's token in constant time.
@@ -13,15 +14,7 @@ struct PushAuthorization: Sendable {
         guard !token.isEmpty, let header = request.headers[.authorization] else { return false }
         let prefix = "Bearer "
         guard header.count > prefix.count, header.lowercased().hasPrefix(prefix.lowercased()) else { return false }
-        return Self.constantTimeEqual(Array(header.utf8.dropFirst(prefix.utf8.count)), token)
+        return ConstantTime.equal(header.utf8.dropFirst(prefix.utf8.count), token)
     }
 
-    /// Compares every byte of the longer input; only the lengths' equality is visible in the timing.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference: UInt8 = a.count == b.count ? 0 : 1
-        for i in 0..<max(a.count, b.count) {
-            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
-        }
-        return difference == 0
-    }
 }

@@ -1,3 +1,5 @@
+import SMSCore
+
 /// One alert as the dashboard and `/api/alerts` show it: which rule, where, how bad, since when.
 public struct AlertStatusDTO: Sendable, Codable, Equatable {
     public enum Severity: String, Sendable, Codable { case warning, critical }

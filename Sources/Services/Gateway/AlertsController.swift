@@ -1,3 +1,4 @@
+import SMSCore
 import Hummingbird
 
 /// `GET /api/alerts` (active now) and `GET /api/alerts/history?limit=` (past periods, newest first).

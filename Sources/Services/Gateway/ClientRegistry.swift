@@ -1,3 +1,4 @@
+import SMSCore
 import Synchronization
 
 /// The dashboards connected right now. Hummingbird has no broadcast helper, so the gateway keeps its own list.

@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// Decides what one edge may see: only its machines, only its metrics, nothing private.
@@ -47,20 +48,10 @@ struct EdgeRedactor: Sendable {
     /// Card figures of allowed metrics only.
     func values(_ v: KeyValues) -> KeyValues {
         var out = KeyValues()
-        if allows(metric: "cpu.usage_percent") { out.cpu = v.cpu }
-        if allows(metric: "cpu.count") { out.cores = v.cores }
-        if allows(metric: "memory.used_percent") { out.memory = v.memory }
-        if allows(metric: "memory.used_bytes") { out.memoryUsedBytes = v.memoryUsedBytes }
-        if allows(metric: "memory.total_bytes") { out.memoryTotalBytes = v.memoryTotalBytes }
-        if allows(metric: "disk.used_percent") { (out.disk, out.diskMount) = (v.disk, v.diskMount) }
-        if allows(metric: "diskio.read_bytes_per_second") { out.diskReadBytes = v.diskReadBytes }
-        if allows(metric: "diskio.write_bytes_per_second") { out.diskWriteBytes = v.diskWriteBytes }
-        if allows(metric: "net.rx_bytes_per_second") { out.netRxBytes = v.netRxBytes }
-        if allows(metric: "net.tx_bytes_per_second") { out.netTxBytes = v.netTxBytes }
-        if allows(metric: "load.1m") { out.load1 = v.load1 }
-        if allows(metric: "load.5m") { out.load5 = v.load5 }
-        if allows(metric: "load.15m") { out.load15 = v.load15 }
-        if allows(metric: "system.uptime_seconds") { out.uptimeSeconds = v.uptimeSeconds }
+        for figure in CardFigure.all where allows(metric: figure.metric) {
+            out[keyPath: figure.value] = v[keyPath: figure.value]
+            if figure.combine == .fullest { out.diskMount = v.diskMount }
+        }
         return out
     }
 

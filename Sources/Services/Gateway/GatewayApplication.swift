@@ -1,3 +1,4 @@
+import SMSCore
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -58,11 +59,14 @@ public func buildGatewayRouter(
 func buildGatewayRouter(parts: GatewayParts) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: JSONErrorMiddleware())
+    // The dashboard built into the binary, or the files of `--web DIR` (for working on the dashboard).
     if let webRoot = parts.context.webRoot {
         router.add(
             middleware: FileMiddleware(
                 webRoot, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true,
                 logger: parts.context.logger))
+    } else {
+        router.add(middleware: EmbeddedWebMiddleware())
     }
     let fleet = FleetView(context: parts.context)
     let api = router.group("api")

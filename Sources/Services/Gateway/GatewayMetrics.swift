@@ -1,3 +1,4 @@
+import SMSCore
 import Prometheus
 
 /// The gateway's own Prometheus series, created once per registry (`sms_gateway_*`, base units, `_total` counters).

@@ -1,40 +1,15 @@
+import SMSCore
 import Spec
 
 extension KeyValues {
-    /// Takes one series' value when it is a fleet-card figure; other series are ignored.
+    /// Takes one series' value when it is a fleet-card figure (see `CardFigure`); other series are ignored.
     mutating func take(_ key: SeriesKey, _ value: Double) {
-        switch key.metric {
-        case "cpu.usage_percent": cpu = value
-        case "cpu.count": cores = value
-        case "memory.used_percent": memory = value
-        case "memory.used_bytes": memoryUsedBytes = value
-        case "memory.total_bytes": memoryTotalBytes = value
-        case "load.1m": load1 = value
-        case "load.5m": load5 = value
-        case "load.15m": load15 = value
-        case "system.uptime_seconds": uptimeSeconds = value
-        case "disk.used_percent":
-            if value > (disk ?? -1) {
-                disk = value
-                diskMount = key.labels["mount"]
-            }
-        case "diskio.read_bytes_per_second": diskReadBytes = (diskReadBytes ?? 0) + value
-        case "diskio.write_bytes_per_second": diskWriteBytes = (diskWriteBytes ?? 0) + value
-        // Loopback traffic is the machine talking to itself: not network load anyone cares about.
-        case "net.rx_bytes_per_second" where key.labels["interface"] != "lo": netRxBytes = (netRxBytes ?? 0) + value
-        case "net.tx_bytes_per_second" where key.labels["interface"] != "lo": netTxBytes = (netTxBytes ?? 0) + value
-        default: break
-        }
+        CardFigure.byMetric[key.metric]?.take(key, value, into: &self)
     }
 
-    /// True when a series of this metric can be a card figure (so labelled text is worth parsing).
+    /// True when a series of this metric can be a card figure that reads labels (so its text is worth parsing).
     static func wants(labelledMetric metric: Substring) -> Bool {
-        switch metric {
-        case "disk.used_percent", "diskio.read_bytes_per_second", "diskio.write_bytes_per_second",
-            "net.rx_bytes_per_second", "net.tx_bytes_per_second":
-            true
-        default: false
-        }
+        CardFigure.byMetric[String(metric)]?.readsLabels ?? false
     }
 }
 

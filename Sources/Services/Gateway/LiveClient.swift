@@ -1,3 +1,4 @@
+import SMSCore
 import Synchronization
 
 /// One dashboard connection's unsent updates: the latest state per machine rather than a queue.

@@ -1,3 +1,4 @@
+import SMSCore
 import Foundation
 
 /// The JSON messages of `/ws`, server to browser.

@@ -1,3 +1,4 @@
+import SMSCore
 import Hummingbird
 
 /// Answers `GET /ws` requests that did not become WebSockets: a refused Origin (403) or a plain HTTP GET (426).

@@ -1,3 +1,5 @@
+import SMSCore
+
 /// Where a `/ws` connection gets its first message and machine details: the hub's live feed, or the edge's relay.
 protocol LiveSource: Sendable {
     /// The encoded `snapshot` message a new client gets first.

@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// The handful of figures a fleet card shows; nil when the machine does not report that metric.

@@ -1,3 +1,5 @@
+import SMSCore
+
 /// `MachineSummary` as JSON, written by hand: the live feed encodes one per changed machine per flush (2,500 a
 /// second at 2,500 collectors), and Foundation's `JSONEncoder` spent ~100 µs on each. Same keys and values as the
 /// `Codable` form (nil fields left out), which `JSONDecoder` reads back; a non-finite number is written as null.
@@ -43,22 +45,9 @@ extension MachineSummary {
 extension KeyValues {
     func write(to w: inout JSONBytes) {
         w.beginObject()
-        do {
-            w.field("cpu", cpu)
-            w.field("cores", cores)
-            w.field("memory", memory)
-            w.field("memoryUsedBytes", memoryUsedBytes)
-            w.field("memoryTotalBytes", memoryTotalBytes)
-            w.field("disk", disk)
-            w.field("diskMount", diskMount)
-            w.field("diskReadBytes", diskReadBytes)
-            w.field("diskWriteBytes", diskWriteBytes)
-            w.field("netRxBytes", netRxBytes)
-            w.field("netTxBytes", netTxBytes)
-            w.field("load1", load1)
-            w.field("load5", load5)
-            w.field("load15", load15)
-            w.field("uptimeSeconds", uptimeSeconds)
+        for figure in CardFigure.all {
+            w.field(figure.field, self[keyPath: figure.value])
+            if figure.combine == .fullest { w.field("diskMount", diskMount) }
         }
         w.endObject()
     }

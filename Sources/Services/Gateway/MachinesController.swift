@@ -1,3 +1,4 @@
+import SMSCore
 import Hummingbird
 
 /// `GET /api/machines` and `GET /api/machines/{id}`.

@@ -1,3 +1,4 @@
+import SMSCore
 import Foundation
 
 /// Decides whether a browser page may open `/ws`: same host, an allowed origin, or no Origin (non-browser clients).

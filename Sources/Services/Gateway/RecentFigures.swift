@@ -1,3 +1,4 @@
+import SMSCore
 import Synchronization
 
 /// The last ~120 s of each machine's card figures (CPU, memory, network), so a dashboard that just connected

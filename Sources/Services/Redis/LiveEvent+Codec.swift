@@ -1,3 +1,4 @@
+import SMSCore
 import NIOCore
 
 /// A compact, self-contained binary form of a live event, for Redis pub/sub between processes.

@@ -1,3 +1,4 @@
+import SMSCore
 import NIOCore
 
 /// One argument of a Redis command: text or raw bytes, sent as a binary-safe bulk string.

@@ -1,3 +1,4 @@
+import SMSCore
 import NIOCore
 
 /// Decodes RESP2 replies from a byte stream: values split across reads wait for more bytes, many values in one

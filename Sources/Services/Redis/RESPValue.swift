@@ -1,3 +1,4 @@
+import SMSCore
 import NIOCore
 
 /// One RESP2 reply from Redis.

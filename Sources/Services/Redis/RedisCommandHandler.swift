@@ -1,3 +1,4 @@
+import SMSCore
 import NIOCore
 
 /// Commands to write on one connection and what to do with their replies.

@@ -1,3 +1,4 @@
+import SMSCore
 import Foundation
 
 /// Where and how to reach Redis: parsed from `redis://[user][:password]@host[:port][/db]` or `rediss://…` (TLS),

@@ -1,3 +1,5 @@
+import SMSCore
+
 /// A failed Redis operation, with a message a person can act on. Messages never contain the password.
 public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of failure, extensible like grpc's status codes.

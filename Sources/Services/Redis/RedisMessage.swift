@@ -1,3 +1,4 @@
+import SMSCore
 import NIOCore
 
 /// A message received on a subscribed pub/sub channel.

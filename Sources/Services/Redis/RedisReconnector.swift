@@ -1,3 +1,4 @@
+import SMSCore
 import NIOCore
 
 /// Keeps one connection up: connects, and after a failed attempt or a dropped connection tries again with

@@ -1,3 +1,5 @@
+import SMSCore
+
 /// The Lua scripts of ``RedisStateStore``, run with EVAL (Redis caches them by hash; sending the text each time
 /// keeps them working across a Redis restart without a NOSCRIPT round trip).
 enum RedisStateScripts {

@@ -1,3 +1,4 @@
+import SMSCore
 import Dispatch
 import Foundation
 import Logging

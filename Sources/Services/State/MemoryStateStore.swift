@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 import Synchronization
 

@@ -1,3 +1,5 @@
+import SMSCore
+
 /// Samples per second of one machine over the last ~10 s of arrivals: the samples of every batch after the
 /// first in the window, over the time the window spans (0 until two batches arrived).
 ///

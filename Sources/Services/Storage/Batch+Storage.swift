@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// How stores read an incoming call's batches, so that every store deduplicates the same way.

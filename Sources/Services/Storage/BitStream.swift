@@ -1,3 +1,5 @@
+import SMSCore
+
 /// Appends bit fields (most significant bit first) to a byte array; the base of the chunk codecs.
 struct BitWriter {
     private(set) var bytes: [UInt8] = []
@@ -67,12 +69,6 @@ struct BitReader {
     }
 
     mutating func readBit() throws(CodecError) -> Bool { try read(bits: 1) == 1 }
-}
-
-/// A stored chunk or record that cannot be decoded.
-struct CodecError: Error, CustomStringConvertible {
-    let description: String
-    static func corrupt(_ what: String) -> CodecError { CodecError(description: "corrupt history data: \(what)") }
 }
 
 extension BitWriter {

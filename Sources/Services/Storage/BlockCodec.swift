@@ -1,3 +1,5 @@
+import SMSCore
+
 /// The samples of one series inside a block: which of the block's timestamps it has, and its values.
 struct BlockColumn: Sendable, Equatable {
     /// Indexes into the block's timestamps, ascending.

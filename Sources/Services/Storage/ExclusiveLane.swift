@@ -1,3 +1,5 @@
+import SMSCore
+
 /// Lets one caller at a time through an actor's multi-step async work, in arrival order. An actor alone does not:
 /// it is reentrant at every `await`, so two transactions on one connection could interleave.
 ///

@@ -1,3 +1,5 @@
+import SMSCore
+
 /// Gorilla-style compression (Facebook's Gorilla paper, as in Prometheus TSDB): delta-of-delta
 /// timestamps and XOR-compressed doubles. Values round-trip bit for bit (NaN payloads, -0.0, ±inf).
 enum GorillaChunk {

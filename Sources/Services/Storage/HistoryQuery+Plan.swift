@@ -1,3 +1,5 @@
+import SMSCore
+
 /// Tier choice and answer shaping, shared by every store so that they agree on what a query returns.
 extension HistoryQuery {
     /// Ranges up to this long are read from raw samples when no tier is asked for.

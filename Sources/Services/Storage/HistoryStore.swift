@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// A resolution at which history is kept: every sample, or per-minute / per-hour rollups.

@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// History kept in memory: the twin of the SQLite store for logic tests (nothing survives the process).

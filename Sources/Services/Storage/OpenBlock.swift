@@ -1,3 +1,5 @@
+import SMSCore
+
 /// A machine's batches not yet sealed into a block: kept in memory (and in the write-ahead table on disk)
 /// until enough have arrived to compress well.
 struct OpenBlock: Sendable {

@@ -1,3 +1,4 @@
+import SMSCore
 import Logging
 import PostgresNIO
 import Spec

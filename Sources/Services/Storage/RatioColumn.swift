@@ -1,3 +1,5 @@
+import SMSCore
+
 /// Values a collector computed as a share of small integer counters: `p / q * 100`, or `100 - p / q * 100`.
 ///
 /// CPU percentages are jiffy counts over the interval's total (`Double(d) / Double(total) * 100` in the cpu

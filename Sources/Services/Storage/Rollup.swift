@@ -1,3 +1,4 @@
+import SMSCore
 import Spec
 
 /// Min, max, sum, count and last of the samples in one bucket; partial rollups of the same bucket merge.

@@ -1,3 +1,5 @@
+import SMSCore
+
 /// The values of one series within a block, in the cheapest of several lossless encodings.
 ///
 /// /proc values are mostly integers (bytes, counts) or short decimals (`0.52` load, `41.5` °C, percentages a

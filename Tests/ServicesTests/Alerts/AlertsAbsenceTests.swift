@@ -2,6 +2,9 @@ import Foundation
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// `machine_down` and other absence rules: firing for a stopped collector, and the restart grace.

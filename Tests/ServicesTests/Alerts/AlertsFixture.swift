@@ -3,6 +3,9 @@ import Logging
 import Spec
 import Synchronization
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// A sink that keeps every notification the engine decided to send.

@@ -2,6 +2,9 @@ import Foundation
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// Silences (`silences.json`) and maintenance windows mute notifications; the alert is still shown.

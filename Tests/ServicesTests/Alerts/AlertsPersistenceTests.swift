@@ -2,6 +2,9 @@ import Foundation
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// Alert state in `alerts.sqlite` survives a restart: no duplicate firing, `for` timers resume.

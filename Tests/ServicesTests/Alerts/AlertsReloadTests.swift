@@ -2,6 +2,9 @@ import Foundation
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// A new spec (SIGHUP → `SpecBox.replace`) swaps the rules without a restart.

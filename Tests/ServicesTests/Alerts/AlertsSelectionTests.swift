@@ -2,6 +2,9 @@ import Foundation
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// Which series and machines a rule covers: label filters, selectors, per-machine overrides.

@@ -5,6 +5,9 @@ import Spec
 import TestSupport
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// The whole service: bus in, SQLite state, webhooks out over HTTP, a restart on the same data directory.

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// The silences file shared by `smsctl silence` and the hub.

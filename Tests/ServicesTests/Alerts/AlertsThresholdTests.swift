@@ -2,6 +2,9 @@ import Foundation
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// Threshold rules: `for`, hysteresis, severities, and what receivers are told.

@@ -4,6 +4,9 @@ import Spec
 import TestSupport
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// Webhook delivery over real HTTP: payloads, secret headers, retries until the receiver recovers, the bound.

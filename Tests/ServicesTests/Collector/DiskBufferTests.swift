@@ -2,6 +2,9 @@ import Foundation
 import Logging
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// The collector's durable buffer: nothing written is lost to a crash, overflow drops the oldest and counts them.

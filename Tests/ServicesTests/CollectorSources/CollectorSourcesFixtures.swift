@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// The /proc and /sys fixture trees under Fixtures/proc, and helpers to run sources over them.

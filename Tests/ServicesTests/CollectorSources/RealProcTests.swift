@@ -3,6 +3,9 @@ import Logging
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// Tests over this machine's own /proc, serialized because they count the /proc/[pid]/stat files held open.

@@ -3,6 +3,9 @@ import Spec
 import Synchronization
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// A source that appends a sample and then fails while `fails` says so.

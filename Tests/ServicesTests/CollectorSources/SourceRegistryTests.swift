@@ -1,6 +1,9 @@
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 @Suite("CollectorSources.registry")

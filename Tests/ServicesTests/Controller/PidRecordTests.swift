@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// Pid files identify one process for good (pid plus start time); paths resolve as documented.

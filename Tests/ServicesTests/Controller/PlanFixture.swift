@@ -1,6 +1,9 @@
 import Foundation
 import Spec
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// Specs written as YAML, loaded like `smsctl` loads them, and plans against an applied twin that "runs".

@@ -2,6 +2,9 @@ import Foundation
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// Each kind of spec change gets the right action on the hub and on each local collector.

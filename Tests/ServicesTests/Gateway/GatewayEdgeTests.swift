@@ -5,6 +5,9 @@ import Logging
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 @Suite("Gateway edge relay")
@@ -56,10 +59,10 @@ struct GatewayEdgeTests {
     }
 
     @Test func constantTimeCompare() {
-        #expect(PushAuthorization.constantTimeEqual(Array("abc".utf8), Array("abc".utf8)))
-        #expect(!PushAuthorization.constantTimeEqual(Array("abc".utf8), Array("abd".utf8)))
-        #expect(!PushAuthorization.constantTimeEqual(Array("abc".utf8), Array("abcd".utf8)))
-        #expect(!PushAuthorization.constantTimeEqual([], Array("a".utf8)))
+        #expect(ConstantTime.equal(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!ConstantTime.equal(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!ConstantTime.equal(Array("abc".utf8), Array("abcd".utf8)))
+        #expect(!ConstantTime.equal([], Array("a".utf8)))
     }
 
     @Test func edgeRefusesWritesAndPushesWithoutTheToken() async throws {

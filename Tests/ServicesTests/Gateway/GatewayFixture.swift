@@ -4,6 +4,9 @@ import Logging
 import Spec
 import Synchronization
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// An alert source whose answers a test sets.

@@ -4,6 +4,9 @@ import NIOCore
 import NIOWebSocket
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 @Suite("Gateway live WebSocket")

@@ -2,6 +2,9 @@ import Foundation
 import HummingbirdTesting
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 @Suite("Gateway metrics")

@@ -3,6 +3,9 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 @Suite("Gateway REST")

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 @Suite("Gateway: hand-written summary JSON")

@@ -1,6 +1,9 @@
 import NIOCore
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// Batches with awkward values, labels and top processes, as the bus tests publish them.

@@ -1,6 +1,9 @@
 import NIOCore
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// The RESP2 decoder on its own: values split anywhere, many values at once, malformed input.

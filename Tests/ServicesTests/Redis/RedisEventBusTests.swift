@@ -1,4 +1,6 @@
 import NIOCore
+import Controller
+import SMSCore
 import Services
 import TestSupport
 import Testing

@@ -1,5 +1,7 @@
 import Foundation
 import NIOCore
+import Controller
+import SMSCore
 import Services
 import TestSupport
 import Testing

@@ -1,5 +1,7 @@
 import Logging
 import NIOCore
+import Controller
+import SMSCore
 import Services
 import Synchronization
 import TestSupport

@@ -2,6 +2,9 @@ import Foundation
 import Spec
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// `smsctl render`: deterministic, matches the committed ctrl/, valid compose files, no secrets.

@@ -1,5 +1,8 @@
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 extension StorageTests {

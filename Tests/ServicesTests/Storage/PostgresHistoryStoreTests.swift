@@ -4,6 +4,9 @@ import Spec
 import TestSupport
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 extension StorageTests {

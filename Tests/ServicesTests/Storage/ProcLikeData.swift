@@ -1,3 +1,6 @@
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 extension StorageTests {

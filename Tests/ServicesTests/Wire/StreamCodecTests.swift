@@ -2,6 +2,9 @@ import Foundation
 import SwiftProtobuf
 import Testing
 
+@testable import Collector
+@testable import Controller
+@testable import SMSCore
 @testable import Services
 
 /// The wire encoding: lossless, series declared once per stream, layouts not repeated, compact.

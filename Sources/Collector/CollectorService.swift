@@ -1,0 +1,90 @@
+import SMSCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Spec
+
+/// A machine's collector: samples every interval into the durable buffer and streams the buffer to the hub.
+///
+/// Sampling never waits for the network: while the hub is away, batches pile up on disk (bounded) and are
+/// replayed in order once it is back.
+public struct CollectorService: Service {
+    public struct Configuration: Sendable {
+        public var machine: String
+        public var token: String
+        public var hub: Uplink.Target
+        public var interval: SpecDuration
+        public var groups: [MetricGroup]
+        public var bufferDirectory: URL
+        public var bufferLimits: DiskBuffer.Limits
+        public var specHash: String
+        public var procRoot = "/proc"
+        public var sysRoot = "/sys"
+
+        public init(machine: String, token: String, hub: Uplink.Target, interval: SpecDuration, groups: [MetricGroup],
+                    bufferDirectory: URL, bufferLimits: DiskBuffer.Limits, specHash: String) {
+            self.machine = machine
+            self.token = token
+            self.hub = hub
+            self.interval = interval
+            self.groups = groups
+            self.bufferDirectory = bufferDirectory
+            self.bufferLimits = bufferLimits
+            self.specHash = specHash
+        }
+    }
+
+    public static let agentVersion = SMSVersion.current
+    let config: Configuration
+    let logger: Logger
+
+    public init(config: Configuration, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let buffer = try DiskBuffer(directory: config.bufferDirectory, limits: config.bufferLimits, logger: logger)
+        let doorbell = Doorbell()
+        let uplink = Uplink(
+            target: config.hub, machine: config.machine, token: config.token, agentVersion: Self.agentVersion,
+            specHash: config.specHash, buffer: buffer, doorbell: doorbell, logger: logger)
+        logger.info("collector started", metadata: [
+            "machine": "\(config.machine)", "hub": "\(config.hub.host):\(config.hub.port)",
+            "interval": "\(config.interval)", "next_seq": "\(buffer.nextSeq)", "backlog": "\(buffer.backlog)",
+        ])
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await uplink.run() }
+                group.addTask { await sampleLoop(buffer: buffer, doorbell: doorbell) }
+            }
+        }
+        logger.info("collector stopped", metadata: ["backlog": "\(buffer.backlog)", "dropped": "\(buffer.droppedBatches)"])
+    }
+
+    /// Samples on wall-clock multiples of the interval, so every machine's samples line up in charts.
+    private func sampleLoop(buffer: DiskBuffer, doorbell: Doorbell) async {
+        var sampler = Sampler(groups: config.groups, procRoot: config.procRoot, sysRoot: config.sysRoot, logger: logger)
+        let step = max(config.interval.milliseconds, 10)
+        var failing = false
+        while !Task.isCancelled {
+            let now = Self.nowMs()
+            let next = (now / step + 1) * step
+            try? await Task.sleep(for: .milliseconds(next - now))
+            if Task.isCancelled { break }
+            let snapshot = sampler.sample(nowMs: next)
+            do {
+                try buffer.append(snapshot)
+                if failing { logger.info("buffer writable again") }
+                failing = false
+                doorbell.ring()
+            } catch {
+                if !failing { logger.error("cannot write the buffer; samples are being lost", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+        }
+    }
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+

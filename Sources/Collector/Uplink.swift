@@ -1,0 +1,147 @@
+import SMSCore
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import Synchronization
+
+/// Sends the buffer to the aggregator over one gRPC stream at a time, and drops what the aggregator acknowledges.
+///
+/// On any failure it reconnects with jittered exponential backoff (capped at 4 s) and replays every
+/// unacknowledged batch in order, while sampling goes on into the buffer.
+public struct Uplink: Sendable {
+    public struct Target: Sendable {
+        public var host: String
+        public var port: Int
+        /// PEM CA file to trust for TLS; nil with `tls` true means the system's roots.
+        public var tls: Bool
+        public var caFile: String?
+        public init(host: String, port: Int, tls: Bool = false, caFile: String? = nil) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+            self.caFile = caFile
+        }
+    }
+
+    let target: Target
+    let machine: String
+    let token: String
+    let agentVersion: String
+    let specHash: String
+    let buffer: DiskBuffer
+    let doorbell: Doorbell
+    let logger: Logger
+    /// True while a stream is open and the aggregator has answered.
+    let connected = ConnectedFlag()
+
+    init(target: Target, machine: String, token: String, agentVersion: String, specHash: String, buffer: DiskBuffer,
+         doorbell: Doorbell, logger: Logger) {
+        self.target = target
+        self.machine = machine
+        self.token = token
+        self.agentVersion = agentVersion
+        self.specHash = specHash
+        self.buffer = buffer
+        self.doorbell = doorbell
+        self.logger = logger
+    }
+
+    /// Streams until the task is cancelled.
+    func run() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await streamOnce()
+                logger.info("hub closed the stream; reconnecting", metadata: ["hub": "\(target.host):\(target.port)"])
+            } catch {
+                if Task.isCancelled { break }
+                if failures == 0 || failures % 20 == 0 {
+                    logger.warning("cannot stream to the hub; retrying with backoff", metadata: [
+                        "hub": "\(target.host):\(target.port)", "error": "\(Self.describe(error))",
+                        "backlog": "\(buffer.backlog)",
+                    ])
+                }
+            }
+            // A stream that got as far as an acknowledgement resets the backoff.
+            failures = connected.get() ? 1 : failures + 1
+            connected.set(false)
+            let cap = 4.0
+            let base = min(cap, 0.25 * pow(2, Double(min(failures, 8))))
+            try? await Task.sleep(for: .milliseconds(Int(base * Double.random(in: 0.5...1.0) * 1000)))
+        }
+    }
+
+    private func streamOnce() async throws {
+        let security: HTTP2ClientTransport.Posix.TransportSecurity
+        if target.tls {
+            security = .tls { config in
+                if let ca = target.caFile { config.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
+            }
+        } else {
+            security = .plaintext
+        }
+        try await withGRPCClient(
+            transport: .http2NIOPosix(target: resolvedTarget, transportSecurity: security)
+        ) { client in
+            let ingest = Sms_V1_Ingest.Client(wrapping: client)
+            var metadata = Metadata()
+            metadata.addString("Bearer \(token)", forKey: "authorization")
+            metadata.addString(machine, forKey: "sms-machine")
+            let firstAck = Doorbell()
+            let request = StreamingClientRequest<Sms_V1_Batch>(metadata: metadata) { writer in
+                // Wait for the aggregator to say what it already holds, so replay starts after that.
+                await firstAck.wait()
+                var encoder = StreamEncoder(machine: machine, agentVersion: agentVersion, specHash: specHash)
+                var sent = buffer.acknowledged
+                while !Task.isCancelled {
+                    let pending = try buffer.batches(after: max(sent, buffer.acknowledged), machine: machine, limit: 128)
+                    if pending.isEmpty {
+                        await doorbell.wait()
+                        continue
+                    }
+                    let last = buffer.nextSeq - 1
+                    for batch in pending {
+                        try await writer.write(encoder.encode(batch, backlog: last - batch.seq))
+                        sent = batch.seq
+                    }
+                }
+            }
+            try await ingest.stream(request: request) { response in
+                for try await ack in response.messages {
+                    buffer.acknowledge(ack.ackedSeq)
+                    if !connected.get() {
+                        connected.set(true)
+                        logger.info("streaming to the hub", metadata: [
+                            "hub": "\(target.host):\(target.port)", "acked_seq": "\(ack.ackedSeq)", "backlog": "\(buffer.backlog)",
+                        ])
+                        firstAck.ring()
+                    }
+                }
+            }
+        }
+    }
+
+    /// IP literals are dialled as addresses: TLS then checks the certificate's IP SAN instead of sending the
+    /// address as an SNI host name, which TLS forbids.
+    private var resolvedTarget: any ResolvableTarget {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, target.host, &v4) == 1 { return .ipv4(host: target.host, port: target.port) }
+        if inet_pton(AF_INET6, target.host, &v6) == 1 { return .ipv6(host: target.host, port: target.port) }
+        return .dns(host: target.host, port: target.port)
+    }
+
+    /// An RPC error's message without the transport's noise.
+    static func describe(_ error: any Error) -> String {
+        if let rpc = error as? RPCError { return "\(rpc.code): \(rpc.message)" }
+        return "\(error)"
+    }
+}
+
+/// Whether the uplink is streaming, readable from any task.
+final class ConnectedFlag: Sendable {
+    private let value = Mutex(false)
+    func get() -> Bool { value.withLock { $0 } }
+    func set(_ v: Bool) { value.withLock { $0 = v } }
+}

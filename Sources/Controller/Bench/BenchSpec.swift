@@ -1,0 +1,31 @@
+import Services
+import SMSCore
+
+/// A spec for benchmarks: N machines that all read one shared token file, so a load generator with that token
+/// can speak for any of them.
+public enum BenchSpec {
+    /// The YAML text; `tokenFile` is relative to the spec's folder.
+    /// `state` and `history` are the hub's backends as written in a spec (`embedded`, `redis://…`, `postgres://…`).
+    public static func yaml(name: String = "bench", machines: Int, idPrefix: String, grpcPort: Int, httpPort: Int,
+                            tokenFile: String, state: String = "embedded", history: String = "embedded") -> String {
+        let config = LoadConfiguration(host: "127.0.0.1", port: grpcPort, machines: machines, metrics: 0, intervalMs: 1000,
+                                       durationMs: 0, token: "", idPrefix: idPrefix, jitter: false)
+        var out = """
+            # Written by `smsctl bench spec`: \(machines) simulated machines sharing one token file.
+            version: 1
+            name: \(name)
+            hub:
+              host: 127.0.0.1
+              grpc_port: \(grpcPort)
+              http_port: \(httpPort)
+              state: "\(state)"
+              history: "\(history)"
+            machines:
+
+            """
+        for i in 0..<machines {
+            out += "  - { id: \(config.machineID(i)), host: 10.\(i / 64516 % 256).\(i / 254 % 254).\(i % 254 + 1), token_file: \(tokenFile) }\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,84 @@
+import Services
+import SMSCore
+import Foundation
+import Spec
+
+/// `/healthz` as the gateway answers it.
+public struct HubHealth: Codable, Sendable, Equatable {
+    public var status: String
+    public var version: String
+    public var spec: String
+    public var specHash: String
+    public var startedAt: String?
+    public var uptimeSeconds: Double?
+}
+
+/// `/api/machines`.
+public struct FleetAnswer: Codable, Sendable {
+    public var spec: String
+    public var specHash: String
+    public var serverTimeMs: Int64
+    public var machines: [MachineSummary]
+}
+
+/// `/api/alerts`.
+public struct AlertsAnswer: Codable, Sendable {
+    public var alerts: [AlertStatusDTO]
+}
+
+/// Asks the local hub's HTTP port how it is doing.
+public struct HubClient: Sendable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// The hub of `spec`, dialled on this machine.
+    public init(spec: Spec) {
+        let bind = RoleConfig.bindAddress(spec)
+        self.init(host: bind == "0.0.0.0" ? "127.0.0.1" : bind, port: spec.hub.httpPort)
+    }
+
+    public var dashboardURL: String { "http://localhost:\(port)" }
+
+    /// `GET /healthz`; nil when it does not answer 200 with JSON.
+    public func health(timeout: Double = 2) -> HubHealth? {
+        HTTPProbe.json(HubHealth.self, host: host, port: port, path: "/healthz", timeout: timeout)
+    }
+
+    /// `GET /api/machines`.
+    public func machines(timeout: Double = 2) -> FleetAnswer? {
+        HTTPProbe.json(FleetAnswer.self, host: host, port: port, path: "/api/machines", timeout: timeout)
+    }
+
+    /// `GET /api/alerts` (active alerts).
+    public func alerts(timeout: Double = 2) -> AlertsAnswer? {
+        HTTPProbe.json(AlertsAnswer.self, host: host, port: port, path: "/api/alerts", timeout: timeout)
+    }
+
+    /// True when the machine streams: connected, and seen within three intervals (at least 10 s) of the hub's clock.
+    public static func isStreaming(_ machine: MachineSummary, serverTimeMs: Int64) -> Bool {
+        guard machine.connected, let seen = machine.lastSeenMs else { return false }
+        return serverTimeMs - seen <= max(10_000, 3 * machine.intervalMs)
+    }
+}
+
+/// Polls a condition until it holds or a deadline passes: no sleep-and-hope.
+public enum Poll {
+    /// Calls `check` every `every` until it returns a value or `within` passes; `tick` runs before each try.
+    public static func until<T>(
+        within: Duration, every: Duration = .milliseconds(200), tick: (Duration) -> Void = { _ in },
+        _ check: () async -> T?
+    ) async -> T? {
+        let start = ContinuousClock.now
+        while true {
+            tick(ContinuousClock.now - start)
+            if let value = await check() { return value }
+            if ContinuousClock.now - start >= within { return nil }
+            try? await Task.sleep(for: every)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Services
+import SMSCore
+import Foundation
+import Spec
+
+extension StatusReport {
+    /// Observes the deployment now: pid files, `/proc`, and the hub's `/healthz`, `/api/machines`, `/api/alerts`.
+    public static func gather(_ target: ControllerTarget, now: Date = Date()) throws -> StatusReport {
+        guard let spec = target.spec ?? target.applied?.spec else {
+            throw ControllerError("\(target.specFile) has errors and nothing was applied; run smsctl validate on it")
+        }
+        let hub = HubClient(spec: target.runningSpec ?? spec)
+        let runtime = RuntimeSnapshot.observe(state: target.state, hub: hub)
+        let expected = RoleConfig.hashes(spec, specFile: target.specFile, state: target.state)
+        var problems: [String] = []
+        var roles = Set(expected.keys)
+        for (role, r) in runtime.roles where r.running { roles.insert(role) }
+        let services = roles.sorted().map { role -> ServiceRow in
+            let row = serviceRow(role, runtime: runtime[role], expected: expected[role], spec: spec, now: now)
+            if expected[role] != nil, row.health != "healthy" { problems.append("\(role): \(row.health)") }
+            return row
+        }
+        let drifts = Dictionary(
+            uniqueKeysWithValues: services.compactMap { row -> (String, Bool)? in
+                guard case .collector(let id)? = ControllerRole(name: row.role), let drift = row.drift else {
+                    return nil
+                }
+                return (id, drift)
+            })
+        let fleet = runtime.fleet
+        var machines = (fleet?.machines ?? []).map { m -> MachineRow in
+            MachineRow(
+                id: m.id, host: m.host, local: spec.machine(m.id)?.isLocal ?? false, connected: m.connected,
+                lastSeenMs: m.lastSeenMs, lagMs: m.lagMs, backlog: m.backlog, agentVersion: m.agentVersion,
+                specDrift: drifts[m.id] ?? m.specDrift, samplesPerSecond: m.samplesPerSecond, status: m.status.rawValue)
+        }
+        if let fleet {
+            for m in fleet.machines
+            where spec.machine(m.id) != nil && !HubClient.isStreaming(m, serverTimeMs: fleet.serverTimeMs) {
+                problems.append("machine \(m.id): \(m.lastSeenMs == nil ? "never seen" : "not connected")")
+            }
+        } else {
+            // The hub does not answer: the declared machines are shown, state unknown.
+            machines = spec.machines.map {
+                MachineRow(
+                    id: $0.id, host: $0.host, local: $0.isLocal, connected: false, samplesPerSecond: 0,
+                    status: "unknown")
+            }
+        }
+        let alerts =
+            runtime[.hub].running
+            ? hub.alerts()?.alerts.filter { $0.state != .resolved }.map {
+                AlertRow(
+                    rule: $0.rule, machine: $0.machine, severity: $0.severity.rawValue, state: $0.state.rawValue,
+                    sinceMs: $0.sinceMs, value: $0.value)
+            } : nil
+        return StatusReport(
+            spec: spec.name, specFile: target.specFile, specHash: spec.hash, stateDirectory: target.state.url.path,
+            dashboard: hub.dashboardURL, serverTimeMs: fleet?.serverTimeMs, services: services, machines: machines,
+            alerts: alerts,
+            edges: spec.edges.map { EdgeRow(name: $0.name, url: Redact.url($0.url), machines: $0.machines) },
+            problems: problems)
+    }
+
+    /// A process's row; drift compares its start-time hash (and the hub's live spec hash) with the file's.
+    static func serviceRow(
+        _ role: ControllerRole, runtime r: RoleRuntime, expected: String?, spec: Spec, now: Date
+    ) -> ServiceRow {
+        guard r.running else {
+            return ServiceRow(role: role.name, health: "not running")
+        }
+        let health: String
+        let drift: Bool?
+        switch role {
+        case .hub:
+            health = r.healthy == true ? "healthy" : "unhealthy"
+            drift = r.reportedSpecHash.map { $0 != spec.hash || r.configHash != expected }
+        case .collector:
+            health = r.healthy == true ? "healthy" : "not connected"
+            drift = expected.map { r.configHash != $0 } ?? true
+        }
+        return ServiceRow(
+            role: role.name, pid: r.pid, uptimeSeconds: r.startedAt.map { now.timeIntervalSince($0) }, health: health,
+            specHash: r.reportedSpecHash, drift: drift)
+    }
+}

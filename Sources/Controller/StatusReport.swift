@@ -1,0 +1,89 @@
+import Services
+import SMSCore
+import Foundation
+import Spec
+
+/// What `smsctl status` shows: the local processes, the machines as the hub sees them, alerts firing, edges.
+public struct StatusReport: Encodable, Sendable {
+    /// One local process.
+    public struct ServiceRow: Codable, Sendable {
+        public var role: String
+        public var pid: Int32?
+        public var uptimeSeconds: Double?
+        /// `healthy`, `unhealthy`, `not connected`, `not running`.
+        public var health: String
+        /// The spec hash it runs (hub: from /healthz; collector: the one it started with).
+        public var specHash: String?
+        /// True when it runs other settings than the spec file says; nil when unknown.
+        public var drift: Bool?
+    }
+
+    /// One machine, declared or reporting.
+    public struct MachineRow: Codable, Sendable {
+        public var id: String
+        public var host: String?
+        public var local: Bool
+        public var connected: Bool
+        public var lastSeenMs: Int64?
+        public var lagMs: Int64?
+        public var backlog: UInt64?
+        public var agentVersion: String?
+        public var specDrift: Bool?
+        public var samplesPerSecond: Double
+        public var status: String
+    }
+
+    /// One alert firing or pending.
+    public struct AlertRow: Codable, Sendable {
+        public var rule: String
+        public var machine: String
+        public var severity: String
+        public var state: String
+        public var sinceMs: Int64
+        public var value: Double?
+    }
+
+    /// One edge of the spec (URL without credentials or path).
+    public struct EdgeRow: Codable, Sendable {
+        public var name: String
+        public var url: String
+        public var machines: [String]
+    }
+
+    public var spec: String
+    public var specFile: String
+    public var specHash: String
+    public var stateDirectory: String
+    public var dashboard: String
+    public var serverTimeMs: Int64?
+    public var services: [ServiceRow]
+    public var machines: [MachineRow]
+    /// nil when the hub has no alerts endpoint or does not answer.
+    public var alerts: [AlertRow]?
+    public var edges: [EdgeRow]
+    /// Everything declared that is not healthy, in words; empty when all is well.
+    public var problems: [String]
+    public var healthy: Bool { problems.isEmpty }
+
+    /// `healthy` included in JSON for scripts.
+    enum CodingKeys: String, CodingKey {
+        case spec, specFile, specHash, stateDirectory, dashboard, serverTimeMs, services, machines, alerts, edges
+        case problems, healthy
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(spec, forKey: .spec)
+        try c.encode(specFile, forKey: .specFile)
+        try c.encode(specHash, forKey: .specHash)
+        try c.encode(stateDirectory, forKey: .stateDirectory)
+        try c.encode(dashboard, forKey: .dashboard)
+        try c.encodeIfPresent(serverTimeMs, forKey: .serverTimeMs)
+        try c.encode(services, forKey: .services)
+        try c.encode(machines, forKey: .machines)
+        try c.encodeIfPresent(alerts, forKey: .alerts)
+        try c.encode(edges, forKey: .edges)
+        try c.encode(problems, forKey: .problems)
+        try c.encode(healthy, forKey: .healthy)
+    }
+}

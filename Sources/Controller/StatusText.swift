@@ -1,0 +1,88 @@
+import Services
+import SMSCore
+import Foundation
+
+/// Aligned columns like `kubectl get`: a header row in capitals, two spaces between columns.
+public struct TextTable {
+    public var header: [String]
+    public var rows: [[String]] = []
+
+    public init(_ header: [String]) { self.header = header }
+
+    public mutating func add(_ row: [String]) { rows.append(row) }
+
+    public var text: String {
+        let all = [header] + rows
+        let widths = header.indices.map { i in all.map { $0.indices.contains(i) ? $0[i].count : 0 }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}
+
+/// `smsctl status` for people.
+public enum StatusText {
+    /// Services, machines, alerts, edges, then what is not healthy.
+    public static func render(_ r: StatusReport) -> String {
+        var out = "Spec \(r.spec) (\(r.specHash)) from \(r.specFile)\nDashboard: \(r.dashboard)\n\nSERVICES\n"
+        var services = TextTable(["ROLE", "PID", "UPTIME", "HEALTH", "SPEC", "DRIFT"])
+        for s in r.services {
+            services.add([
+                s.role, s.pid.map { String($0) } ?? "-", s.uptimeSeconds.map(duration) ?? "-", s.health,
+                s.specHash ?? "-", s.drift.map { $0 ? "yes" : "no" } ?? "-",
+            ])
+        }
+        out += services.text + "\nMACHINES\n"
+        var machines = TextTable([
+            "MACHINE", "HOST", "STATUS", "CONNECTED", "LAST SEEN", "LAG", "BACKLOG", "AGENT",
+            "DRIFT", "SAMPLES/S",
+        ])
+        let now = r.serverTimeMs ?? Int64(Date().timeIntervalSince1970 * 1000)
+        for m in r.machines {
+            machines.add([
+                m.id, (m.host ?? "-") + (m.local ? " (local)" : ""), m.status, m.connected ? "yes" : "no",
+                m.lastSeenMs.map { duration(Double(max(0, now - $0)) / 1000) + " ago" } ?? "never",
+                m.lagMs.map { "\($0)ms" } ?? "-", m.backlog.map { String($0) } ?? "-", m.agentVersion ?? "-",
+                m.specDrift.map { $0 ? "yes" : "no" } ?? "-", String(format: "%.1f", m.samplesPerSecond),
+            ])
+        }
+        out += machines.text
+        out += "\nALERTS FIRING\n"
+        if let alerts = r.alerts, !alerts.isEmpty {
+            var table = TextTable(["RULE", "MACHINE", "SEVERITY", "STATE", "SINCE", "VALUE"])
+            for a in alerts {
+                table.add([
+                    a.rule, a.machine, a.severity, a.state, duration(Double(max(0, now - a.sinceMs)) / 1000),
+                    a.value.map { String(format: "%.1f", $0) } ?? "-",
+                ])
+            }
+            out += table.text
+        } else {
+            out += r.alerts == nil ? "(unknown: the hub does not answer)\n" : "(none)\n"
+        }
+        if !r.edges.isEmpty {
+            var edges = TextTable(["EDGE", "URL", "MACHINES"])
+            for e in r.edges { edges.add([e.name, e.url, e.machines.joined(separator: ",")]) }
+            out += "\nEDGES\n" + edges.text
+        }
+        if !r.services.contains(where: { $0.pid != nil }) {
+            out += "\nNothing runs: smsctl apply \(r.specFile) starts it.\n"
+        }
+        out +=
+            r.problems.isEmpty
+            ? "\nAll declared services and machines are healthy.\n"
+            : "\nNot healthy:\n" + r.problems.map { "  - \($0)\n" }.joined()
+        return out
+    }
+
+    /// `45s`, `3m12s`, `2h5m`, `3d4h`.
+    public static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(s % 60)s" }
+        if s < 86400 { return "\(s / 3600)h\(s % 3600 / 60)m" }
+        return "\(s / 86400)d\(s % 86400 / 3600)h"
+    }
+}
