@@ -57,6 +57,7 @@ let package = Package(
             name: "Collector",
             dependencies: [
                 "Spec", "SMSCore",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -39,11 +39,12 @@ public final class DiskBuffer: @unchecked Sendable {
         self.limits = limits
         self.logger = logger
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        catalog = try SeriesCatalogFile(url: directory.appendingPathComponent("series.log"))
+        Self.setAsideFormat1(directory, logger: logger)
+        catalog = try SeriesCatalogFile(url: directory.appendingPathComponent("series.pb"))
         ackFile = try NumberFile(url: directory.appendingPathComponent("acked"))
         ackedSeq = ackFile.read()
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { $0.hasPrefix("seg-") && $0.hasSuffix(".log") }.sorted()
+            .filter { $0.hasPrefix("seg-") && $0.hasSuffix(".pb") }.sorted()
         for name in names {
             let segment = try BufferSegment(url: directory.appendingPathComponent(name))
             if segment.records.isEmpty && name != names.last { try? segment.remove(); continue }
@@ -69,9 +70,9 @@ public final class DiskBuffer: @unchecked Sendable {
     public func append(_ snapshot: Snapshot) throws -> UInt64 {
         try lock.withLock {
             let seq = lastSeq + 1
-            let payload = try BufferRecordCodec.encode(seq: seq, snapshot: snapshot, catalog: catalog)
+            let payload = try BufferRecordCodec.encode(snapshot: snapshot, catalog: catalog)
             if segments.isEmpty || segments[segments.count - 1].size >= limits.segmentBytes {
-                let name = String(format: "seg-%020llu.log", seq)
+                let name = String(format: "seg-%020llu.pb", seq)
                 segments.append(try BufferSegment(url: directory.appendingPathComponent(name)))
             }
             try segments[segments.count - 1].append(seq: seq, timestampMs: snapshot.timestampMs, payload: payload)
@@ -128,6 +129,21 @@ public final class DiskBuffer: @unchecked Sendable {
             }
             try? segments.removeFirst().remove()
         }
+    }
+
+    /// Buffers written before sms 0.2 held records in a format of their own (`series.log`, `seg-*.log`). Their
+    /// files are moved to `format-1/` (never deleted) and said so, with how many batches were not yet acknowledged.
+    private static func setAsideFormat1(_ directory: URL, logger: Logger) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: directory.path) else { return }
+        let old = names.filter { $0 == "series.log" || ($0.hasPrefix("seg-") && $0.hasSuffix(".log")) }
+        guard !old.isEmpty else { return }
+        let aside = directory.appendingPathComponent("format-1")
+        try? fm.createDirectory(at: aside, withIntermediateDirectories: true)
+        for name in old { try? fm.moveItem(at: directory.appendingPathComponent(name), to: aside.appendingPathComponent(name)) }
+        logger.warning(
+            "buffer of an older collector set aside: its unacknowledged batches are not replayed",
+            metadata: ["path": "\(aside.path)", "files": "\(old.count)"])
     }
 
     private static func readDropped(_ dir: URL) -> UInt64 { readNumber(dir.appendingPathComponent("dropped")) }

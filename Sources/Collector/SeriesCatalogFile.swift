@@ -1,8 +1,9 @@
-import SMSCore
 import Foundation
+import SMSCore
+import SwiftProtobuf
 
-/// The buffer's series dictionary: each series (metric + labels) is written once and referred to by its index,
-/// so a buffered batch costs ~9 bytes per sample instead of repeating names.
+/// The buffer's series dictionary: each series is written once, as the wire's `SeriesDef` (length-prefixed), and
+/// buffered batches refer to it by index, so a buffered batch costs ~9 bytes per sample instead of repeating names.
 final class SeriesCatalogFile {
     private(set) var keys: [SeriesKey] = []
     private var ids: [SeriesKey: UInt32] = [:]
@@ -16,8 +17,11 @@ final class SeriesCatalogFile {
         let contents = [UInt8](try Data(contentsOf: url))
         var reader = ByteReader(contents)
         var good = 0
+        // A torn last entry (a crash mid-write) is cut off; every entry before it is intact.
         while !reader.isAtEnd {
-            guard let key = try? Self.decode(&reader) else { break }
+            guard let bytes = try? reader.readBytes(reader.readCount(limit: 1 << 16)),
+                let def = try? Sms_V1_SeriesDef(serializedBytes: bytes), let key = def.key(maxLabels: 64)
+            else { break }
             ids[key] = UInt32(keys.count)
             keys.append(key)
             good = reader.offset
@@ -30,13 +34,10 @@ final class SeriesCatalogFile {
     /// The index of `key`, writing it to the file the first time it is seen.
     func id(for key: SeriesKey) throws -> UInt32 {
         if let id = ids[key] { return id }
+        let def: [UInt8] = try Sms_V1_SeriesDef(key).serializedBytes()
         var w = ByteWriter()
-        w.writeString(key.metric)
-        w.writeVarint(UInt64(key.labels.count))
-        for (k, v) in key.labels.sorted(by: { $0.key < $1.key }) {
-            w.writeString(k)
-            w.writeString(v)
-        }
+        w.writeVarint(UInt64(def.count))
+        w.writeBytes(def)
         let written = w.bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == w.bytes.count else { throw BufferError.io("cannot write \(url.path)") }
         let id = UInt32(keys.count)
@@ -45,68 +46,30 @@ final class SeriesCatalogFile {
         return id
     }
 
-    func key(_ id: UInt64) throws -> SeriesKey {
+    func key(_ id: UInt32) throws -> SeriesKey {
         guard id < keys.count else { throw BufferError.corrupt("unknown series \(id)") }
         return keys[Int(id)]
     }
-
-    private static func decode(_ r: inout ByteReader) throws -> SeriesKey {
-        let metric = try r.readString()
-        let count = try r.readVarint()
-        guard count < 64 else { throw BufferError.corrupt("too many labels") }
-        var labels: [String: String] = [:]
-        for _ in 0..<count { labels[try r.readString()] = try r.readString() }
-        return SeriesKey(metric, labels)
-    }
 }
 
-/// Encodes a snapshot as a buffer record payload: samples as (series index, value), then the top processes.
+/// A buffer record's payload: the wire's `Batch` message, its layout holding catalog indexes (the series are in
+/// the catalog file, the seq and time in the record's header).
 enum BufferRecordCodec {
-    static func encode(seq: UInt64, snapshot: Snapshot, catalog: SeriesCatalogFile) throws -> [UInt8] {
-        var w = ByteWriter()
-        w.writeVarint(UInt64(snapshot.samples.count))
-        for sample in snapshot.samples {
-            w.writeVarint(UInt64(try catalog.id(for: sample.series)))
-            w.writeDouble(sample.value)
-        }
-        w.writeVarint(UInt64(snapshot.top.count))
-        for p in snapshot.top {
-            w.writeVarint(UInt64(UInt32(bitPattern: p.pid)))
-            w.writeString(p.name)
-            w.writeDouble(p.cpuPercent)
-            w.writeVarint(p.memoryBytes)
-        }
-        return w.bytes
+    static func encode(snapshot: Snapshot, catalog: SeriesCatalogFile) throws -> [UInt8] {
+        var message = Sms_V1_Batch()
+        message.layout = try snapshot.samples.map { try catalog.id(for: $0.series) }
+        message.values = snapshot.samples.map(\.value)
+        message.top = snapshot.top.map { Sms_V1_Process($0) }
+        return try message.serializedBytes()
     }
 
     static func decode(_ payload: [UInt8], seq: UInt64, timestampMs: Int64, machine: String, catalog: SeriesCatalogFile) throws -> Batch {
-        var r = ByteReader(payload)
-        let count = try r.readVarint()
-        guard count <= 1_000_000 else { throw BufferError.corrupt("sample count \(count)") }
-        var samples: [Sample] = []
-        samples.reserveCapacity(Int(count))
-        for _ in 0..<count { samples.append(Sample(try catalog.key(try r.readVarint()), try r.readDouble())) }
-        let topCount = try r.readVarint()
-        guard topCount <= 1000 else { throw BufferError.corrupt("top count \(topCount)") }
-        var top: [TopProcess] = []
-        for _ in 0..<topCount {
-            let pid = Int32(bitPattern: UInt32(truncatingIfNeeded: try r.readVarint()))
-            top.append(TopProcess(pid: pid, name: try r.readString(), cpuPercent: try r.readDouble(), memoryBytes: try r.readVarint()))
+        let message = try Sms_V1_Batch(serializedBytes: payload)
+        guard message.layout.count == message.values.count else {
+            throw BufferError.corrupt("record \(seq): \(message.values.count) values for \(message.layout.count) series")
         }
+        let samples = try zip(message.layout, message.values).map { Sample(try catalog.key($0), $1) }
+        let top = message.top.map { TopProcess($0) }
         return Batch(machine: machine, seq: seq, snapshot: Snapshot(timestampMs: timestampMs, samples: samples, top: top))
-    }
-}
-
-extension ByteWriter {
-    mutating func writeString(_ value: String) {
-        let utf8 = Array(value.utf8)
-        writeVarint(UInt64(utf8.count))
-        writeBytes(utf8)
-    }
-}
-
-extension ByteReader {
-    mutating func readString() throws -> String {
-        String(decoding: try readBytes(readCount(limit: 4096)), as: UTF8.self)
     }
 }

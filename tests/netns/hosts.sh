@@ -89,8 +89,9 @@ stop_sshd() {  # RDIR
 
 start_sshd() {  # RDIR NS ADDR
     our_sshd "$1" >/dev/null && return 0
-    mkdir -p -m 0755 /run/sshd   # privilege-separation chroot; sshd refuses to start without it
+    [[ -d /run/sshd ]] || mkdir -m 0755 /run/sshd   # privsep chroot: sshd refuses to start without it
     # Its own stdio goes to the log, so a caller reading our stdout to EOF never waits on the daemon.
+    # shellcheck disable=SC2094  # sshd -E appends too; nothing reads the log here
     ip netns exec "$2" "$SSHD" -f "$1/sshd_config" -E "$1/sshd.log" </dev/null >>"$1/sshd.log" 2>&1 ||
         die "sshd in $2 failed to start: $(tail -n 5 "$1/sshd.log" 2>/dev/null)"
 }
@@ -133,7 +134,7 @@ on_up_exit() {
 cmd_up() {
     [[ -n ${1:-} && -d $1 ]] || usage
     local n=${2:-2} i r ns addr rdir
-    [[ $n =~ ^[1-9][0-9]*$ ]] && ((n <= 200)) || die "N_REMOTES must be 1..200, got '$n'"
+    if [[ ! $n =~ ^[1-9][0-9]*$ ]] || ((n > 200)); then die "N_REMOTES must be 1..200, got '$n'"; fi
     D=$(cd "$1" && pwd -P)
     [[ -z $(ls -A "$D") ]] || die "$D is not empty"
     ID=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')

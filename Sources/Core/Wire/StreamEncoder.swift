@@ -37,15 +37,7 @@ public struct StreamEncoder: Sendable {
             } else {
                 id = UInt32(ids.count)
                 ids[sample.series] = id
-                message.newSeries.append(.with {
-                    $0.metric = sample.series.metric
-                    $0.labels = sample.series.labels.sorted { $0.key < $1.key }.map { l in
-                        .with {
-                            $0.key = l.key
-                            $0.value = l.value
-                        }
-                    }
-                })
+                message.newSeries.append(Sms_V1_SeriesDef(sample.series))
             }
             layout.append(id)
             values.append(sample.value)
@@ -55,14 +47,7 @@ public struct StreamEncoder: Sendable {
             previousLayout = layout
         }
         message.values = values
-        message.top = batch.snapshot.top.map { p in
-            .with {
-                $0.pid = p.pid
-                $0.name = p.name
-                $0.cpuPercent = Float(p.cpuPercent)
-                $0.memoryBytes = p.memoryBytes
-            }
-        }
+        message.top = batch.snapshot.top.map { Sms_V1_Process($0) }
         return message
     }
 }
@@ -98,10 +83,10 @@ public struct StreamDecoder: Sendable {
             throw .invalid("more than \(limits.maxSeriesPerStream) series on one stream")
         }
         for def in message.newSeries {
-            guard !def.metric.isEmpty, def.labels.count <= limits.maxLabels else {
+            guard let key = def.key(maxLabels: limits.maxLabels) else {
                 throw .invalid("series \(series.count): empty metric name or more than \(limits.maxLabels) labels")
             }
-            series.append(SeriesKey(def.metric, Dictionary(def.labels.map { ($0.key, $0.value) }) { a, _ in a }))
+            series.append(key)
         }
         if !message.layout.isEmpty { layout = message.layout }
         guard message.values.count <= limits.maxValuesPerBatch else {
@@ -116,9 +101,7 @@ public struct StreamDecoder: Sendable {
             guard Int(index) < series.count else { throw .invalid("batch \(message.seq) refers to undeclared series \(index)") }
             samples.append(Sample(series[Int(index)], value))
         }
-        let top = message.top.prefix(100).map {
-            TopProcess(pid: $0.pid, name: String($0.name.prefix(64)), cpuPercent: Double($0.cpuPercent), memoryBytes: $0.memoryBytes)
-        }
+        let top = message.top.prefix(100).map { TopProcess($0) }
         return Batch(machine: machine, seq: message.seq, snapshot: Snapshot(timestampMs: message.timestampMs, samples: samples, top: top))
     }
 }

@@ -37,8 +37,9 @@ enum LiveEventFixtures {
                     $0.series == $1.series && $0.value.bitPattern == $1.value.bitPattern
                 }
                 && zip(x.snapshot.top, y.snapshot.top).allSatisfy {
+                    // A process's CPU share travels as a float on the wire (it is shown with one decimal).
                     $0.pid == $1.pid && $0.name == $1.name && $0.memoryBytes == $1.memoryBytes
-                        && $0.cpuPercent.bitPattern == $1.cpuPercent.bitPattern
+                        && Float($0.cpuPercent).bitPattern == Float($1.cpuPercent).bitPattern
                 }
         default:
             return false
@@ -63,13 +64,16 @@ struct LiveEventCodecTests {
         }
     }
 
-    @Test("repeated strings are sent once: a 40-sample batch stays compact")
+    @Test("a batch travels in its wire form: each series declared once, a 40-sample batch stays compact")
     func compact() {
         let samples = (0..<40).map {
             Sample("cpu.core_usage_percent", ["cpu": "\($0 % 8)", "mode": "user"], Double($0))
         }
         let batch = Batch(machine: "m", seq: 1, snapshot: Snapshot(timestampMs: 1, samples: samples))
-        #expect(LiveEvent.batch(batch).encoded().readableBytes < 40 * 16)
+        let bytes = LiveEvent.batch(batch).encoded()
+        #expect(bytes.readableBytes < 40 * 56)
+        // Exactly the wire message, behind a 2-byte head and its length.
+        #expect(Array(bytes.readableBytesView.suffix(batch.wireBytes().count)) == batch.wireBytes())
     }
 
     @Test("truncated, padded or foreign bytes are rejected, never crash")
@@ -82,7 +86,8 @@ struct LiveEventCodecTests {
         padded.writeInteger(UInt8(0))
         #expect(throws: LiveEventCodecError.self) { try LiveEvent(decoding: padded) }
         #expect(throws: LiveEventCodecError.self) { try LiveEvent(decoding: ByteBuffer(string: "{\"json\":true}")) }
-        var hugeCount = ByteBuffer(bytes: [1, 1, 0])
+        #expect(throws: LiveEventCodecError.self) { try LiveEvent(decoding: ByteBuffer(bytes: [1, 1, 0])) }
+        var hugeCount = ByteBuffer(bytes: [2, 1])
         hugeCount.writeRepeatingByte(0, count: 16)
         hugeCount.writeBytes([0xFF, 0xFF, 0xFF, 0xFF, 0x0F])
         #expect(throws: LiveEventCodecError.self) { try LiveEvent(decoding: hugeCount) }
