@@ -100,7 +100,7 @@ public struct CollectorOptions: ParsableArguments {
             guard let token = MachineTokens.token(for: m, state: state) else {
                 throw ValidationError("machine \"\(machine)\" has no token yet (\(m.token)); run smsctl apply \(spec) first")
             }
-            let host = ["0.0.0.0", "::"].contains(loaded.hub.host) ? "127.0.0.1" : loaded.hub.host
+            let host = loaded.hubHost(dialedBy: m)
             let dir = (bufferDir.map { URL(fileURLWithPath: $0) } ?? state.dataDir(for: loaded, specFile: spec)
                 .appendingPathComponent("buffer")).appendingPathComponent(machine)
             return .init(

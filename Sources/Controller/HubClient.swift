@@ -38,8 +38,7 @@ public struct HubClient: Sendable {
 
     /// The hub of `spec`, dialled on this machine.
     public init(spec: Spec) {
-        let bind = RoleConfig.bindAddress(spec)
-        self.init(host: bind == "0.0.0.0" ? "127.0.0.1" : bind, port: spec.hub.httpPort)
+        self.init(host: RoleConfig.localHubHost(spec), port: spec.hub.httpPort)
     }
 
     public var dashboardURL: String { "http://localhost:\(port)" }

@@ -74,21 +74,16 @@ public enum RoleConfig {
         var metrics: [MetricGroup]
         var token: Secret
         var bufferDir: String
+        /// What the collector reports on its stream (it names `hub.host`, which a local collector does not dial).
+        var reportedConfig: String
     }
 
-    /// The address the hub binds: loopback when `hub.host` is loopback (nobody else could dial it), else all.
-    public static func bindAddress(_ spec: Spec) -> String {
-        switch spec.hub.host.lowercased() {
-        case "127.0.0.1", "localhost": "127.0.0.1"
-        case "::1": "::1"
-        default: "0.0.0.0"
-        }
-    }
+    /// The address the hub binds (`hub.bind`, else every interface when a remote machine exists, else loopback).
+    public static func bindAddress(_ spec: Spec) -> String { spec.hubBindAddress }
 
-    /// The host a local process dials to reach the hub (a wildcard `hub.host` means this machine).
+    /// The host a process on this machine dials to reach the hub.
     public static func localHubHost(_ spec: Spec) -> String {
-        let host = spec.hub.host.lowercased()
-        return ["0.0.0.0", "::", "localhost"].contains(host) ? "127.0.0.1" : spec.hub.host
+        spec.hubHost(dialedBy: Machine(id: "", host: "localhost"))
     }
 
     /// Start-time hash of the hub for `spec` read from `specFile` (absolute).
@@ -107,7 +102,8 @@ public enum RoleConfig {
             CollectorStart(
                 specFile: specFile, machine: machine.id, hubHost: localHubHost(spec), hubPort: spec.hub.grpcPort,
                 tls: spec.hub.tls, interval: machine.interval, buffer: machine.buffer, metrics: machine.metrics,
-                token: machine.token, bufferDir: state.dataDir(for: spec, specFile: specFile).path))
+                token: machine.token, bufferDir: state.dataDir(for: spec, specFile: specFile).path,
+                reportedConfig: spec.collectorConfigHash(machine)))
     }
 
     /// Every local role the spec declares, with its start-time hash.

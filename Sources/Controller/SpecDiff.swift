@@ -48,8 +48,9 @@ public struct SpecDiff: Sendable {
         Dictionary(uniqueKeysWithValues: spec.machines.filter(\.isLocal).map { ($0.id, kind) })
     }
 
-    /// `hub:` fields: all restart the hub except `host` (unless the bind address changes); the hub's address
-    /// also restarts local collectors.
+    /// `hub:` fields: all restart the hub except `host` (what remote collectors dial: the hub reloads, remote
+    /// collectors are reconfigured); the listen address (`hub.bind`, or its default, which follows whether a remote
+    /// machine exists) restarts the hub, and the local collectors when the address they dial changes.
     func hubChanges(_ old: Spec) -> [PlanChange] {
         let a = old.hub
         let b = new.hub
@@ -64,9 +65,9 @@ public struct SpecDiff: Sendable {
                     op: .change, kind: .hub, subject: "hub", field: field, old: x, new: y, destructive: destructive,
                     hubEffect: hub, collectorEffects: collectors ? localCollectors(new, .restart) : [:]))
         }
-        let bindChanged = RoleConfig.bindAddress(old) != RoleConfig.bindAddress(new)
+        add("host", a.host, b.host, hub: .reload, collectors: false)
         add(
-            "host", a.host, b.host, hub: bindChanged ? .restart : .none,
+            "bind", old.hubBindAddress, new.hubBindAddress, hub: .restart,
             collectors: RoleConfig.localHubHost(old) != RoleConfig.localHubHost(new))
         add("grpc_port", "\(a.grpcPort)", "\(b.grpcPort)", hub: .restart, collectors: true)
         add("http_port", "\(a.httpPort)", "\(b.httpPort)", hub: .restart, collectors: false)

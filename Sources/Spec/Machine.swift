@@ -12,12 +12,15 @@ public struct Machine: Sendable, Equatable, Codable {
     public var token: Secret
     /// Per-machine threshold overrides, by alert name.
     public var alertOverrides: [String: ThresholdOverride]
+    /// How apply reaches the machine; nil for a local machine or one whose collector is installed by hand.
+    public var ssh: SSHAccess?
 
     public init(
         id: String, host: String, labels: [String: String] = [:], interval: SpecDuration = .seconds(1),
         buffer: SpecDuration = .hours(1), metrics: [MetricGroup] = MetricGroup.allCases, token: Secret = .generated,
-        alertOverrides: [String: ThresholdOverride] = [:]
+        alertOverrides: [String: ThresholdOverride] = [:], ssh: SSHAccess? = nil
     ) {
+        self.ssh = ssh
         self.id = id
         self.host = host
         self.labels = labels

@@ -56,6 +56,8 @@ public struct Spec: Sendable, Equatable, Codable {
 public struct Hub: Sendable, Equatable, Codable {
     /// Address collectors and edges use to reach the hub.
     public var host: String
+    /// Address the hub listens on; nil means `Spec.hubBindAddress`'s default.
+    public var bind: String?
     public var grpcPort: Int
     public var httpPort: Int
     public var state: StateBackend
@@ -67,9 +69,10 @@ public struct Hub: Sendable, Equatable, Codable {
     public init(
         host: String = "127.0.0.1", grpcPort: Int = 50051, httpPort: Int = 8080,
         state: StateBackend = .embedded, history: HistoryBackend = .embedded, dataDir: String? = nil,
-        tls: TLSFiles? = nil
+        tls: TLSFiles? = nil, bind: String? = nil
     ) {
         self.host = host
+        self.bind = bind
         self.grpcPort = grpcPort
         self.httpPort = httpPort
         self.state = state
@@ -120,9 +123,12 @@ public struct Defaults: Sendable, Equatable, Codable {
     public var interval: SpecDuration
     public var buffer: SpecDuration
     public var metrics: [MetricGroup]
-    public init(interval: SpecDuration = .seconds(1), buffer: SpecDuration = .hours(1), metrics: [MetricGroup] = MetricGroup.allCases) {
+    public var ssh: SSHDefaults?
+    public init(interval: SpecDuration = .seconds(1), buffer: SpecDuration = .hours(1), metrics: [MetricGroup] = MetricGroup.allCases,
+                ssh: SSHDefaults? = nil) {
         self.interval = interval
         self.buffer = buffer
         self.metrics = metrics
+        self.ssh = ssh
     }
 }

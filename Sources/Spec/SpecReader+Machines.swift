@@ -3,7 +3,9 @@ import Yams
 
 /// `machines:` entries, their per-machine alert overrides, and the secrets they name.
 extension SpecReader {
-    static let machineKeys = ["id", "host", "labels", "interval", "buffer", "metrics", "token", "token_file", "alerts"]
+    static let machineKeys = [
+        "id", "host", "labels", "interval", "buffer", "metrics", "token", "token_file", "alerts", "ssh",
+    ]
     static let overrideKeys = ["warning", "critical", "clear", "enabled"]
 
     /// Every machine, with `defaults` filled in where the machine says nothing.
@@ -31,6 +33,7 @@ extension SpecReader {
         if let n = fields.present("metrics") { machine.metrics = metricGroups(n, "\(path).metrics") ?? machine.metrics }
         machine.token = machineToken(fields, path)
         if let n = fields.present("alerts") { machine.alertOverrides = overrides(n, "\(path).alerts") }
+        if let n = fields.present("ssh") { machine.ssh = readSSH(n, "\(path).ssh", host: host ?? "", defaults: defaults.ssh) }
         return id == nil || host == nil ? nil : machine
     }
 

@@ -6,9 +6,9 @@ extension SpecReader {
     static let topKeys = [
         "version", "name", "hub", "retention", "defaults", "machines", "alerts", "notify", "edges", "maintenance",
     ]
-    static let hubKeys = ["host", "grpc_port", "http_port", "state", "history", "data_dir", "tls"]
+    static let hubKeys = ["host", "bind", "grpc_port", "http_port", "state", "history", "data_dir", "tls"]
     static let retentionKeys = ["raw", "1m", "1h"]
-    static let defaultsKeys = ["interval", "buffer", "metrics"]
+    static let defaultsKeys = ["interval", "buffer", "metrics", "ssh"]
 
     static let intervalBounds = SpecDuration(milliseconds: 100)...SpecDuration.hours(1)
     static let bufferBounds = SpecDuration.minutes(1)...SpecDuration.days(30)
@@ -84,6 +84,7 @@ extension SpecReader {
         var hub = Hub()
         guard let fields = mapping(node, "hub", allowed: Self.hubKeys) else { return hub }
         if let n = fields.present("host") { hub.host = string(n, "hub.host") ?? hub.host }
+        if let n = fields.present("bind") { hub.bind = string(n, "hub.bind") }
         let portRange = 1...65535
         if let n = fields.present("grpc_port") {
             hub.grpcPort = int(n, "hub.grpc_port", range: portRange, expected: "an integer 1–65535") ?? hub.grpcPort
@@ -164,6 +165,7 @@ extension SpecReader {
         if let n = fields.present("metrics") {
             defaults.metrics = metricGroups(n, "defaults.metrics") ?? defaults.metrics
         }
+        if let n = fields.present("ssh") { defaults.ssh = readSSHDefaults(n, "defaults.ssh") }
         return defaults
     }
 

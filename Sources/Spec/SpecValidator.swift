@@ -72,6 +72,8 @@ struct SpecValidator {
 
     mutating func validateHub() {
         checkHost(spec.hub.host, "hub.host")
+        if let bind = spec.hub.bind { checkHost(bind, "hub.bind") }
+        validateHubReach()
         if spec.hub.grpcPort == spec.hub.httpPort {
             let path = isWritten("hub.http_port") ? "hub.http_port" : "hub.grpc_port"
             let other = path == "hub.http_port" ? "hub.grpc_port" : "hub.http_port"
@@ -97,6 +99,9 @@ struct SpecValidator {
             checkHost(machine.host, "\(path).host")
             if case .env(let variable) = machine.token.source, machine.token.value?.isEmpty ?? true {
                 error("\(path).token", "the token is empty: \(variable) is set to nothing")
+            }
+            if machine.isLocal, machine.ssh != nil {
+                error("\(path).ssh", "machine \"\(machine.id)\" is local (host: \(machine.host)): apply starts its collector itself; drop ssh")
             }
             for (alertName, override) in machine.alertOverrides.sorted(by: { $0.key < $1.key }) {
                 checkOverride(alertName, override, "\(path).alerts.\(alertName)")

@@ -14,8 +14,8 @@ struct RunHubCommand: AsyncParsableCommand {
 
     @OptionGroup var options: SpecOptions
 
-    @Option(help: "Address to bind the gRPC and HTTP ports to.")
-    var bind = "0.0.0.0"
+    @Option(help: "Address to bind the gRPC and HTTP ports to (default: hub.bind; else every interface when the spec has a remote machine, else loopback).")
+    var bind: String?
 
     @Option(help: "Serve the dashboard from this folder instead of the copy built into the binary (for working on web/).")
     var web: String?
@@ -38,8 +38,8 @@ struct RunAggregatorCommand: AsyncParsableCommand {
 
     @OptionGroup var options: SpecOptions
 
-    @Option(help: "Address to bind the gRPC port to.")
-    var bind = "0.0.0.0"
+    @Option(help: "Address to bind the gRPC port to (default: as for run hub).")
+    var bind: String?
 
     @Option(help: "The gRPC port (default: the spec's hub.grpc_port).")
     var grpcPort: Int?
@@ -61,8 +61,8 @@ struct RunGatewayCommand: AsyncParsableCommand {
 
     @OptionGroup var options: SpecOptions
 
-    @Option(help: "Address to bind the HTTP port to.")
-    var bind = "0.0.0.0"
+    @Option(help: "Address to bind the HTTP port to (default: as for run hub).")
+    var bind: String?
 
     @Option(help: "The HTTP port (default: the spec's hub.http_port).")
     var httpPort: Int?
@@ -93,7 +93,7 @@ struct RunAlertsCommand: AsyncParsableCommand {
 
 /// Runs the chosen roles until SIGTERM/SIGINT, then closes history so everything acknowledged is on disk.
 func runHub(
-    options: SpecOptions, roles: Set<HubRuntime.Role>, bind: String, web: String?, grpcPort: Int? = nil,
+    options: SpecOptions, roles: Set<HubRuntime.Role>, bind: String?, web: String?, grpcPort: Int? = nil,
     httpPort: Int? = nil
 ) async throws {
     let logger = Bootstrap.logging(level: options.logLevel)
@@ -104,7 +104,7 @@ func runHub(
         hub = try await HubRuntime.make(
             spec: spec,
             options: .init(
-                specFile: options.spec, stateDirectory: state, roles: roles, bindHost: bind, webRoot: web,
+                specFile: options.spec, stateDirectory: state, roles: roles, bindHost: bind ?? spec.hubBindAddress, webRoot: web,
                 grpcPort: grpcPort, httpPort: httpPort),
             registry: Bootstrap.registry, logger: logger)
     } catch {

@@ -103,6 +103,9 @@ extension BadFixtureTests {
             "five_independent_mistakes", 4, 14, "hub.grpc_port",
             "expected an integer 1–65535, got \"fifty\""),
         .init(
+            "hub_bind_loopback_with_remote_machine", 5, 9, "hub.bind",
+            "the hub would listen on loopback only (127.0.0.1), but machine \"nfrt\" (machines[0], host 192.168.1.11) runs elsewhere"),
+        .init(
             "hub_grpc_port_not_integer", 4, 14, "hub.grpc_port",
             "expected an integer 1–65535, got \"fifty\""),
         .init(
@@ -111,6 +114,9 @@ extension BadFixtureTests {
         .init(
             "hub_host_boolean", 4, 9, "hub.host",
             "expected a string, got on, which YAML reads as a boolean; quote it: \"on\""),
+        .init(
+            "hub_host_loopback_with_remote_machine", 4, 9, "hub.host",
+            "\"127.0.0.1\" is a loopback address, but machine \"nfrt\" (machines[1], host 192.168.1.11) runs elsewhere and its collector dials hub.host; set hub.host to"),
         .init(
             "hub_http_port_out_of_range", 4, 14, "hub.http_port",
             "expected an integer 1–65535, got \"70000\""),
@@ -222,6 +228,15 @@ extension BadFixtureTests {
         .init(
             "yaml_syntax_error", 5, 13, "",
             "yaml syntax error: mapping values are not allowed in this context"),
+        .init(
+            "machine_ssh_not_a_destination", 7, 10, "machines[0].ssh",
+            "expected user@host or user@host:port (e.g. admin@192.168.1.11:22), got \"admin@192.168.1.11:ssh\""),
+        .init(
+            "machine_ssh_on_local_machine", 6, 10, "machines[0].ssh",
+            "machine \"mcrn\" is local (host: localhost): apply starts its collector itself; drop ssh"),
+        .init(
+            "machine_ssh_prefix_relative", 9, 38, "machines[0].ssh.prefix",
+            "expected an absolute path without spaces or quotes (e.g. /usr/local), got \"opt/sms\""),
         .init(
             "yaml_two_documents", 6, 1, "",
             "a spec is one yaml document; remove the second document (---)"),

@@ -29,7 +29,8 @@ import Testing
         let spec = try #require(result.spec)
         #expect(spec.name == "home")
         #expect(
-            spec.hub == Hub(host: "127.0.0.1", grpcPort: 50051, httpPort: 8080, state: .embedded, history: .embedded))
+            spec.hub == Hub(host: "192.168.1.20", grpcPort: 50051, httpPort: 8080, state: .embedded, history: .embedded))
+        #expect(spec.hubBindAddress == "0.0.0.0" && spec.hubHost(dialedBy: spec.machines[0]) == "127.0.0.1")
         #expect(spec.machines.map(\.id) == ["mcrn", "nfrt"])
         #expect(spec.machines[0].isLocal && spec.machines[0].labels == ["role": "workstation"])
         #expect(spec.machines[1].host == "192.168.1.11" && spec.machines[1].interval == .seconds(5))

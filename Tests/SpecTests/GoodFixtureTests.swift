@@ -105,9 +105,11 @@ import Testing
         let fallback = try #require(Fixtures.load("good", "env_defaults.good.yaml").spec)
         #expect(fallback.hub.httpPort == 9090 && fallback.hub.host == "127.0.0.1")
         #expect(fallback.machines[0].host == "localhost" && fallback.machines[0].interval == .seconds(2))
-        let environment = ["SMS_HTTP_PORT": "7000", "SMS_SOLO_HOST": "solo.lan", "SMS_INTERVAL": "250ms"]
+        let environment = [
+            "SMS_HTTP_PORT": "7000", "SMS_SOLO_HOST": "solo.lan", "SMS_INTERVAL": "250ms", "SMS_HUB_HOST": "hub.lan",
+        ]
         let set = try #require(Fixtures.load("good", "env_defaults.good.yaml", environment: environment).spec)
-        #expect(set.hub.httpPort == 7000 && set.machines[0].host == "solo.lan")
+        #expect(set.hub.httpPort == 7000 && set.machines[0].host == "solo.lan" && set.hub.host == "hub.lan")
         #expect(set.machines[0].interval == SpecDuration(milliseconds: 250))
     }
 }

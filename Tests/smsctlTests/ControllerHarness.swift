@@ -26,12 +26,13 @@ struct ControllerDeployment {
     }
 
     /// A spec with one local machine and a CPU alert at `warning`.
-    func yaml(warning: Int = 80, extraMachines: String = "") -> String {
+    /// With a remote machine in `extraMachines`, give `hubHost` an address it could dial (validation insists).
+    func yaml(warning: Int = 80, extraMachines: String = "", hubHost: String = "127.0.0.1") -> String {
         """
         version: 1
         name: ctl
         hub:
-          host: 127.0.0.1
+          host: \(hubHost)
           grpc_port: \(grpcPort)
           http_port: \(httpPort)
         machines:

@@ -104,7 +104,7 @@ import Testing
     @Test func collectorCommandNamesTheTokenFileNotTheToken() throws {
         let d = try ControllerDeployment()
         defer { d.cleanUp() }
-        try d.write(d.yaml(extraMachines: "  - id: nfrt\n    host: 192.0.2.11\n"))
+        try d.write(d.yaml(extraMachines: "  - id: nfrt\n    host: 192.0.2.11\n", hubHost: "192.0.2.1"))
         let secrets = d.state.appendingPathComponent("secrets")
         try FileManager.default.createDirectory(at: secrets, withIntermediateDirectories: true)
         try MachineTokens.write("tok-nfrt-should-not-print", to: secrets.appendingPathComponent("nfrt.token"))

@@ -8,9 +8,10 @@ MACHINE=mcrn
 TOKEN_FILE="${SMS_TOKEN_FILE:-/etc/sms/mcrn.token}"
 [ -r "$TOKEN_FILE" ] || { echo "$MACHINE: cannot read the token file $TOKEN_FILE" >&2; exit 1; }
 
-if command -v smsctl >/dev/null 2>&1 && [ "${SMS_USE_DOCKER:-0}" != 1 ]; then
-    # Native: buffer in /var/lib/sms when writable, else ~/.sms.
-    exec smsctl run collector --hub 127.0.0.1:50051 --machine mcrn --interval 1s --buffer 1h --token-file "$TOKEN_FILE"
+if command -v sms-collector >/dev/null 2>&1 && [ "${SMS_USE_DOCKER:-0}" != 1 ]; then
+    # Native (scripts/install puts sms-collector in /usr/local/bin): buffer in /var/lib/sms when
+    # writable, else ~/.sms.
+    exec sms-collector --hub 127.0.0.1:50051 --machine mcrn --interval 1s --buffer 1h --token-file "$TOKEN_FILE"
 fi
 
 # Docker, as the original sysmonstm: host network and the host's /proc and /sys, read-only.
@@ -19,5 +20,5 @@ exec docker run -d --name "sms-collector-$MACHINE" --restart unless-stopped \
     -v /proc:/host/proc:ro -v /sys:/host/sys:ro -v /:/rootfs:ro \
     -v "sms-buffer-$MACHINE:/var/lib/sms" \
     -v "$TOKEN_FILE:/run/secrets/sms-token:ro" \
-    sms:latest run collector --hub 127.0.0.1:50051 --machine mcrn --interval 1s --buffer 1h --token-file /run/secrets/sms-token \
+    --entrypoint /usr/local/bin/sms-collector sms:latest --hub 127.0.0.1:50051 --machine mcrn --interval 1s --buffer 1h --token-file /run/secrets/sms-token \
     --proc-root /host/proc --sys-root /host/sys --buffer-dir /var/lib/sms/buffer

@@ -27,7 +27,7 @@ export SMS_E2E_EDGE_TOKEN="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 cat > "$work/spec/spec.yaml" <<YAML
 version: 1
 name: e2e
-hub: { host: 127.0.0.1, grpc_port: $grpc, http_port: $http }
+hub: { host: 192.0.2.1, grpc_port: $grpc, http_port: $http }   # what nfrt would dial (never used here)
 machines:
   - { id: mcrn, host: localhost, labels: { role: workstation } }
   - { id: nfrt, host: 192.0.2.11 }

@@ -28,7 +28,7 @@ extension Renderer {
 
     /// The flags every rendered collector runs with (no secret among them).
     static func collectorFlags(_ spec: Spec, _ machine: Machine) -> [String] {
-        var flags = ["--hub", "\(spec.hub.host):\(spec.hub.grpcPort)", "--machine", machine.id,
+        var flags = ["--hub", "\(spec.hubHost(dialedBy: machine)):\(spec.hub.grpcPort)", "--machine", machine.id,
                      "--interval", machine.interval.description, "--buffer", machine.buffer.description]
         if Set(machine.metrics) != Set(MetricGroup.allCases) {
             flags += ["--metrics", machine.metrics.map(\.rawValue).joined(separator: ",")]
@@ -37,7 +37,7 @@ extension Renderer {
         return flags
     }
 
-    /// `ctrl/collectors/<id>.sh`: starts the collector natively if `smsctl` is installed, else in Docker.
+    /// `ctrl/collectors/<id>.sh`: starts the lean collector natively if `sms-collector` is installed, else in Docker.
     static func collectorScript(_ spec: Spec, _ machine: Machine) -> String {
         let token = tokenPlacement(spec, machine)
         let flags = collectorFlags(spec, machine).map(shellQuote).joined(separator: " ")
@@ -60,9 +60,10 @@ extension Renderer {
         let nativeToken = isFile ? "--token-file \"$TOKEN_FILE\"" : "--token-env \(token.value)"
         s += """
 
-            if command -v smsctl >/dev/null 2>&1 && [ "${SMS_USE_DOCKER:-0}" != 1 ]; then
-                # Native: buffer in /var/lib/sms when writable, else ~/.sms.
-                exec smsctl run collector \(flags) \(nativeToken)
+            if command -v sms-collector >/dev/null 2>&1 && [ "${SMS_USE_DOCKER:-0}" != 1 ]; then
+                # Native (scripts/install puts sms-collector in /usr/local/bin): buffer in /var/lib/sms when
+                # writable, else ~/.sms.
+                exec sms-collector \(flags) \(nativeToken)
             fi
 
             # Docker, as the original sysmonstm: host network and the host's /proc and /sys, read-only.
@@ -74,10 +75,10 @@ extension Renderer {
             """
         if isFile {
             s += "    -v \"$TOKEN_FILE:/run/secrets/sms-token:ro\" \\\n"
-            s += "    sms:latest run collector \(flags) --token-file /run/secrets/sms-token \\\n"
+            s += "    --entrypoint /usr/local/bin/sms-collector sms:latest \(flags) --token-file /run/secrets/sms-token \\\n"
         } else {
             s += "    -e \(token.value) \\\n"
-            s += "    sms:latest run collector \(flags) --token-env \(token.value) \\\n"
+            s += "    --entrypoint /usr/local/bin/sms-collector sms:latest \(flags) --token-env \(token.value) \\\n"
         }
         s += "    --proc-root /host/proc --sys-root /host/sys --buffer-dir /var/lib/sms/buffer\n"
         return s
@@ -105,7 +106,7 @@ extension Renderer {
             Wants=network-online.target
 
             [Service]
-            \(credential)ExecStart=/usr/local/bin/smsctl run collector \(flags) \(tokenArgs) --buffer-dir /var/lib/sms/buffer
+            \(credential)ExecStart=/usr/local/bin/sms-collector \(flags) \(tokenArgs) --buffer-dir /var/lib/sms/buffer
             Restart=always
             RestartSec=2
             DynamicUser=yes

@@ -80,7 +80,6 @@ extension Renderer {
         _ role: String, healthPort: Int?, spec: Spec, paths: RenderPaths, dependsOn: [String]
     ) -> String {
         var command = ["run", role, "--spec", "/etc/sms/spec.yaml", "--state-dir", "/var/lib/sms"]
-        if role == "hub" || role == "gateway" { command += ["--web", "/usr/local/share/sms/web"] }
         var s = """
               \(role):
                 image: "sms:latest"

@@ -16,7 +16,7 @@ enum PlanFixture {
         version: 1
         name: home
         hub:
-          host: 127.0.0.1
+          host: 192.168.1.20
           grpc_port: 50051
           http_port: 8080
         retention: { raw: 48h, 1m: 30d, 1h: 400d }

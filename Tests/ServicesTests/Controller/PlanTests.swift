@@ -56,7 +56,8 @@ import Testing
     @Test(arguments: [
         ("http_port: 8080", "http_port: 8081", RoleAction.Kind.restart, RoleAction.Kind.none),
         ("grpc_port: 50051", "grpc_port: 50052", .restart, .restart),
-        ("  host: 127.0.0.1\n", "  host: 0.0.0.0\n", .restart, .none),
+        ("  host: 192.168.1.20\n", "  host: hub.lan\n", .reload, .none),
+        ("  host: 192.168.1.20\n", "  host: 192.168.1.20\n  bind: 192.168.1.20\n", .restart, .restart),
         ("retention: { raw: 48h", "retention: { raw: 72h", .reload, .none),
         ("labels: { role: workstation }", "labels: { role: workstation, room: attic }", .reload, .none),
         ("    host: localhost\n", "    host: localhost\n    interval: 2s\n", .reload, .restart),

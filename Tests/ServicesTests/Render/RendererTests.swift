@@ -80,6 +80,7 @@ struct RendererTests {
         let yaml = """
             version: 1
             name: secrets
+            hub: { host: 10.0.0.1 }
             machines:
               - { id: a, host: 10.0.0.2, token: "${A_TOKEN}" }
               - { id: b, host: 10.0.0.3, token_file: b.token }
