@@ -15,6 +15,8 @@ public struct AppliedState: Codable, Sendable, Equatable {
     public var roles: [String: String]
     public var appliedAt: Date
     public var spec: Spec
+    /// The machines apply manages over ssh, as last installed (absent in files written before sms 0.2).
+    public var managed: [String: ManagedMachine]?
 
     public init(specFile: String, spec: Spec, roles: [ControllerRole: String], appliedAt: Date = Date()) {
         self.specFile = specFile

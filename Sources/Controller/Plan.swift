@@ -17,8 +17,13 @@ public struct Plan: Sendable, Codable {
     public var roleHashes: [String: String]
 
     /// True when apply would change something: the spec differs, or a process must start, stop or change.
-    public var hasChanges: Bool { !changes.isEmpty || actions.contains { $0.action != .none } }
-    public var isDestructive: Bool { changes.contains { $0.destructive != nil } }
+    /// The machines apply manages over ssh (read from each machine).
+    public var remote: [RemoteChange] = []
+
+    public var hasChanges: Bool {
+        !changes.isEmpty || actions.contains { $0.action != .none } || remote.contains { $0.kind != .none }
+    }
+    public var isDestructive: Bool { changes.contains { $0.destructive != nil } || remote.contains { $0.kind == .remove } }
 
     /// The action for `role`, `none` when the plan does not mention it.
     public func action(for role: ControllerRole) -> RoleAction.Kind {

@@ -18,7 +18,9 @@ public enum PlanText {
             kind == .hub && op == .add ? "+hub" : "\(op.rawValue)\(n) \(kind.count(n))"
         }
         let actions = plan.actions.filter { $0.action != .none }.map { "\(roleLabel($0)): \($0.action.rawValue)" }
-        let parts = [counts.joined(separator: ", "), actions.joined(separator: "; ")].filter { !$0.isEmpty }
+        let remote = plan.remote.filter { $0.kind != .none }.map { "\($0.machine): \($0.kind.rawValue)" }
+        let parts = [counts.joined(separator: ", "), actions.joined(separator: "; "), remote.joined(separator: "; ")]
+            .filter { !$0.isEmpty }
         return parts.isEmpty ? "no changes" : parts.joined(separator: "; ")
     }
 
@@ -26,7 +28,8 @@ public enum PlanText {
     public static func render(_ plan: Plan) -> String {
         var out = "Plan: \(summary(plan))\n"
         guard plan.hasChanges else {
-            return out + "The spec matches what was applied (\(plan.specHash)) and every process is up to date.\n"
+            let machines = plan.remote.isEmpty ? "" : " and the \(plan.remote.count) machines over ssh are"
+            return out + "The spec matches what was applied (\(plan.specHash)) and every process\(machines.isEmpty ? " is" : ""+machines) up to date.\n"
         }
         if !plan.changes.isEmpty {
             let from =
@@ -44,6 +47,10 @@ public enum PlanText {
                 out += "  \(label)  \(verb) \(action.reason)\n"
             }
         }
+        if !plan.remote.isEmpty {
+            out += "\nMachines over ssh:\n"
+            for change in plan.remote { out += change.line + "\n" }
+        }
         if plan.isDestructive { out += "\n! marks a change that loses something.\n" }
         return out
     }
@@ -60,11 +67,12 @@ public enum PlanText {
             var appliedHash: String?
             var changes: [PlanChange]
             var actions: [RoleAction]
+            var machines: [RemoteChange]
         }
         let output = Output(
             summary: summary(plan), hasChanges: plan.hasChanges, destructive: plan.isDestructive,
             specFile: plan.specFile, stateDirectory: plan.stateDirectory, specHash: plan.specHash,
-            appliedHash: plan.appliedHash, changes: plan.changes, actions: plan.actions)
+            appliedHash: plan.appliedHash, changes: plan.changes, actions: plan.actions, machines: plan.remote)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(output), as: UTF8.self)

@@ -15,7 +15,16 @@ struct ApplyCommand: AsyncParsableCommand {
             Same spec again: no changes, nothing restarts. Thresholds, alerts, notify, machines, edges: the hub
             reloads (SIGHUP). Ports, storage, TLS: the hub restarts. A local collector restarts only when its own
             settings change. Destructive changes are confirmed on a terminal unless --yes.
-            Exit status: 0 applied, 1 invalid spec or a failed step (what ran before keeps running).
+
+            Machines with ssh: in the spec are converged over ssh, --parallel at a time: sms-collector copied and
+            checked, its token (mode 0600, never on a command line), a systemd unit (or a supervising loop where
+            systemd does not run); only what changed restarts, and each machine is done when the hub has its
+            samples. A machine dropped from the spec is uninstalled (its buffer kept unless --purge). One machine
+            failing leaves it as it was and does not stop the others.
+              smsctl apply specs/home.yaml --ssh-config ~/.ssh/sms_config --parallel 16
+
+            Exit status: 0 applied, 1 invalid spec or a failed step (what ran before keeps running; failed machines
+            are listed with the reason).
             """)
 
     @Argument(help: "The spec file, e.g. specs/home.yaml.")
@@ -29,12 +38,21 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(help: "Where to render (default: ctrl/ beside the specs/ folder, else beside the spec).")
     var renderDir: String?
 
+    @OptionGroup var fleet: FleetOptions
+
+    @Flag(help: "When a managed machine is removed from the spec, delete its collector's buffer too.")
+    var purge = false
+
     func run() async throws {
         let began = ContinuousClock.now
         let (target, loaded) = try PlanCommand.load(spec: spec, options: options)
         let lock = try ApplyLock(state: target.state)
         defer { withExtendedLifetime(lock) {} }
-        let plan = PlanCommand.plan(target: target, spec: loaded)
+        var plan = PlanCommand.plan(target: target, spec: loaded)
+        let remote = fleet.fleet(spec: loaded, target: target)
+        defer { remote.cleanUp() }
+        var planned = try await remote.plan(purge: purge)
+        plan.remote = planned.map(\.change)
         print(PlanText.render(plan))
         if plan.isDestructive && !yes && isatty(STDIN_FILENO) == 1 && !Self.confirm() {
             print("Nothing was changed.")
@@ -49,11 +67,26 @@ struct ApplyCommand: AsyncParsableCommand {
         try reconciler.render(to: renderTo)
         try reconciler.ensureSecrets()
         try await reconciler.execute(plan)
+        // A first apply has just generated the managed machines' tokens: read their state again with them.
+        if planned.contains(where: { $0.desired != nil && $0.desired?.tokenFile == nil }) {
+            planned = try await remote.plan(purge: purge)
+        }
+        let outcomes = await remote.apply(planned, hub: HubClient(spec: loaded), purge: purge)
+        await remote.closeConnections()
         if plan.hasChanges || target.applied == nil {
             let hashes = RoleConfig.hashes(loaded, specFile: target.specFile, state: target.state)
-            try AppliedState(specFile: target.specFile, spec: loaded, roles: hashes).save(to: target.state)
+            var applied = AppliedState(specFile: target.specFile, spec: loaded, roles: hashes)
+            let managed = outcomes.compactMap { item, _, record in record.map { (item.change.machine, $0) } }
+            applied.managed = managed.isEmpty ? nil : Dictionary(managed) { a, _ in a }
+            try applied.save(to: target.state)
         }
         printOutcome(loaded, plan: plan, renderTo: renderTo, elapsed: ContinuousClock.now - began)
+        let failed = outcomes.filter { $0.1 != nil }
+        if !failed.isEmpty {
+            print("\n\(failed.count) of \(outcomes.count) managed machines failed (each was left as it was):")
+            for (item, error, _) in failed { print("  \(item.change.machine) (ssh \(item.change.destination)): \(error ?? "")") }
+            throw ExitCode(1)
+        }
     }
 
     /// Asks on the terminal; only `yes` goes on.
@@ -68,7 +101,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let verb = plan.hasChanges ? "Applied" : "No changes; in force"
         print("\n\(verb): spec \"\(spec.name)\" (\(spec.hash)) in \(ProgressLine.seconds(elapsed)).")
         print("Dashboard: \(HubClient(spec: spec).dashboardURL)")
-        for machine in spec.machines where !machine.isLocal {
+        for machine in spec.machines where !machine.isLocal && machine.ssh == nil {
             print(
                 "Remote \(machine.id) (\(machine.host)): run \(renderTo.path)/collectors/\(machine.id).sh there "
                     + "(smsctl collector-cmd \(machine.id) shows it and where its token comes from)")

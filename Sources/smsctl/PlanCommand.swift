@@ -14,6 +14,9 @@ struct PlanCommand: AsyncParsableCommand {
             Lines: + added, ~ changed, - removed; ! marks a change that loses something (a shorter retention
             deletes history, a removed machine leaves the live view). Actions: reload (SIGHUP, no restart),
             restart (that role only), start, stop.
+            Machines with ssh: in the spec are read over ssh (binary, settings, token, whether the collector runs):
+            + install, ~ upgrade / reconfigure / restart, ! remove (dropped from the spec), ? unreachable; drift
+            made by hand on a machine is listed under it.
             Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes (--detailed-exitcode).
             """)
 
@@ -28,9 +31,15 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(help: "Exit 0 when there are no changes, 2 when there are (1 stays an error).")
     var detailedExitcode = false
 
+    @OptionGroup var fleet: FleetOptions
+
     func run() async throws {
         let (target, loaded) = try Self.load(spec: spec, options: options)
-        let plan = Self.plan(target: target, spec: loaded)
+        var plan = Self.plan(target: target, spec: loaded)
+        let remote = fleet.fleet(spec: loaded, target: target)
+        plan.remote = try await remote.plan().map(\.change)
+        remote.cleanUp()
+        await remote.closeConnections()
         switch output {
         case .text: print(PlanText.render(plan), terminator: "")
         case .json: print(try PlanText.json(plan))

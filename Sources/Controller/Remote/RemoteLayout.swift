@@ -1,0 +1,87 @@
+import Spec
+
+/// Where a managed machine's collector lives on that machine, and the files apply writes there. Everything is
+/// under the machine's `ssh.prefix` except the systemd unit, which systemd looks for in /etc/systemd/system.
+public struct RemoteLayout: Sendable, Equatable {
+    public let machine: String
+    public let prefix: String
+
+    public init(machine: String, prefix: String) {
+        self.machine = machine
+        self.prefix = prefix
+    }
+
+    public var binary: String { "\(prefix)/bin/sms-collector" }
+    public var etc: String { "\(prefix)/etc/sms" }
+    public var token: String { "\(etc)/\(machine).token" }
+    /// The supervisor script where systemd does not run (containers, minimal hosts).
+    public var runScript: String { "\(etc)/\(machine).run" }
+    public var unit: String { "/etc/systemd/system/\(unitName)" }
+    public var unitName: String { "sms-collector-\(machine).service" }
+    public var bufferParent: String { "\(prefix)/var/lib/sms/buffer" }
+    public var buffer: String { "\(bufferParent)/\(machine)" }
+    public var runDirectory: String { "\(prefix)/var/run/sms" }
+    public var pidFile: String { "\(runDirectory)/\(machine).pid" }
+    public var collectorPidFile: String { "\(runDirectory)/\(machine).collector.pid" }
+    public var log: String { "\(prefix)/var/log/sms/\(machine).log" }
+
+    /// How the collector is kept running on that machine.
+    public enum Supervisor: String, Sendable, Codable {
+        /// A systemd unit (`Restart=always`), enabled at boot.
+        case systemd
+        /// A shell loop started in its own session, restarting the collector a second after it exits.
+        case loop
+    }
+
+    /// The collector's command line: the spec's flags (the same as the rendered script's) plus this layout's
+    /// token file and buffer. No secret is in it: the token is read from its file.
+    public func command(flags: [String]) -> [String] {
+        [binary] + flags + ["--token-file", token, "--buffer-dir", bufferParent]
+    }
+
+    /// The file that runs the collector: a systemd unit, or the supervisor script. Its first lines name the flags,
+    /// so `plan` can show what changes.
+    public func config(flags: [String], supervisor: Supervisor, spec: String) -> String {
+        let line = command(flags: flags).map(shellQuote).joined(separator: " ")
+        let banner = """
+            # Written by `smsctl apply` for machine \(machine) (spec \(spec)); apply rewrites it: change the spec.
+            # sms-flags: \(flags.map(shellQuote).joined(separator: " "))
+
+            """
+        switch supervisor {
+        case .systemd:
+            return banner + """
+                [Unit]
+                Description=sms collector (machine \(machine))
+                After=network-online.target
+                Wants=network-online.target
+
+                [Service]
+                ExecStart=\(line)
+                Restart=always
+                RestartSec=1
+                KillSignal=SIGTERM
+                TimeoutStopSec=15
+
+                [Install]
+                WantedBy=multi-user.target
+
+                """
+        case .loop:
+            return "#!/bin/sh\n" + banner + """
+                # No systemd here: this loop keeps the collector running and restarts it a second after it exits.
+                # SIGTERM stops the collector gracefully (it flushes its buffer), then the loop.
+                echo $$ > \(shellQuote(pidFile))
+                trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; rm -f \(shellQuote(pidFile)) \(shellQuote(collectorPidFile)); exit 0' TERM INT
+                while :; do
+                    \(line) &
+                    child=$!
+                    echo "$child" > \(shellQuote(collectorPidFile))
+                    wait "$child"
+                    sleep 1
+                done
+
+                """
+        }
+    }
+}
