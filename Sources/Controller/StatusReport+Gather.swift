@@ -34,6 +34,12 @@ extension StatusReport {
                 lastSeenMs: m.lastSeenMs, lagMs: m.lagMs, backlog: m.backlog, agentVersion: m.agentVersion,
                 specDrift: drifts[m.id] ?? m.specDrift, samplesPerSecond: m.samplesPerSecond, status: m.status.rawValue)
         }
+        let managedBySSH = Set((target.applied?.managed ?? [:]).keys)
+        for i in machines.indices {
+            machines[i].managed =
+                machines[i].local ? "local" : managedBySSH.contains(machines[i].id) || spec.machine(machines[i].id)?.ssh != nil
+                ? "ssh" : "manual"
+        }
         if let fleet {
             for m in fleet.machines
             where spec.machine(m.id) != nil && !HubClient.isStreaming(m, serverTimeMs: fleet.serverTimeMs) {
@@ -45,6 +51,9 @@ extension StatusReport {
                 MachineRow(
                     id: $0.id, host: $0.host, local: $0.isLocal, connected: false, samplesPerSecond: 0,
                     status: "unknown")
+            }
+            for i in machines.indices {
+                machines[i].managed = machines[i].local ? "local" : spec.machines[i].ssh != nil ? "ssh" : "manual"
             }
         }
         let alerts =

@@ -23,6 +23,9 @@ public struct StatusReport: Encodable, Sendable {
         public var id: String
         public var host: String?
         public var local: Bool
+        /// How its collector is run: `local` (apply starts it here), `ssh` (apply manages it over ssh) or
+        /// `manual` (the rendered script, run by hand).
+        public var managed: String = "manual"
         public var connected: Bool
         public var lastSeenMs: Int64?
         public var lagMs: Int64?

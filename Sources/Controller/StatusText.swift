@@ -42,7 +42,7 @@ public enum StatusText {
         let now = r.serverTimeMs ?? Int64(Date().timeIntervalSince1970 * 1000)
         for m in r.machines {
             machines.add([
-                m.id, (m.host ?? "-") + (m.local ? " (local)" : ""), m.status, m.connected ? "yes" : "no",
+                m.id, (m.host ?? "-") + " (\(m.managed))", m.status, m.connected ? "yes" : "no",
                 m.lastSeenMs.map { duration(Double(max(0, now - $0)) / 1000) + " ago" } ?? "never",
                 m.lagMs.map { "\($0)ms" } ?? "-", m.backlog.map { String($0) } ?? "-", m.agentVersion ?? "-",
                 m.specDrift.map { $0 ? "yes" : "no" } ?? "-", String(format: "%.1f", m.samplesPerSecond),

@@ -1,0 +1,232 @@
+import Foundation
+import Testing
+
+/// `smsctl apply` across a real network: a hub namespace and two remote namespaces running sshd, the binaries
+/// copied out of the repository, the spec in a folder of its own, each remote with its own install prefix (the
+/// file system is shared, so nothing else would show a copy that did not happen).
+@Suite("Fleet over ssh", .serialized)
+struct FleetTests {
+    /// A deployment on the test network: binaries, spec and prefixes under the network's folder.
+    struct Fleet {
+        let net: TestNetwork
+        var bin: URL { net.dir.appendingPathComponent("bin") }
+        var specFile: URL { net.dir.appendingPathComponent("spec/fleet.yaml") }
+        var state: URL { net.dir.appendingPathComponent("spec/.sms/fleet") }
+        func prefix(_ remote: String) -> URL { net.dir.appendingPathComponent("hosts/\(remote)") }
+
+        init(_ net: TestNetwork) throws {
+            self.net = net
+            let fm = FileManager.default
+            try fm.createDirectory(at: net.dir.appendingPathComponent("bin"), withIntermediateDirectories: true)
+            try fm.createDirectory(at: net.dir.appendingPathComponent("spec"), withIntermediateDirectories: true)
+            let built = SMSProcess.binary.deletingLastPathComponent()
+            for name in ["smsctl", "sms-collector"] {
+                try fm.copyItem(at: built.appendingPathComponent(name), to: net.dir.appendingPathComponent("bin/\(name)"))
+            }
+        }
+
+        /// The spec: this machine (the hub's) and `remotes`, each managed over ssh into its own prefix.
+        func writeSpec(remotes: [String: String], hubHost: String? = nil) throws {
+            var yaml = """
+                version: 1
+                name: fleet
+                hub: { host: \(hubHost ?? net.hubAddress), grpc_port: 50051, http_port: 8080 }
+                machines:
+                  - { id: hubbox, host: localhost }
+
+                """
+            for (remote, extra) in remotes.sorted(by: { $0.key < $1.key }) {
+                let addr = net.address(remote)
+                yaml += "  - { id: \(remote), host: \(addr), ssh: { to: root@\(addr), prefix: \(prefix(remote).path) }\(extra) }\n"
+            }
+            try yaml.write(to: specFile, atomically: true, encoding: .utf8)
+        }
+
+        func smsctl(_ args: [String]) async -> (status: Int32, output: String) {
+            await net.inHub([bin.appendingPathComponent("smsctl").path] + args + ["--ssh-config", net.sshConfig])
+        }
+
+        func apply() async -> (status: Int32, output: String) { await smsctl(["apply", specFile.path, "--yes"]) }
+
+        /// The collector's pid on a remote, from its pid file (nil when none or not running).
+        func collectorPid(_ remote: String) -> Int32? {
+            let file = prefix(remote).appendingPathComponent("var/run/sms/\(remote).collector.pid")
+            guard let text = try? String(contentsOf: file, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                TestNetwork.isAlive(pid)
+            else { return nil }
+            return pid
+        }
+
+        /// `smsctl status -o json`'s machines, by id.
+        func status() async throws -> [String: [String: Any]] {
+            let r = await net.inHub([bin.appendingPathComponent("smsctl").path, "status", specFile.path, "-o", "json"])
+            let doc = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any]
+            let machines = (doc?["machines"] as? [[String: Any]]) ?? []
+            return Dictionary(uniqueKeysWithValues: machines.compactMap { m in (m["id"] as? String).map { ($0, m) } })
+        }
+
+        /// Sample times (ms) of one machine's CPU series in 1 s history, asked from inside the hub namespace.
+        func history(_ machine: String, from: String = "-10m") async -> [Int64] {
+            let url = "http://127.0.0.1:8080/api/history?machine=\(machine)&metric=cpu.usage_percent&from=\(from)&to=now&step=1s&tier=raw"
+            let code = "import json,sys,urllib.request; d=json.load(urllib.request.urlopen(sys.argv[1], timeout=5)); "
+                + "print(' '.join(str(p['t']) for s in d['series'][:1] for p in s['points']))"
+            let r = await net.inHub(["/usr/bin/env", "python3", "-c", code, url])
+            return r.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int64($0) }
+        }
+    }
+
+    /// Skips (with the reason recorded) where the test cannot build its network: not root.
+    static func network(remotes: Int = 2) async throws -> TestNetwork {
+        guard getuid() == 0 else { throw NetworkError("the fleet tests make network namespaces and need root") }
+        return try await TestNetwork.make(remotes: remotes)
+    }
+
+    @Test("apply installs remote collectors over ssh; again changes nothing; reconfigures one, uninstalls another; a machine without ssh fails alone")
+    func applyConvergesTheFleet() async throws {
+        let net = try await Self.network()
+        let fleet = try Fleet(net)
+        do {
+            try await converge(fleet)
+        } catch {
+            Issue.record(error)
+        }
+        _ = await fleet.smsctl(["down", fleet.specFile.path, "--machines", "all"])
+        await net.down()
+    }
+
+    func converge(_ fleet: Fleet) async throws {
+        // 1. First apply: both remotes installed and started over ssh; their samples cross the veth links.
+        try fleet.writeSpec(remotes: ["r1": "", "r2": ""])
+        let first = await fleet.apply()
+        #expect(first.status == 0, "first apply failed:\n\(first.output)")
+        #expect(first.output.contains("+ machine r1 (ssh root@\(fleet.net.address("r1"))): install"))
+        #expect(first.output.contains("✓ r2: installed"))
+        let status = try await fleet.status()
+        for id in ["hubbox", "r1", "r2"] {
+            #expect(status[id]?["connected"] as? Bool == true, "\(id) not connected: \(status[id] ?? [:])")
+        }
+        #expect(status["r1"]?["managed"] as? String == "ssh" && status["hubbox"]?["managed"] as? String == "local")
+        for remote in ["r1", "r2"] {
+            let binary = fleet.prefix(remote).appendingPathComponent("bin/sms-collector").path
+            #expect(FileManager.default.isExecutableFile(atPath: binary), "no sms-collector in \(remote)'s prefix")
+            let token = fleet.prefix(remote).appendingPathComponent("etc/sms/\(remote).token").path
+            let mode = (try? FileManager.default.attributesOfItem(atPath: token)[.posixPermissions] as? Int) ?? nil
+            #expect(mode == 0o600, "\(remote)'s token file has mode \(String(mode ?? 0, radix: 8))")
+            let arrived = await waitFor(timeout: .seconds(20)) { await fleet.history(remote).count >= 3 }
+            #expect(arrived, "no history from \(remote) at the hub")
+        }
+        let pids = (fleet.collectorPid("r1"), fleet.collectorPid("r2"))
+        #expect(pids.0 != nil && pids.1 != nil)
+
+        // 2. The same spec again: no change anywhere, nothing restarted.
+        let second = await fleet.apply()
+        #expect(second.status == 0, "second apply failed:\n\(second.output)")
+        #expect(second.output.contains("Plan: no changes"), "second apply planned changes:\n\(second.output)")
+        #expect(second.output.contains("· r1: no change") && second.output.contains("· r2: no change"))
+        #expect(fleet.collectorPid("r1") == pids.0 && fleet.collectorPid("r2") == pids.1, "a remote collector restarted")
+
+        // 3. r1's interval changes, r2 leaves the spec: r1 alone restarts; r2 is uninstalled, its buffer kept.
+        try fleet.writeSpec(remotes: ["r1": ", interval: 2s"])
+        let third = await fleet.apply()
+        #expect(third.status == 0, "third apply failed:\n\(third.output)")
+        #expect(third.output.contains("~ machine r1 (ssh root@\(fleet.net.address("r1"))): reconfigure: interval 1s → 2s"))
+        #expect(third.output.contains("! machine r2"))
+        #expect(fleet.collectorPid("r1") != nil && fleet.collectorPid("r1") != pids.0)
+        if let old = pids.1 { #expect(!TestNetwork.isAlive(old), "r2's collector still runs") }
+        let r2 = fleet.prefix("r2")
+        for gone in ["bin/sms-collector", "etc/sms/r2.run", "etc/sms/r2.token"] {
+            #expect(!FileManager.default.fileExists(atPath: r2.appendingPathComponent(gone).path), "r2 still has \(gone)")
+        }
+        #expect(FileManager.default.fileExists(atPath: r2.appendingPathComponent("var/lib/sms/buffer/r2").path))
+
+        // 4. r1's sshd is down while both need work: r2 is installed, r1 fails with the reason and keeps running.
+        let r1Before = fleet.collectorPid("r1")
+        await fleet.net.hosts("sshd-stop", "r1")
+        try fleet.writeSpec(remotes: ["r1": ", interval: 3s", "r2": ""])
+        let fourth = await fleet.apply()
+        await fleet.net.hosts("sshd-start", "r1")
+        #expect(fourth.status == 1, "apply with r1 unreachable should exit 1:\n\(fourth.output)")
+        #expect(fourth.output.contains("1 of 2 managed machines failed"))
+        #expect(fourth.output.contains("r1 (ssh root@\(fleet.net.address("r1"))): ssh root@\(fleet.net.address("r1")): ssh: connect to host"))
+        #expect(fourth.output.contains("✓ r2: installed"))
+        #expect(fleet.collectorPid("r1") == r1Before, "r1's collector was touched although ssh could not reach it")
+
+        // 5. No token anywhere a person or another user could see it.
+        try await checkNoTokenShown(fleet, outputs: [first.output, second.output, third.output, fourth.output])
+    }
+
+    /// Token values never reach argv (every process on the machine: both sides share this kernel), logs on either
+    /// side, apply's or plan's output, or the rendered files.
+    func checkNoTokenShown(_ fleet: Fleet, outputs: [String]) async throws {
+        let secrets = fleet.state.appendingPathComponent("secrets")
+        let tokens = try FileManager.default.contentsOfDirectory(atPath: secrets.path).filter { $0.hasSuffix(".token") }
+            .compactMap { try? String(contentsOf: secrets.appendingPathComponent($0), encoding: .utf8) }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        #expect(tokens.count == 3)
+        let plan = await fleet.smsctl(["plan", fleet.specFile.path])
+        var texts = outputs + [plan.output]
+        for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(pid) != nil {
+            if let argv = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") {
+                texts.append(String(decoding: argv.map { $0 == 0 ? 32 : $0 }, as: UTF8.self))
+            }
+        }
+        let roots = [fleet.state.appendingPathComponent("logs"), fleet.net.dir.appendingPathComponent("spec/ctrl"),
+                     fleet.prefix("r1").appendingPathComponent("var/log"), fleet.prefix("r2").appendingPathComponent("var/log"),
+                     fleet.prefix("r1").appendingPathComponent("etc/sms/r1.run")]
+        for root in roots {
+            let files = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? [""])
+            for file in files {
+                if let text = try? String(contentsOf: file.isEmpty ? root : root.appendingPathComponent(file), encoding: .utf8) {
+                    texts.append(text)
+                }
+            }
+        }
+        for token in tokens {
+            #expect(!texts.contains { $0.contains(token) }, "a token value was shown")
+        }
+    }
+
+    @Test("a remote's link down for 60 s: its 1 s history for the whole window is back-filled, with no duplicate")
+    func linkDownIsBackFilled() async throws {
+        let net = try await Self.network(remotes: 1)
+        let fleet = try Fleet(net)
+        do {
+            try fleet.writeSpec(remotes: ["r1": ""])
+            let applied = await fleet.apply()
+            #expect(applied.status == 0, "apply failed:\n\(applied.output)")
+            let downAt = Int64(Date().timeIntervalSince1970 * 1000)
+            await net.hosts("link-down", "r1")
+            try await Task.sleep(for: .seconds(60))
+            await net.hosts("link-up", "r1")
+            let upAt = Int64(Date().timeIntervalSince1970 * 1000)
+            // Whole seconds strictly inside the window, so the edges' partial seconds do not count.
+            let expected = Set(stride(from: (downAt / 1000 + 1) * 1000, to: (upAt / 1000) * 1000, by: 1000))
+            var times: [Int64] = []
+            let complete = await waitFor(timeout: .seconds(60), every: .seconds(1)) {
+                times = await fleet.history("r1", from: "-5m")
+                return expected.isSubset(of: Set(times))
+            }
+            let missing = expected.subtracting(times).count
+            #expect(complete, "\(missing) of \(expected.count) seconds of the outage missing in r1's history")
+            #expect(Set(times).count == times.count, "duplicate samples in r1's history")
+        } catch {
+            Issue.record(error)
+        }
+        _ = await fleet.smsctl(["down", fleet.specFile.path, "--machines", "all"])
+        await net.down()
+    }
+
+    @Test("validate refuses hub.host 127.0.0.1 with a remote machine: file:line:col and what to set")
+    func loopbackHubWithRemoteIsRefused() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-loop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("s.yaml")
+        try "version: 1\nname: s\nhub:\n  host: 127.0.0.1\nmachines:\n  - { id: nfrt, host: 192.0.2.11, ssh: true }\n"
+            .write(to: spec, atomically: true, encoding: .utf8)
+        let r = await TestNetwork.run([SMSProcess.binary.path, "validate", spec.path])
+        #expect(r.status == 1)
+        #expect(r.output.contains("\(spec.path):4:9: error: hub.host: \"127.0.0.1\" is a loopback address"), "\(r.output)")
+        #expect(r.output.contains("set hub.host to this machine's address"))
+    }
+}
