@@ -31,12 +31,20 @@ if c:
                         "cpuRatio": per_min(col) / per_min(ne) if ne["cpuSeconds"] else None,
                         "rssRatio": col["rssKB"] / ne["rssKB"] if ne["rssKB"] else None,
                         "othersBusyShare": c["machine"]["othersBusyShare"]}
+    for key, name in [("binaryBytes", "collector_bytes"), ("strippedBinaryBytes", "collector_stripped_bytes")]:
+        try:
+            doc["collector"][key] = int(open(f"{work}/collector/{name}").read())
+        except (OSError, ValueError):
+            pass
     k = doc["collector"]
     rows.append(("collector CPU s/min | node_exporter CPU s/min (ratio)",
                  f"{per_min(col):.2f} | {per_min(ne):.2f} ({f(k['cpuRatio'], '{:.2f}')}×)"))
     rows.append(("collector RSS / peak | node_exporter RSS / peak (MiB)",
                  f"{col['rssKB']/1024:.1f} / {col['peakRssKB']/1024:.1f} | {ne['rssKB']/1024:.1f} / {ne['peakRssKB']/1024:.1f}"))
     rows.append(("  others busy during collector phase", f"{k['othersBusyShare']*100:.1f}%"))
+    if "binaryBytes" in k:
+        rows.append(("sms-collector static binary, as built | stripped (MiB)",
+                     f"{k['binaryBytes']/2**20:.1f} | {k.get('strippedBinaryBytes', 0)/2**20:.1f}"))
 
 doc["ingest"] = []
 # ingest-N: embedded state and history; ingest-pg-N: Redis state + PostgreSQL history; -jittered-: each simulated

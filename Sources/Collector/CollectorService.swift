@@ -1,6 +1,8 @@
-import SMSCore
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
+import SMSCore
 import ServiceLifecycle
 import Spec
 
@@ -44,11 +46,24 @@ public struct CollectorService: Service {
     }
 
     public func run() async throws {
+        // One event loop thread for everything: sampling, the buffer, the gRPC connection and the timers.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let executor = EventLoopExecutor(group.next())
+        do {
+            try await withTaskExecutorPreference(executor) { try await run(on: executor, group: group) }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    private func run(on executor: EventLoopExecutor, group: MultiThreadedEventLoopGroup) async throws {
         let buffer = try DiskBuffer(directory: config.bufferDirectory, limits: config.bufferLimits, logger: logger)
         let doorbell = Doorbell()
         let uplink = Uplink(
             target: config.hub, machine: config.machine, token: config.token, agentVersion: Self.agentVersion,
-            specHash: config.specHash, buffer: buffer, doorbell: doorbell, logger: logger)
+            specHash: config.specHash, buffer: buffer, doorbell: doorbell, logger: logger, eventLoopGroup: group)
         logger.info("collector started", metadata: [
             "machine": "\(config.machine)", "hub": "\(config.hub.host):\(config.hub.port)",
             "interval": "\(config.interval)", "next_seq": "\(buffer.nextSeq)", "backlog": "\(buffer.backlog)",
@@ -56,21 +71,21 @@ public struct CollectorService: Service {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await uplink.run() }
-                group.addTask { await sampleLoop(buffer: buffer, doorbell: doorbell) }
+                group.addTask { await sampleLoop(buffer: buffer, doorbell: doorbell, executor: executor) }
             }
         }
         logger.info("collector stopped", metadata: ["backlog": "\(buffer.backlog)", "dropped": "\(buffer.droppedBatches)"])
     }
 
     /// Samples on wall-clock multiples of the interval, so every machine's samples line up in charts.
-    private func sampleLoop(buffer: DiskBuffer, doorbell: Doorbell) async {
+    private func sampleLoop(buffer: DiskBuffer, doorbell: Doorbell, executor: EventLoopExecutor) async {
         var sampler = Sampler(groups: config.groups, procRoot: config.procRoot, sysRoot: config.sysRoot, logger: logger)
         let step = max(config.interval.milliseconds, 10)
         var failing = false
         while !Task.isCancelled {
             let now = Self.nowMs()
             let next = (now / step + 1) * step
-            try? await Task.sleep(for: .milliseconds(next - now))
+            await executor.sleep(for: .milliseconds(next - now))
             if Task.isCancelled { break }
             let snapshot = sampler.sample(nowMs: next)
             do {

@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import NIOCore
 import Synchronization
 
 /// Sends the buffer to the aggregator over one gRPC stream at a time, and drops what the aggregator acknowledges.
@@ -32,11 +33,14 @@ public struct Uplink: Sendable {
     let buffer: DiskBuffer
     let doorbell: Doorbell
     let logger: Logger
+    /// Where the connection runs (the collector's one event loop).
+    let eventLoopGroup: any EventLoopGroup
     /// True while a stream is open and the aggregator has answered.
     let connected = ConnectedFlag()
 
     init(target: Target, machine: String, token: String, agentVersion: String, specHash: String, buffer: DiskBuffer,
-         doorbell: Doorbell, logger: Logger) {
+         doorbell: Doorbell, logger: Logger, eventLoopGroup: any EventLoopGroup) {
+        self.eventLoopGroup = eventLoopGroup
         self.target = target
         self.machine = machine
         self.token = token
@@ -82,7 +86,7 @@ public struct Uplink: Sendable {
             security = .plaintext
         }
         try await withGRPCClient(
-            transport: .http2NIOPosix(target: resolvedTarget, transportSecurity: security)
+            transport: .http2NIOPosix(target: resolvedTarget, transportSecurity: security, eventLoopGroup: eventLoopGroup)
         ) { client in
             let ingest = Sms_V1_Ingest.Client(wrapping: client)
             var metadata = Metadata()

@@ -20,6 +20,7 @@ struct SMSCtl: AsyncParsableCommand {
             LogsCommand.self,
             CollectorCmdCommand.self,
             SilenceCommand.self,
+            RotateTokenCommand.self,
             BenchCommand.self,
         ]
     )

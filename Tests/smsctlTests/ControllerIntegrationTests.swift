@@ -110,7 +110,7 @@ import Testing
         try MachineTokens.write("tok-nfrt-should-not-print", to: secrets.appendingPathComponent("nfrt.token"))
         let result = try d.run(["collector-cmd", "nfrt", d.spec.path])
         #expect(result.status == 0, "\(result.err)")
-        #expect(result.out.contains("run collector"))
+        #expect(result.out.contains("sms-collector --hub 192.0.2.1:"))
         #expect(result.out.contains(secrets.appendingPathComponent("nfrt.token").path))
         #expect(!result.out.contains("tok-nfrt-should-not-print"))
     }

@@ -24,7 +24,8 @@ public enum BenchSpec {
 
             """
         for i in 0..<machines {
-            out += "  - { id: \(config.machineID(i)), host: 10.\(i / 64516 % 256).\(i / 254 % 254).\(i % 254 + 1), token_file: \(tokenFile) }\n"
+            // Simulated collectors run on this machine and dial the hub on loopback: local machines.
+            out += "  - { id: \(config.machineID(i)), host: localhost, token_file: \(tokenFile) }\n"
         }
         return out
     }
