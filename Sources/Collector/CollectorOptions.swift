@@ -103,12 +103,14 @@ public struct CollectorOptions: ParsableArguments {
             let host = loaded.hubHost(dialedBy: m)
             let dir = (bufferDir.map { URL(fileURLWithPath: $0) } ?? state.dataDir(for: loaded, specFile: spec)
                 .appendingPathComponent("buffer")).appendingPathComponent(machine)
-            return .init(
+            var config = CollectorService.Configuration(
                 machine: machine, token: token,
                 hub: .init(host: host, port: loaded.hub.grpcPort, tls: loaded.hub.tls != nil,
                            caFile: loaded.resolvingPaths(relativeTo: spec).hub.tls?.ca),
                 interval: m.interval, groups: m.metrics, bufferDirectory: dir,
                 bufferLimits: .init(maxAgeMs: m.buffer.milliseconds), specHash: loaded.collectorConfigHash(m))
+            config.refreshToken = { MachineTokens.token(for: m, state: state) }
+            return config
         }
         let target = try Self.parseHub(hub ?? "")
         let token = try readToken()
@@ -117,7 +119,7 @@ public struct CollectorOptions: ParsableArguments {
         }
         guard let keep = SpecDuration(parsing: buffer) else { throw ValidationError("--buffer \"\(buffer)\" is not a duration (e.g. 1h)") }
         let dir = (bufferDir.map { URL(fileURLWithPath: $0) } ?? Self.defaultBufferParent()).appendingPathComponent(machine)
-        return .init(
+        var config = CollectorService.Configuration(
             machine: machine, token: token,
             hub: .init(host: target.host, port: target.port, tls: tlsCa != nil, caFile: tlsCa == "system" ? nil : tlsCa),
             interval: every, groups: try parseGroups(), bufferDirectory: dir,
@@ -125,6 +127,9 @@ public struct CollectorOptions: ParsableArguments {
             specHash: CollectorConfigHash.of(
                 machine: machine, interval: every, buffer: keep, metrics: try parseGroups(), hub: hub ?? "",
                 tls: tlsCa != nil))
+        // A token file may be rotated while the collector runs (smsctl rotate-token): read it at each connection.
+        if let tokenFile { config.refreshToken = { MachineTokens.read(URL(fileURLWithPath: tokenFile)) } }
+        return config
     }
 
     private func parseGroups() throws -> [MetricGroup] {

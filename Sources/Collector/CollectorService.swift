@@ -22,6 +22,9 @@ public struct CollectorService: Service {
         public var specHash: String
         public var procRoot = "/proc"
         public var sysRoot = "/sys"
+        /// Reads the token again before each connection (a file-held token may be rotated while the collector
+        /// runs); nil keeps `token`.
+        public var refreshToken: (@Sendable () -> String?)?
 
         public init(machine: String, token: String, hub: Uplink.Target, interval: SpecDuration, groups: [MetricGroup],
                     bufferDirectory: URL, bufferLimits: DiskBuffer.Limits, specHash: String) {
@@ -63,7 +66,8 @@ public struct CollectorService: Service {
         let doorbell = Doorbell()
         let uplink = Uplink(
             target: config.hub, machine: config.machine, token: config.token, agentVersion: Self.agentVersion,
-            specHash: config.specHash, buffer: buffer, doorbell: doorbell, logger: logger, eventLoopGroup: group)
+            specHash: config.specHash, buffer: buffer, doorbell: doorbell, logger: logger, eventLoopGroup: group,
+            refreshToken: config.refreshToken)
         logger.info("collector started", metadata: [
             "machine": "\(config.machine)", "hub": "\(config.hub.host):\(config.hub.port)",
             "interval": "\(config.interval)", "next_seq": "\(buffer.nextSeq)", "backlog": "\(buffer.backlog)",

@@ -35,12 +35,15 @@ public struct Uplink: Sendable {
     let logger: Logger
     /// Where the connection runs (the collector's one event loop).
     let eventLoopGroup: any EventLoopGroup
+    let refreshToken: (@Sendable () -> String?)?
     /// True while a stream is open and the aggregator has answered.
     let connected = ConnectedFlag()
 
     init(target: Target, machine: String, token: String, agentVersion: String, specHash: String, buffer: DiskBuffer,
-         doorbell: Doorbell, logger: Logger, eventLoopGroup: any EventLoopGroup) {
+         doorbell: Doorbell, logger: Logger, eventLoopGroup: any EventLoopGroup,
+         refreshToken: (@Sendable () -> String?)? = nil) {
         self.eventLoopGroup = eventLoopGroup
+        self.refreshToken = refreshToken
         self.target = target
         self.machine = machine
         self.token = token
@@ -90,6 +93,7 @@ public struct Uplink: Sendable {
         ) { client in
             let ingest = Sms_V1_Ingest.Client(wrapping: client)
             var metadata = Metadata()
+            let token = refreshToken?() ?? self.token
             metadata.addString("Bearer \(token)", forKey: "authorization")
             metadata.addString(machine, forKey: "sms-machine")
             let firstAck = Doorbell()

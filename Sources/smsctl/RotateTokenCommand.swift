@@ -9,8 +9,9 @@ struct RotateTokenCommand: AsyncParsableCommand {
         abstract: "Give a managed machine a new token over ssh and revoke the old one, losing no sample.",
         discussion: """
             The new token is installed on the machine (mode 0600, over ssh's standard input), then replaces the old
-            one at the hub, which refuses the old one from then on; the collector restarts with the new one and
-            replays from its buffer what it sampled meanwhile. For a machine whose token comes from ${VAR} or
+            one at the hub, whose reload ends the stream still on the old one and refuses it from then on; the
+            collector reconnects with the new one (it reads its token file at each connection) and replays from its
+            buffer what it sampled meanwhile: it never stops sampling. For a machine whose token comes from ${VAR} or
             token_file:, change it there and run apply.
               smsctl rotate-token nfrt specs/home.yaml
             """)

@@ -151,8 +151,46 @@ struct FleetTests {
         #expect(fourth.output.contains("✓ r2: installed"))
         #expect(fleet.collectorPid("r1") == r1Before, "r1's collector was touched although ssh could not reach it")
 
-        // 5. No token anywhere a person or another user could see it.
-        try await checkNoTokenShown(fleet, outputs: [first.output, second.output, third.output, fourth.output])
+        // 5. r1 reachable again: the next apply catches it up.
+        let fifth = await fleet.apply()
+        #expect(fifth.status == 0 && fifth.output.contains("~ machine r1"), "r1 not caught up:\n\(fifth.output)")
+
+        // 6. r1's token rotated while it runs: installed there, the old one refused, no second of history lost.
+        let rotated = try await rotateToken(fleet)
+
+        // 7. No token anywhere a person or another user could see it.
+        try await checkNoTokenShown(
+            fleet, outputs: [first.output, second.output, third.output, fourth.output, fifth.output, rotated])
+    }
+
+    func rotateToken(_ fleet: Fleet) async throws -> String {
+        let secret = fleet.state.appendingPathComponent("secrets/r1.token")
+        let old = try String(contentsOf: secret, encoding: .utf8)
+        let began = Int64(Date().timeIntervalSince1970 * 1000)
+        let rotate = await fleet.smsctl(["rotate-token", "r1", fleet.specFile.path])
+        let ended = Int64(Date().timeIntervalSince1970 * 1000)
+        #expect(rotate.status == 0, "rotate-token failed:\n\(rotate.output)")
+        let new = try String(contentsOf: secret, encoding: .utf8)
+        #expect(new != old)
+        let installed = try String(contentsOf: fleet.prefix("r1").appendingPathComponent("etc/sms/r1.token"), encoding: .utf8)
+        #expect(installed == new, "r1 does not hold the new token")
+        // The old token is refused: a collector presenting it is turned away by the hub.
+        let oldFile = fleet.net.dir.appendingPathComponent("old.token")
+        try old.write(to: oldFile, atomically: true, encoding: .utf8)
+        let stale = await fleet.net.inHub(
+            ["/usr/bin/timeout", "6", fleet.bin.appendingPathComponent("sms-collector").path, "--hub", "127.0.0.1:50051",
+             "--machine", "r1", "--token-file", oldFile.path, "--buffer-dir", fleet.net.dir.appendingPathComponent("stale").path])
+        #expect(stale.output.contains("wrong or missing token"), "the old token was not refused:\n\(stale.output)")
+        // Every sample from the rotation's start to after its end (r1 samples every 3 s now) is in the history:
+        // the collector never stopped sampling and replayed from its buffer.
+        let expected = Set(stride(from: (began / 3000 + 1) * 3000, through: ((ended + 3000) / 3000) * 3000, by: 3000))
+        var times: [Int64] = []
+        let complete = await waitFor(timeout: .seconds(30), every: .seconds(1)) {
+            times = await fleet.history("r1", from: "-5m")
+            return expected.isSubset(of: Set(times))
+        }
+        #expect(complete, "samples around the rotation [\(began), \(ended)] missing from r1's history: \(expected.subtracting(times).sorted()); it has \(times.suffix(12))\n\(rotate.output)")
+        return rotate.output
     }
 
     /// Token values never reach argv (every process on the machine: both sides share this kernel), logs on either

@@ -4,9 +4,9 @@ import Spec
 
 extension RemoteFleet {
     /// Gives a managed machine a new token without losing a sample: the new token is installed on the machine
-    /// first (the running collector keeps its stream), then it replaces the old one at the hub (which reads a
-    /// machine's token at each stream's start, so the old one is refused from then on), then the collector restarts
-    /// with it and replays from its durable buffer whatever it sampled meanwhile.
+    /// first (the running collector keeps its stream), then it replaces the old one at the hub, whose reload ends
+    /// the stream still on the old token; the collector reconnects with the token file's new value and replays
+    /// from its durable buffer what it sampled meanwhile. It never stops sampling.
     public func rotateToken(_ id: String, hub: HubClient) async throws {
         guard let machine = spec.machine(id), let access = machine.ssh else {
             throw RemoteError("\(id) is not a machine apply manages over ssh (give it ssh: in the spec)")
@@ -27,15 +27,22 @@ extension RemoteFleet {
         defer { try? FileManager.default.removeItem(at: upload) }
         log.step(id, "installing a new token")
         try await step(ssh, RemoteSteps.writeFile(layout.token, mode: "0600", umask: "077"), input: upload, "install the new token")
+        let sessions = try await streamStarts(ssh, layout, record.supervisor)
+        // The hub reads a machine's token when a stream starts; the reload makes open streams check it again, so
+        // the collector's stream on the old token ends and it reconnects with the new one, sampling all along.
         try MachineTokens.write(token, to: state.secrets.appendingPathComponent("\(id).token"))
-        log.step(id, "old token revoked at the hub; restarting the collector with the new one")
-        try await step(ssh, RemoteSteps.start(layout, record.supervisor), input: nil, "restart the collector")
-        let expected = spec.collectorConfigHash(machine)
-        let started = Int64(Date().timeIntervalSince1970 * 1000)
-        let delivering = await Poll.until(within: deliveryDeadline, every: .milliseconds(250)) { () -> Bool? in
-            guard let fleet = hub.machines(timeout: 1), let m = fleet.machines.first(where: { $0.id == id }),
-                HubClient.isStreaming(m, serverTimeMs: fleet.serverTimeMs), m.configHash == expected,
-                (m.lastSeenMs ?? 0) > started
+        guard let hubRecord = PidRecord.read(state.pidFile(role: ControllerRole.hub.name)),
+            ProcessSupervisor.signal(hubRecord, SIGHUP)
+        else {
+            throw RemoteError(
+                "the new token is installed on \(id) and in \(state.secrets.path), but no hub started by apply runs "
+                    + "to take it; start it with smsctl apply")
+        }
+        log.step(id, "old token revoked at the hub; waiting for the collector to reconnect with the new one")
+        let delivering = await Poll.until(within: deliveryDeadline, every: .milliseconds(500)) { () -> Bool? in
+            guard let now = try? await streamStarts(ssh, layout, record.supervisor), now > sessions,
+                let fleet = hub.machines(timeout: 1), let m = fleet.machines.first(where: { $0.id == id }),
+                HubClient.isStreaming(m, serverTimeMs: fleet.serverTimeMs)
             else { return nil }
             return true
         }
@@ -45,5 +52,14 @@ extension RemoteFleet {
                     + "see smsctl status, then run smsctl apply")
         }
         log.done(id, "token rotated; the old one is refused, the collector delivers with the new one")
+    }
+
+    /// How many streams the collector has opened so far, from its log ("streaming to the hub" lines).
+    func streamStarts(_ ssh: SSHClient, _ layout: RemoteLayout, _ supervisor: RemoteLayout.Supervisor) async throws -> Int {
+        let source = supervisor == .systemd
+            ? "journalctl -u \(shellQuote(layout.unitName)) --no-pager -o cat 2>/dev/null"
+            : "cat \(shellQuote(layout.log)) 2>/dev/null"
+        let r = try await ssh.run("\(source) | grep -c 'streaming to the hub' || true", timeout: .seconds(15))
+        return Int(r.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 }

@@ -31,12 +31,16 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
     let metrics: AggregatorMetrics
     let limits: Limits
     let health: @Sendable () -> Sms_V1_HealthResponse
+    /// Moves on each spec reload; open streams then check their token again.
+    let generation: @Sendable () -> Int
     let logger: Logger
     let counter = StreamCounter()
 
     public init(committer: Committer, tokens: @escaping TokenLookup, state: any StateStore, bus: any EventBus,
                 metrics: AggregatorMetrics, limits: Limits = Limits(), logger: Logger,
+                generation: @escaping @Sendable () -> Int = { 0 },
                 health: @escaping @Sendable () -> Sms_V1_HealthResponse) {
+        self.generation = generation
         self.committer = committer
         self.tokens = tokens
         self.state = state
@@ -61,8 +65,9 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
         -> StreamingServerResponse<Sms_V1_Ack>
     {
         let machine: String
+        let token: String
         do {
-            machine = try authenticate(request.metadata)
+            (machine, token) = try authenticate(request.metadata)
         } catch {
             metrics.streamsRejected.increment()
             logger.warning("collector stream refused", metadata: ["peer": "\(context.remotePeer)", "reason": "\(error.message)"])
@@ -76,7 +81,7 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
         return StreamingServerResponse { writer in
             defer { counter.value.subtract(1, ordering: .relaxed) }
             metrics.openStreams.set(Double(openStreams))
-            let session = StreamSession(machine: machine, service: self)
+            let session = StreamSession(machine: machine, token: token, service: self)
             await session.connected(true)
             do {
                 try await session.run(messages: request.messages, writer: writer)
@@ -92,7 +97,7 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
     }
 
     /// The machine the call's metadata proves it is: `sms-machine` plus a matching `authorization: Bearer` token.
-    func authenticate(_ metadata: Metadata) throws(RPCError) -> String {
+    func authenticate(_ metadata: Metadata) throws(RPCError) -> (machine: String, token: String) {
         guard let machine = metadata[stringValues: "sms-machine"].first(where: { _ in true }), !machine.isEmpty else {
             throw RPCError(code: .unauthenticated, message: "missing sms-machine metadata")
         }
@@ -108,7 +113,7 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
                 throw RPCError(code: .unauthenticated, message: "wrong or missing token for machine \"\(machine)\"")
             }
         }
-        return machine
+        return (machine, presented)
     }
 }
 

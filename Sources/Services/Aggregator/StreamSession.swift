@@ -8,6 +8,8 @@ import Synchronization
 /// acknowledgements in order as commits complete. Ends cleanly on graceful shutdown once in-flight batches are acked.
 struct StreamSession: Sendable {
     let machine: String
+    /// The token the stream was opened with, checked again after each spec reload (a rotated token ends it).
+    let token: String
     let service: IngestService
 
     /// Outstanding submissions, whether reading has ended, and the first failure.
@@ -78,8 +80,13 @@ struct StreamSession: Sendable {
         var agentVersion: String?
         var specHash: String?
         var lastSeq: UInt64 = 0
+        var generation = service.generation()
         for try await message in messages {
             if tracker.failure != nil { return }
+            if service.generation() != generation {
+                generation = service.generation()
+                try reauthenticate()
+            }
             if !message.machineID.isEmpty && message.machineID != machine {
                 service.metrics.batchesRejected.increment()
                 throw RPCError(code: .permissionDenied,
@@ -110,6 +117,14 @@ struct StreamSession: Sendable {
                 })
             await service.committer.showLive(item)
             service.committer.submit(item)
+        }
+    }
+
+    /// After a reload: the stream goes on only while its token is still the machine's (and the machine declared).
+    private func reauthenticate() throws {
+        guard case .token(let expected) = service.tokens(machine), ConstantTime.equal(token, expected) else {
+            service.logger.notice("collector stream ended: its token is no longer valid", metadata: ["machine": "\(machine)"])
+            throw RPCError(code: .unauthenticated, message: "the token of machine \"\(machine)\" changed; reconnect with the new one")
         }
     }
 

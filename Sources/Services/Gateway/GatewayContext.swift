@@ -5,38 +5,6 @@ import Prometheus
 import Spec
 import Synchronization
 
-/// A spec and the hash that identifies it (what collectors report as their config hash).
-public struct SpecVersion: Sendable, Equatable {
-    public var spec: Spec
-    public var hash: String
-    public init(spec: Spec, hash: String) {
-        self.spec = spec
-        self.hash = hash
-    }
-}
-
-/// Where the gateway reads the spec in force; SIGHUP reload swaps it under the gateway's feet.
-public protocol SpecProvider: Sendable {
-    /// The spec in force right now.
-    func current() -> SpecVersion
-}
-
-/// The simplest `SpecProvider`: a value behind a lock, replaced on reload.
-public final class SpecBox: SpecProvider {
-    private let value: Mutex<SpecVersion>
-
-    public init(_ spec: Spec, hash: String) {
-        value = Mutex(SpecVersion(spec: spec, hash: hash))
-    }
-
-    public func current() -> SpecVersion { value.withLock { $0 } }
-
-    /// Installs a reloaded spec; live clients get a fresh snapshot on their next flush.
-    public func replace(_ spec: Spec, hash: String) {
-        value.withLock { $0 = SpecVersion(spec: spec, hash: hash) }
-    }
-}
-
 /// What `/healthz` reports about the process besides the spec hash (which follows reloads).
 public struct HealthInfo: Sendable {
     public var version: String

@@ -67,7 +67,7 @@ public struct HubRuntime: Sendable {
                     guard let token = MachineTokens.token(for: machine, state: stateDir) else { return .noTokenYet }
                     return .token(token)
                 },
-                state: state, bus: bus, metrics: metrics, logger: logger,
+                state: state, bus: bus, metrics: metrics, logger: logger, generation: { box.generation },
                 health: {
                     .with {
                         $0.status = "serving"
