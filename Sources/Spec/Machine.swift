@@ -14,6 +14,8 @@ public struct Machine: Sendable, Equatable, Codable {
     public var alertOverrides: [String: ThresholdOverride]
     /// How apply reaches the machine; nil for a local machine or one whose collector is installed by hand.
     public var ssh: SSHAccess?
+    /// How a managed machine runs its collector (`runtime: docker` and `image:`); nil is native.
+    public var runtime: CollectorRuntime?
 
     public init(
         id: String, host: String, labels: [String: String] = [:], interval: SpecDuration = .seconds(1),

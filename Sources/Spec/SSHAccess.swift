@@ -61,6 +61,16 @@ public struct SSHAccess: Sendable, Equatable, Codable {
     }
 }
 
+/// How a managed machine runs its collector.
+public enum CollectorRuntime: Sendable, Equatable, Codable {
+    /// `sms-collector` copied to the machine, kept running by systemd (or a supervising loop without it).
+    case native
+    /// The sms image on the machine's Docker engine (host network and the host's /proc and /sys, read-only).
+    case docker(image: String)
+
+    public static let defaultImage = "sms:latest"
+}
+
 /// `defaults.ssh`: what most managed machines share (each machine's `ssh:` may override any of it).
 public struct SSHDefaults: Sendable, Equatable, Codable {
     public var user: String?

@@ -124,6 +124,8 @@ public struct Defaults: Sendable, Equatable, Codable {
     public var buffer: SpecDuration
     public var metrics: [MetricGroup]
     public var ssh: SSHDefaults?
+    /// nil is native.
+    public var runtime: CollectorRuntime?
     public init(interval: SpecDuration = .seconds(1), buffer: SpecDuration = .hours(1), metrics: [MetricGroup] = MetricGroup.allCases,
                 ssh: SSHDefaults? = nil) {
         self.interval = interval

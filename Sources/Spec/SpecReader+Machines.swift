@@ -4,7 +4,7 @@ import Yams
 /// `machines:` entries, their per-machine alert overrides, and the secrets they name.
 extension SpecReader {
     static let machineKeys = [
-        "id", "host", "labels", "interval", "buffer", "metrics", "token", "token_file", "alerts", "ssh",
+        "id", "host", "labels", "interval", "buffer", "metrics", "token", "token_file", "alerts", "ssh", "runtime", "image",
     ]
     static let overrideKeys = ["warning", "critical", "clear", "enabled"]
 
@@ -34,6 +34,7 @@ extension SpecReader {
         machine.token = machineToken(fields, path)
         if let n = fields.present("alerts") { machine.alertOverrides = overrides(n, "\(path).alerts") }
         if let n = fields.present("ssh") { machine.ssh = readSSH(n, "\(path).ssh", host: host ?? "", defaults: defaults.ssh) }
+        machine.runtime = readRuntime(fields, path, inherited: defaults.runtime)
         return id == nil || host == nil ? nil : machine
     }
 

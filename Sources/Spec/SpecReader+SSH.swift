@@ -68,4 +68,30 @@ extension SpecReader {
         }
         return text.count > 1 && text.hasSuffix("/") ? String(text.dropLast()) : text
     }
+
+    /// `runtime: native | docker` and `image:` (docker only; default `sms:latest`), over what is `inherited`.
+    mutating func readRuntime(_ fields: Entries, _ path: String, inherited: CollectorRuntime?) -> CollectorRuntime? {
+        let prefix = path.isEmpty ? "" : "\(path)."
+        var runtime = inherited ?? .native
+        if let n = fields.present("runtime"), let choice = choice(n, "\(prefix)runtime", ["native", "docker"]) {
+            if choice == "native" {
+                runtime = .native
+            } else if case .docker = inherited {
+            } else {
+                runtime = .docker(image: CollectorRuntime.defaultImage)
+            }
+        }
+        if let n = fields.present("image"), let image = string(n, "\(prefix)image") {
+            guard case .docker = runtime else {
+                error(n, "\(prefix)image", "image is for runtime: docker; add runtime: docker or drop image")
+                return runtime
+            }
+            guard !image.contains(where: { $0.isWhitespace || $0 == "'" || $0 == "\"" || $0 == "$" }) else {
+                error(n, "\(prefix)image", "expected an image reference (e.g. registry.example.com/sms:0.2.0), got \"\(image)\"")
+                return runtime
+            }
+            runtime = .docker(image: image)
+        }
+        return runtime == .native ? nil : runtime
+    }
 }

@@ -8,7 +8,7 @@ extension SpecReader {
     ]
     static let hubKeys = ["host", "bind", "grpc_port", "http_port", "state", "history", "data_dir", "tls"]
     static let retentionKeys = ["raw", "1m", "1h"]
-    static let defaultsKeys = ["interval", "buffer", "metrics", "ssh"]
+    static let defaultsKeys = ["interval", "buffer", "metrics", "ssh", "runtime", "image"]
 
     static let intervalBounds = SpecDuration(milliseconds: 100)...SpecDuration.hours(1)
     static let bufferBounds = SpecDuration.minutes(1)...SpecDuration.days(30)
@@ -166,6 +166,7 @@ extension SpecReader {
             defaults.metrics = metricGroups(n, "defaults.metrics") ?? defaults.metrics
         }
         if let n = fields.present("ssh") { defaults.ssh = readSSHDefaults(n, "defaults.ssh") }
+        defaults.runtime = readRuntime(fields, "defaults", inherited: nil)
         return defaults
     }
 

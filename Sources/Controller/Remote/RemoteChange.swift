@@ -61,6 +61,9 @@ extension RemoteChange {
     static func between(_ desired: RemoteDesired, _ observed: RemoteObserved, record: ManagedMachine?) -> RemoteChange {
         var change = RemoteChange(machine: desired.machine.id, destination: desired.access.description, kind: .none)
         let configSHA = desired.configSHA(observed.supervisor)
+        if case .docker(let image) = desired.runtime {
+            return dockerChange(change, desired, observed, image: image, configSHA: configSHA, record: record)
+        }
         guard observed.binarySHA != nil else {
             change.kind = .install
             change.reasons = ["sms-collector \(desired.version) to \(desired.layout.prefix), \(observed.supervisor == .systemd ? "systemd unit" : "supervised by a shell loop (no systemd)")"]
@@ -93,6 +96,40 @@ extension RemoteChange {
         if change.kind == .none, observed.runningPid == nil {
             change.kind = .restart
             change.drift.append("the collector is not running")
+        }
+        return change
+    }
+
+    /// With `runtime: docker` the image carries the binary: the container's script and the token are compared.
+    static func dockerChange(
+        _ base: RemoteChange, _ desired: RemoteDesired, _ observed: RemoteObserved, image: String, configSHA: String,
+        record: ManagedMachine?
+    ) -> RemoteChange {
+        var change = base
+        guard observed.configSHA != nil else {
+            change.kind = .install
+            change.reasons = ["container of \(image) (runtime: docker)"]
+            (change.writeToken, change.writeConfig, change.start) = (true, true, true)
+            return change
+        }
+        if observed.configSHA != configSHA {
+            change.kind = .reconfigure
+            change.writeConfig = true
+            let diff = flagChanges(from: observed.flags ?? "", to: desired.flags)
+            change.reasons += diff.isEmpty ? ["container settings or image"] : diff
+            if let record, record.configSHA == configSHA {
+                change.drift.append("the container's script was edited on the machine since the last apply")
+            }
+        }
+        if observed.tokenSHA != desired.tokenSHA {
+            if change.kind == .none { change.kind = .reconfigure }
+            change.writeToken = true
+            change.reasons.append(observed.tokenSHA == nil ? "token missing" : "new token")
+        }
+        change.start = change.kind != .none || observed.runningPid == nil
+        if change.kind == .none, observed.runningPid == nil {
+            change.kind = .restart
+            change.drift.append("the container is not running")
         }
         return change
     }

@@ -52,8 +52,13 @@ public struct RemoteDesired: Sendable {
     public var version: String { binary.version }
     public var binarySHA: String { binary.sha256 }
 
+    /// The machine's `runtime:`; native unless the spec says docker.
+    public var runtime: CollectorRuntime { machine.runtime ?? .native }
+
     public func config(_ supervisor: RemoteLayout.Supervisor) -> String {
-        layout.config(flags: flags, supervisor: supervisor, spec: specName)
+        var image = CollectorRuntime.defaultImage
+        if case .docker(let name) = runtime { image = name }
+        return layout.config(flags: flags, supervisor: supervisor, spec: specName, image: image)
     }
 
     public func configSHA(_ supervisor: RemoteLayout.Supervisor) -> String { SHA256.hex(Data(config(supervisor).utf8)) }

@@ -56,10 +56,8 @@ extension RemoteFleet {
 
     /// How many streams the collector has opened so far, from its log ("streaming to the hub" lines).
     func streamStarts(_ ssh: SSHClient, _ layout: RemoteLayout, _ supervisor: RemoteLayout.Supervisor) async throws -> Int {
-        let source = supervisor == .systemd
-            ? "journalctl -u \(shellQuote(layout.unitName)) --no-pager -o cat 2>/dev/null"
-            : "cat \(shellQuote(layout.log)) 2>/dev/null"
-        let r = try await ssh.run("\(source) | grep -c 'streaming to the hub' || true", timeout: .seconds(15))
+        let r = try await ssh.run(
+            RemoteSteps.logs(layout, supervisor) + " | grep -c 'streaming to the hub' || true", timeout: .seconds(15))
         return Int(r.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 }

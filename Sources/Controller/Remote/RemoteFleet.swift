@@ -65,8 +65,14 @@ public struct RemoteFleet: Sendable {
                 do {
                     let desired = try RemoteDesired.make(
                         spec: spec, machine: machine, access: access, binary: binary!, state: state)
-                    let observed = try await RemoteProbe.observe(client(access), desired.layout)
-                    if !observed.arch.isEmpty, observed.arch != binary!.arch {
+                    let docker = desired.runtime != .native
+                    let observed = try await RemoteProbe.observe(client(access), desired.layout, docker: docker)
+                    if docker, !observed.hasDocker {
+                        var c = change
+                        c.reasons = ["runtime: docker, but docker is not installed there; install it or use runtime: native"]
+                        return Planned(change: c, desired: desired, observed: observed, error: c.reasons[0])
+                    }
+                    if !docker, !observed.arch.isEmpty, observed.arch != binary!.arch {
                         var c = change
                         c.reasons = ["the machine is \(observed.arch), this sms-collector is built for \(binary!.arch)"]
                         return Planned(change: c, desired: desired, observed: observed, error: c.reasons[0])
@@ -150,7 +156,7 @@ public struct RemoteFleet: Sendable {
             let file = state.run.appendingPathComponent("\(id).config.upload")
             try Data(desired.config(supervisor).utf8).write(to: file, options: .atomic)
             defer { try? FileManager.default.removeItem(at: file) }
-            let path = supervisor == .systemd ? desired.layout.unit : desired.layout.runScript
+            let path = desired.layout.configFile(supervisor)
             try await step(ssh, RemoteSteps.writeFile(path, mode: "0644", umask: "022"), input: file, "write the collector's settings")
         }
         if change.start {
@@ -166,12 +172,13 @@ public struct RemoteFleet: Sendable {
             return true
         }
         guard delivering != nil else {
-            let tail = try? await ssh.run("tail -n 5 \(shellQuote(desired.layout.log)) 2>/dev/null || journalctl -u \(shellQuote(desired.layout.unitName)) -n 5 --no-pager 2>/dev/null", timeout: .seconds(10))
+            let tail = try? await ssh.run(RemoteSteps.logs(desired.layout, supervisor) + " | tail -n 5", timeout: .seconds(10))
             throw RemoteError(
                 "its collector runs but the hub has no samples from it after \(deliveryDeadline) (can \(desired.machine.id) reach "
                     + "hub.host \(spec.hub.host):\(spec.hub.grpcPort)?); its log ends: \(tail?.output.split(separator: "\n").last.map(String.init) ?? "(empty)")")
         }
-        log.done(id, "\(Self.verb(change.kind)) sms-collector \(desired.version.split(separator: " ").first ?? ""); connected and delivering (\(ProgressLine.seconds(ContinuousClock.now - began)))")
+        let what = supervisor == .docker ? "the collector's container" : "sms-collector \(desired.version.split(separator: " ").first ?? "")"
+        log.done(id, "\(Self.verb(change.kind)) \(what); connected and delivering (\(ProgressLine.seconds(ContinuousClock.now - began)))")
         return record
     }
 

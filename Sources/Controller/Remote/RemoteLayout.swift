@@ -16,6 +16,10 @@ public struct RemoteLayout: Sendable, Equatable {
     public var token: String { "\(etc)/\(machine).token" }
     /// The supervisor script where systemd does not run (containers, minimal hosts).
     public var runScript: String { "\(etc)/\(machine).run" }
+    /// With `runtime: docker`: the script that (re)creates the container, and the container's names.
+    public var dockerScript: String { "\(etc)/\(machine).docker" }
+    public var container: String { "sms-collector-\(machine)" }
+    public var volume: String { "sms-buffer-\(machine)" }
     public var unit: String { "/etc/systemd/system/\(unitName)" }
     public var unitName: String { "sms-collector-\(machine).service" }
     public var bufferParent: String { "\(prefix)/var/lib/sms/buffer" }
@@ -31,6 +35,17 @@ public struct RemoteLayout: Sendable, Equatable {
         case systemd
         /// A shell loop started in its own session, restarting the collector a second after it exits.
         case loop
+        /// A container of the sms image (`runtime: docker`), restarted by Docker unless stopped.
+        case docker
+    }
+
+    /// The file that runs the collector under `supervisor`.
+    public func configFile(_ supervisor: Supervisor) -> String {
+        switch supervisor {
+        case .systemd: unit
+        case .loop: runScript
+        case .docker: dockerScript
+        }
     }
 
     /// The collector's command line: the spec's flags (the same as the rendered script's) plus this layout's
@@ -41,7 +56,7 @@ public struct RemoteLayout: Sendable, Equatable {
 
     /// The file that runs the collector: a systemd unit, or the supervisor script. Its first lines name the flags,
     /// so `plan` can show what changes.
-    public func config(flags: [String], supervisor: Supervisor, spec: String) -> String {
+    public func config(flags: [String], supervisor: Supervisor, spec: String, image: String = CollectorRuntime.defaultImage) -> String {
         let line = command(flags: flags).map(shellQuote).joined(separator: " ")
         let banner = """
             # Written by `smsctl apply` for machine \(machine) (spec \(spec)); apply rewrites it: change the spec.
@@ -65,6 +80,20 @@ public struct RemoteLayout: Sendable, Equatable {
 
                 [Install]
                 WantedBy=multi-user.target
+
+                """
+        case .docker:
+            let q = shellQuote
+            return "#!/bin/sh\n" + banner + """
+                # runtime: docker — the image's sms-collector with the host's network, /proc and /sys (read-only).
+                set -e
+                docker rm -f \(q(container)) >/dev/null 2>&1 || true
+                docker run -d --name \(q(container)) --restart unless-stopped --network host --pid host \\
+                    -v /proc:/host/proc:ro -v /sys:/host/sys:ro -v \(q(volume)):/var/lib/sms \\
+                    -v \(q(token)):/run/secrets/sms-token:ro \\
+                    --entrypoint /usr/local/bin/sms-collector \(q(image)) \(flags.map(shellQuote).joined(separator: " ")) \\
+                    --token-file /run/secrets/sms-token --proc-root /host/proc --sys-root /host/sys \\
+                    --buffer-dir /var/lib/sms/buffer
 
                 """
         case .loop:

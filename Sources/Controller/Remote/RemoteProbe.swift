@@ -17,30 +17,37 @@ public struct RemoteObserved: Sendable, Equatable {
     public var runningPid: Int?
     /// Free space where the binary goes, in KiB.
     public var freeKiB: Int?
+    /// Whether a `docker` command exists there.
+    public var hasDocker = false
 
     public var isInstalled: Bool { binarySHA != nil || configSHA != nil }
 }
 
 /// Reads `RemoteObserved` with one shell script.
 public enum RemoteProbe {
-    static func script(_ layout: RemoteLayout) -> String {
+    static func script(_ layout: RemoteLayout, docker: Bool) -> String {
         let q = shellQuote
         return """
             set -u
             echo "arch=$(uname -m)"
             if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then sup=systemd; else sup=loop; fi
+            command -v docker >/dev/null 2>&1 && echo "docker=1"
+            \(docker ? "sup=docker" : "")
             echo "supervisor=$sup"
             if [ -f \(q(layout.binary)) ]; then
                 echo "binary=$(sha256sum < \(q(layout.binary)) | cut -d' ' -f1)"
                 echo "version=$(\(q(layout.binary)) --version 2>/dev/null | head -n1)"
             fi
-            if [ "$sup" = systemd ]; then conf=\(q(layout.unit)); else conf=\(q(layout.runScript)); fi
+            case "$sup" in systemd) conf=\(q(layout.unit)) ;; docker) conf=\(q(layout.dockerScript)) ;; *) conf=\(q(layout.runScript)) ;; esac
             if [ -f "$conf" ]; then
                 echo "config=$(sha256sum < "$conf" | cut -d' ' -f1)"
                 echo "flags=$(sed -n 's/^# sms-flags: //p' "$conf" | head -n1)"
             fi
             [ -f \(q(layout.token)) ] && echo "token=$(sha256sum < \(q(layout.token)) | cut -d' ' -f1)"
-            if [ "$sup" = systemd ]; then
+            if [ "$sup" = docker ]; then
+                state=$(docker inspect -f '{{.State.Running}} {{.State.Pid}}' \(q(layout.container)) 2>/dev/null || true)
+                case "$state" in "true "*) echo "running=${state#true }" ;; esac
+            elif [ "$sup" = systemd ]; then
                 if systemctl is-active --quiet \(q(layout.unitName)); then
                     echo "running=$(systemctl show -p MainPID --value \(q(layout.unitName)))"
                 fi
@@ -58,8 +65,8 @@ public enum RemoteProbe {
     }
 
     /// Probes the machine; throws when ssh cannot get there or the script does not finish.
-    public static func observe(_ ssh: SSHClient, _ layout: RemoteLayout) async throws -> RemoteObserved {
-        let result = try await ssh.run(script(layout), timeout: .seconds(30))
+    public static func observe(_ ssh: SSHClient, _ layout: RemoteLayout, docker: Bool = false) async throws -> RemoteObserved {
+        let result = try await ssh.run(script(layout, docker: docker), timeout: .seconds(30))
         let fields = parse(result.output)
         guard fields["probe"] == "ok" else {
             let why = result.errors.split(separator: "\n").last.map(String.init) ?? "exit status \(result.status)"
@@ -67,7 +74,8 @@ public enum RemoteProbe {
         }
         var observed = RemoteObserved()
         observed.arch = fields["arch"] ?? ""
-        observed.supervisor = fields["supervisor"] == "systemd" ? .systemd : .loop
+        observed.supervisor = RemoteLayout.Supervisor(rawValue: fields["supervisor"] ?? "") ?? .loop
+        observed.hasDocker = fields["docker"] == "1"
         observed.binarySHA = fields["binary"]
         observed.version = fields["version"].flatMap { $0.isEmpty ? nil : $0 }
         observed.configSHA = fields["config"]

@@ -46,6 +46,8 @@ enum RemoteSteps {
         switch supervisor {
         case .systemd:
             return "systemctl stop \(q(layout.unitName)) 2>/dev/null || true"
+        case .docker:
+            return "docker stop -t 15 \(q(layout.container)) >/dev/null 2>&1 || true"
         case .loop:
             return """
                 pid=$(cat \(q(layout.pidFile)) 2>/dev/null || true)
@@ -65,6 +67,8 @@ enum RemoteSteps {
     static func start(_ layout: RemoteLayout, _ supervisor: RemoteLayout.Supervisor) -> String {
         let q = shellQuote
         switch supervisor {
+        case .docker:
+            return "set -e\nsh \(q(layout.dockerScript))"
         case .systemd:
             return """
                 set -e
@@ -86,6 +90,15 @@ enum RemoteSteps {
         }
     }
 
+    /// Prints the collector's log so far (to be piped).
+    static func logs(_ layout: RemoteLayout, _ supervisor: RemoteLayout.Supervisor) -> String {
+        switch supervisor {
+        case .systemd: "journalctl -u \(shellQuote(layout.unitName)) --no-pager -o cat 2>/dev/null"
+        case .docker: "docker logs \(shellQuote(layout.container)) 2>&1"
+        case .loop: "cat \(shellQuote(layout.log)) 2>/dev/null"
+        }
+    }
+
     /// Stops and removes the collector's files; the binary goes when no other collector uses this prefix, the
     /// buffer only with `purge`.
     static func uninstall(_ layout: RemoteLayout, _ supervisor: RemoteLayout.Supervisor, purge: Bool) -> String {
@@ -95,9 +108,13 @@ enum RemoteSteps {
             s += "systemctl disable --quiet \(q(layout.unitName)) 2>/dev/null || true\n"
             s += "rm -f \(q(layout.unit))\nsystemctl daemon-reload\n"
         }
-        s += "rm -f \(q(layout.runScript)) \(q(layout.token)) \(q(layout.log))\n"
+        if supervisor == .docker {
+            s += "docker rm -f \(q(layout.container)) >/dev/null 2>&1 || true\n"
+            if purge { s += "docker volume rm \(q(layout.volume)) >/dev/null 2>&1 || true\n" }
+        }
+        s += "rm -f \(q(layout.runScript)) \(q(layout.dockerScript)) \(q(layout.token)) \(q(layout.log))\n"
         s += """
-            others=$(ls \(q(layout.etc)) 2>/dev/null | grep -E '\\.(run|token)$' | head -n1 || true)
+            others=$(ls \(q(layout.etc)) 2>/dev/null | grep -E '\\.(run|token|docker)$' | head -n1 || true)
             [ -n "$others" ] || rm -f \(q(layout.binary))
 
             """
