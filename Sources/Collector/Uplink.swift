@@ -135,8 +135,8 @@ public struct Uplink: Sendable {
     private var resolvedTarget: any ResolvableTarget {
         var v4 = in_addr()
         var v6 = in6_addr()
-        if inet_pton(AF_INET, target.host, &v4) == 1 { return .ipv4(host: target.host, port: target.port) }
-        if inet_pton(AF_INET6, target.host, &v6) == 1 { return .ipv6(host: target.host, port: target.port) }
+        if inet_pton(AF_INET, target.host, &v4) == 1 { return .ipv4(address: target.host, port: target.port) }
+        if inet_pton(AF_INET6, target.host, &v6) == 1 { return .ipv6(address: target.host, port: target.port) }
         return .dns(host: target.host, port: target.port)
     }
 

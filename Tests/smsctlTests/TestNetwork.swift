@@ -88,7 +88,7 @@ final class TestNetwork: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: argv[0])
         p.arguments = Array(argv.dropFirst())
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("sms-run-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: out) }
         guard let handle = try? FileHandle(forWritingTo: out) else { return (-1, "cannot write \(out.path)") }
         p.standardOutput = handle

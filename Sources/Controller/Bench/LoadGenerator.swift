@@ -72,7 +72,7 @@ public enum LoadGenerator {
     private static func runClient(_ range: Range<Int>, config: LoadConfiguration, schedule: Schedule, tallies: [StreamTally]) async {
         do {
             try await withGRPCClient(
-                transport: .http2NIOPosix(target: .ipv4(host: config.host, port: config.port), transportSecurity: .plaintext)
+                transport: .http2NIOPosix(target: .ipv4(address: config.host, port: config.port), transportSecurity: .plaintext)
             ) { client in
                 await withTaskGroup(of: Void.self) { group in
                     for index in range {

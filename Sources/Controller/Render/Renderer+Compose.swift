@@ -79,7 +79,7 @@ extension Renderer {
     private static func roleService(
         _ role: String, healthPort: Int?, spec: Spec, paths: RenderPaths, dependsOn: [String]
     ) -> String {
-        var command = ["run", role, "--spec", "/etc/sms/spec.yaml", "--state-dir", "/var/lib/sms"]
+        let command = ["run", role, "--spec", "/etc/sms/spec.yaml", "--state-dir", "/var/lib/sms"]
         var s = """
               \(role):
                 image: "sms:latest"
