@@ -78,25 +78,7 @@ extension RemoteChange {
                 change.drift.append("sms-collector was replaced on the machine since the last apply")
             }
         }
-        if observed.configSHA != configSHA {
-            if change.kind == .none { change.kind = .reconfigure }
-            change.writeConfig = true
-            let diff = Self.flagChanges(from: observed.flags ?? "", to: desired.flags)
-            change.reasons += diff.isEmpty ? ["settings"] : diff
-            if let record, record.configSHA == configSHA {
-                change.drift.append("the collector's settings were edited on the machine since the last apply")
-            }
-        }
-        if observed.tokenSHA != desired.tokenSHA {
-            if change.kind == .none { change.kind = .reconfigure }
-            change.writeToken = true
-            change.reasons.append(observed.tokenSHA == nil ? "token missing" : "new token")
-        }
-        change.start = change.kind != .none || observed.runningPid == nil
-        if change.kind == .none, observed.runningPid == nil {
-            change.kind = .restart
-            change.drift.append("the collector is not running")
-        }
+        change.compareSettings(desired, observed, configSHA: configSHA, record: record, what: "the collector")
         return change
     }
 
@@ -112,26 +94,33 @@ extension RemoteChange {
             (change.writeToken, change.writeConfig, change.start) = (true, true, true)
             return change
         }
+        change.compareSettings(desired, observed, configSHA: configSHA, record: record, what: "the container")
+        return change
+    }
+
+    /// Settings, token and whether `what` runs: the part of the comparison every runtime shares.
+    mutating func compareSettings(
+        _ desired: RemoteDesired, _ observed: RemoteObserved, configSHA: String, record: ManagedMachine?, what: String
+    ) {
         if observed.configSHA != configSHA {
-            change.kind = .reconfigure
-            change.writeConfig = true
-            let diff = flagChanges(from: observed.flags ?? "", to: desired.flags)
-            change.reasons += diff.isEmpty ? ["container settings or image"] : diff
+            if kind == .none { kind = .reconfigure }
+            writeConfig = true
+            let diff = Self.flagChanges(from: observed.flags ?? "", to: desired.flags)
+            reasons += diff.isEmpty ? ["settings"] : diff
             if let record, record.configSHA == configSHA {
-                change.drift.append("the container's script was edited on the machine since the last apply")
+                drift.append("\(what)'s settings were edited on the machine since the last apply")
             }
         }
         if observed.tokenSHA != desired.tokenSHA {
-            if change.kind == .none { change.kind = .reconfigure }
-            change.writeToken = true
-            change.reasons.append(observed.tokenSHA == nil ? "token missing" : "new token")
+            if kind == .none { kind = .reconfigure }
+            writeToken = true
+            reasons.append(observed.tokenSHA == nil ? "token missing" : "new token")
         }
-        change.start = change.kind != .none || observed.runningPid == nil
-        if change.kind == .none, observed.runningPid == nil {
-            change.kind = .restart
-            change.drift.append("the container is not running")
+        start = kind != .none || observed.runningPid == nil
+        if kind == .none, observed.runningPid == nil {
+            kind = .restart
+            drift.append("\(what) is not running")
         }
-        return change
     }
 
     /// `interval 1s → 5s` for each flag whose value differs (flags are `--name value` pairs).
