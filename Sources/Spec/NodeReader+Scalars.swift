@@ -7,6 +7,18 @@ extension SpecReader {
     static let yaml11Booleans: Set<String> = ["y", "n", "yes", "no", "on", "off", "true", "false"]
 
     /// A string; a plain `yes`/`off`/`0123` (read as a boolean or octal number by YAML 1.1 tools) is an error.
+    /// A string that is written into generated files (hosts, paths, images): one line, no control characters, so
+    /// it can never start a line of its own in a rendered script or unit.
+    mutating func line(_ node: Node, _ path: String) -> String? {
+        guard let text = string(node, path) else { return nil }
+        if let bad = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            let what = bad == "\n" ? "a line break" : "a control character (U+\(String(bad.value, radix: 16, uppercase: true)))"
+            error(node, path, "must be one line without control characters, got \(what); it is written into generated files")
+            return nil
+        }
+        return text
+    }
+
     mutating func string(_ node: Node, _ path: String, allowEmpty: Bool = false) -> String? {
         guard let value = scalar(node, path, expected: "a string") else { return nil }
         if value.isNull && !allowEmpty {

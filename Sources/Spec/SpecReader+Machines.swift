@@ -17,7 +17,7 @@ extension SpecReader {
     mutating func readMachine(_ node: Node, _ path: String, _ defaults: Defaults) -> Machine? {
         guard let fields = mapping(node, path, allowed: Self.machineKeys) else { return nil }
         let id = fields.present("id").flatMap { name($0, "\(path).id") }
-        let host = fields.present("host").flatMap { string($0, "\(path).host") }
+        let host = fields.present("host").flatMap { line($0, "\(path).host") }
         if fields.present("id") == nil { error(node, path, "missing required key \"id\"") }
         if fields.present("host") == nil { error(node, path, "missing required key \"host\"") }
         var machine = Machine(
@@ -47,7 +47,7 @@ extension SpecReader {
             return .generated
         }
         if let tokenNode { return secret(tokenNode, "\(path).token", warnIfLiteral: true) ?? .generated }
-        if let fileNode, let file = string(fileNode, "\(path).token_file") {
+        if let fileNode, let file = line(fileNode, "\(path).token_file") {
             return fileSecret(fileNode, "\(path).token_file", file) ?? Secret(source: .file(file))
         }
         return .generated

@@ -14,11 +14,11 @@ extension SpecReader {
         if case .scalar(let scalar) = node {
             if ["true", "yes"].contains(scalar.string.lowercased()) { return access }
             if ["false", "no"].contains(scalar.string.lowercased()) { return nil }
-            guard let text = string(node, path) else { return nil }
+            guard let text = line(node, path) else { return nil }
             return destination(node, path, text, into: access)
         }
         guard let fields = mapping(node, path, allowed: Self.sshKeys) else { return nil }
-        if let n = fields.present("to"), let text = string(n, "\(path).to") {
+        if let n = fields.present("to"), let text = line(n, "\(path).to") {
             guard let parsed = destination(n, "\(path).to", text, into: access) else { return nil }
             access = parsed
         }
@@ -40,9 +40,9 @@ extension SpecReader {
     private mutating func readSSHCommon(
         _ fields: Entries, _ path: String, user: inout String?, port: inout Int?, identityFile: inout String?
     ) {
-        if let n = fields.present("user") { user = string(n, "\(path).user") ?? user }
+        if let n = fields.present("user") { user = line(n, "\(path).user") ?? user }
         if let n = fields.present("port") { port = int(n, "\(path).port", range: 1...65535, expected: "an integer 1–65535") }
-        if let n = fields.present("identity_file"), let file = string(n, "\(path).identity_file") {
+        if let n = fields.present("identity_file"), let file = line(n, "\(path).identity_file") {
             // Relative to the spec, like token_file; `~/` is the user's home, as in ssh_config.
             identityFile = file.hasPrefix("/") || file.hasPrefix("~/") ? file : baseDirectory + "/" + file
         }
@@ -61,7 +61,7 @@ extension SpecReader {
     }
 
     private mutating func prefix(_ node: Node, _ path: String) -> String? {
-        guard let text = string(node, path) else { return nil }
+        guard let text = line(node, path) else { return nil }
         guard text.hasPrefix("/"), !text.contains(where: { $0.isWhitespace || $0 == "'" || $0 == "\"" }) else {
             error(node, path, "expected an absolute path without spaces or quotes (e.g. /usr/local), got \"\(text)\"")
             return nil
@@ -81,7 +81,7 @@ extension SpecReader {
                 runtime = .docker(image: CollectorRuntime.defaultImage)
             }
         }
-        if let n = fields.present("image"), let image = string(n, "\(prefix)image") {
+        if let n = fields.present("image"), let image = line(n, "\(prefix)image") {
             guard case .docker = runtime else {
                 error(n, "\(prefix)image", "image is for runtime: docker; add runtime: docker or drop image")
                 return runtime

@@ -83,8 +83,8 @@ extension SpecReader {
     mutating func readHub(_ node: Node) -> Hub {
         var hub = Hub()
         guard let fields = mapping(node, "hub", allowed: Self.hubKeys) else { return hub }
-        if let n = fields.present("host") { hub.host = string(n, "hub.host") ?? hub.host }
-        if let n = fields.present("bind") { hub.bind = string(n, "hub.bind") }
+        if let n = fields.present("host") { hub.host = line(n, "hub.host") ?? hub.host }
+        if let n = fields.present("bind") { hub.bind = line(n, "hub.bind") }
         let portRange = 1...65535
         if let n = fields.present("grpc_port") {
             hub.grpcPort = int(n, "hub.grpc_port", range: portRange, expected: "an integer 1–65535") ?? hub.grpcPort
@@ -106,11 +106,11 @@ extension SpecReader {
                 hub.history = .postgres(url: url)
             }
         }
-        if let n = fields.present("data_dir") { hub.dataDir = string(n, "hub.data_dir") }
+        if let n = fields.present("data_dir") { hub.dataDir = line(n, "hub.data_dir") }
         if let n = fields.present("tls"), let tls = mapping(n, "hub.tls", allowed: ["cert", "key", "ca"]) {
-            let cert = tls.present("cert").flatMap { string($0, "hub.tls.cert") }
-            let key = tls.present("key").flatMap { string($0, "hub.tls.key") }
-            let ca = tls.present("ca").flatMap { string($0, "hub.tls.ca") }
+            let cert = tls.present("cert").flatMap { line($0, "hub.tls.cert") }
+            let key = tls.present("key").flatMap { line($0, "hub.tls.key") }
+            let ca = tls.present("ca").flatMap { line($0, "hub.tls.ca") }
             if tls.present("cert") == nil { error(n, "hub.tls", "missing required key \"cert\"") }
             if tls.present("key") == nil { error(n, "hub.tls", "missing required key \"key\"") }
             if let cert, let key { hub.tls = TLSFiles(cert: cert, key: key, ca: ca) }

@@ -114,8 +114,10 @@ struct SpecValidator {
         guard !host.isEmpty else { return }
         if host.contains("://") || host.contains("/") {
             error(path, "expected a hostname or an IP address, got \(shown(path, host)); drop the scheme and path")
-        } else if host.contains(where: { $0.isWhitespace || $0 == "\"" || $0 == "'" }) {
-            error(path, "expected a hostname or an IP address, got \(shown(path, host))")
+        } else if !host.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-._:[]".unicodeScalars.contains($0)) }) {
+            // Hosts are written into scripts, units and compose files: only what a hostname or an IP address can
+            // hold gets that far (no `%` for systemd, no `$` or `;` for a shell).
+            error(path, "expected a hostname or an IP address (letters, digits, - . : [ ]), got \(shown(path, host))")
         }
     }
 

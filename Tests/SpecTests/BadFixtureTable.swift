@@ -238,6 +238,15 @@ extension BadFixtureTests {
             "machine_ssh_prefix_relative", 9, 38, "machines[0].ssh.prefix",
             "expected an absolute path without spaces or quotes (e.g. /usr/local), got \"opt/sms\""),
         .init(
+            "hub_host_shell_and_systemd_characters", 4, 9, "hub.host",
+            "expected a hostname or an IP address (letters, digits, - . : [ ]), got \"hub%n$(reboot)\""),
+        .init(
+            "machine_token_file_with_line_break", 7, 17, "machines[0].token_file",
+            "must be one line without control characters, got a line break; it is written into generated files"),
+        .init(
+            "machine_ssh_identity_file_control_character", 7, 50, "machines[0].ssh.identity_file",
+            "must be one line without control characters, got a control character (U+D)"),
+        .init(
             "yaml_two_documents", 6, 1, "",
             "a spec is one yaml document; remove the second document (---)"),
     ]

@@ -60,7 +60,7 @@ public struct RemoteLayout: Sendable, Equatable {
         let line = command(flags: flags).map(shellQuote).joined(separator: " ")
         let banner = """
             # Written by `smsctl apply` for machine \(machine) (spec \(spec)); apply rewrites it: change the spec.
-            # sms-flags: \(flags.map(shellQuote).joined(separator: " "))
+            # sms-flags: \(commentText(flags.map(shellQuote).joined(separator: " ")))
 
             """
         switch supervisor {
@@ -72,7 +72,7 @@ public struct RemoteLayout: Sendable, Equatable {
                 Wants=network-online.target
 
                 [Service]
-                ExecStart=\(line)
+                ExecStart=\(systemdEscape(line))
                 Restart=always
                 RestartSec=1
                 KillSignal=SIGTERM

@@ -45,7 +45,7 @@ extension Renderer {
         var s = "#!/bin/sh\n" + banner("#", spec)
         s += """
             # The collector of machine \(machine.id) (\(machine.host)): run this on that machine.
-            # Token: \(token.howTo).
+            # Token: \(commentText(token.howTo)).
             # It is read at start, never passed on the command line or written here.
             set -eu
             MACHINE=\(shellQuote(machine.id))
@@ -99,14 +99,14 @@ extension Renderer {
         }
         return banner("#", spec) + """
             # Install: cp \(machine.id).service /etc/systemd/system/sms-collector.service && systemctl enable --now sms-collector
-            # Token: \(token.howTo).
+            # Token: \(commentText(token.howTo)).
             [Unit]
             Description=sms collector for machine \(machine.id) (spec \(spec.name))
             After=network-online.target
             Wants=network-online.target
 
             [Service]
-            \(credential)ExecStart=/usr/local/bin/sms-collector \(flags) \(tokenArgs) --buffer-dir /var/lib/sms/buffer
+            \(credential)ExecStart=\(systemdEscape("/usr/local/bin/sms-collector \(flags)")) \(tokenArgs) --buffer-dir /var/lib/sms/buffer
             Restart=always
             RestartSec=2
             DynamicUser=yes

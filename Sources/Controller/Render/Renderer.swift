@@ -119,6 +119,17 @@ func yamlString(_ s: String) -> String {
     return out + "\""
 }
 
+/// Text for a comment line of a generated file: a control character (a line break above all) becomes `?`, so a
+/// value from the spec or the environment can never start a line of its own (validation refuses them too).
+func commentText(_ s: String) -> String {
+    String(String.UnicodeScalarView(s.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
+}
+
+/// A line of a systemd unit: its specifiers (`%n`) and variables (`$X`) escaped, so a value is taken as written.
+func systemdEscape(_ s: String) -> String {
+    commentText(s).replacingOccurrences(of: "%", with: "%%").replacingOccurrences(of: "$", with: "$$")
+}
+
 /// A word quoted for a POSIX shell.
 func shellQuote(_ s: String) -> String {
     if !s.isEmpty, s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=@,".contains($0) }) { return s }

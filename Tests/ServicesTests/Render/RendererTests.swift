@@ -75,6 +75,23 @@ struct RendererTests {
         #expect(home.contains("\n  hub:\n") && !home.contains("\n  gateway:\n"))
     }
 
+    @Test("values in a model that bypassed validation still cannot start a line or expand in a unit")
+    func renderedFilesQuoteEverything() throws {
+        var machine = Machine(id: "nfrt", host: "192.168.1.11")
+        machine.token = Secret(source: .file("nfrt.token\nExecStartPre=/bin/sh -c reboot\nrm -rf /"))
+        let spec = Spec(name: "x", hub: Hub(host: "h%n$(reboot)"), machines: [machine])
+        let files = Renderer.render(spec: spec, specFile: "/tmp/x/specs/x.yaml", outDir: "/tmp/x/ctrl")
+        let script = try #require(files.first { $0.path == "collectors/nfrt.sh" }).contents
+        let unit = try #require(files.first { $0.path == "collectors/nfrt.service" }).contents
+        for text in [script, unit] {
+            let lines = text.split(separator: "\n")
+            #expect(!lines.contains { $0.hasPrefix("ExecStartPre") || $0.hasPrefix("rm -rf") }, "an injected line:\n\(text)")
+        }
+        let exec = try #require(unit.split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
+        #expect(exec.contains("h%%n$$(reboot)") && !exec.contains("h%n"), "\(exec)")
+        #expect(script.contains("'h%n$(reboot):50051'"), "the shell sees the host as one quoted word")
+    }
+
     @Test("no token value reaches any rendered file")
     func noSecrets() throws {
         let yaml = """
