@@ -77,7 +77,8 @@ public struct Sampler: Sendable {
             snapshot.samples.append(Sample(successKeys[index], ok ? 1 : 0))
         }
         lastCount = snapshot.samples.count
-        return snapshot
+        // A source that computes 0/0 (or reads a sensor's garbage) must not put NaN on the wire.
+        return snapshot.droppingNonFinite().0
     }
 
     /// Seconds on CLOCK_MONOTONIC, which wall-clock changes do not move.

@@ -117,3 +117,17 @@ public struct Batch: Sendable, Equatable, Codable {
     public var timestampMs: Int64 { snapshot.timestampMs }
     public var samples: [Sample] { snapshot.samples }
 }
+
+extension Snapshot {
+    /// The snapshot without its non-finite values (NaN, ±infinity), and how many there were. No figure of sms is
+    /// ever NaN or infinite: JSON cannot say them, rollups would keep an infinity for a year, alerts cannot
+    /// compare them. The collector drops them before buffering, the aggregator before anything else sees a batch.
+    public func droppingNonFinite() -> (Snapshot, dropped: [SeriesKey]) {
+        guard samples.contains(where: { !$0.value.isFinite }) || top.contains(where: { !$0.cpuPercent.isFinite })
+        else { return (self, []) }
+        var copy = self
+        copy.samples = samples.filter(\.value.isFinite)
+        copy.top = top.filter(\.cpuPercent.isFinite)
+        return (copy, samples.filter { !$0.value.isFinite }.map(\.series))
+    }
+}

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Controller
@@ -42,6 +45,49 @@ struct IngestRejectionTests {
             $0.layout = Array(repeating: 0, count: values)
             $0.values = Array(repeating: 42, count: values)
         }
+    }
+
+    @Test("NaN and ±infinity in any series: dropped at ingest, counted; the API, history and rollups keep answering")
+    func nonFiniteValuesAreDropped() async throws {
+        let d = try TempDeployment(machines: ["odd"])
+        defer { d.remove() }
+        let hub = try d.startHub()
+        defer { hub.crash() }
+        let healthz = URL(string: "\(d.api)/healthz")!
+        #expect(await waitFor(timeout: .seconds(20)) { (try? await URLSession.shared.data(from: healthz)) != nil })
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let series: [(String, [String: String])] = [
+            ("cpu.usage_percent", [:]), ("memory.used_percent", [:]), ("disk.used_percent", ["mount": "/"]),
+            ("load.1m", [:]),
+        ]
+        let bad: [Double] = [.nan, .infinity, -.infinity, -.nan]
+        let batches = (1...4).map { i in
+            Sms_V1_Batch.with {
+                $0.machineID = "odd"
+                $0.seq = UInt64(i)
+                $0.timestampMs = now - Int64(5 - i) * 1000
+                if i == 1 {
+                    $0.newSeries = series.map { s in .with { $0.metric = s.0; $0.labels = s.1.map { kv in .with { $0.key = kv.key; $0.value = kv.value } } } }
+                }
+                $0.layout = [0, 1, 2, 3]
+                // Each series gets one bad value and finite ones otherwise, in a different position each batch.
+                $0.values = (0..<4).map { j in j == (i - 1) ? bad[j] : Double(10 * i + j) }
+                $0.top = [.with { $0.pid = 1; $0.name = "init"; $0.cpuPercent = i == 2 ? .nan : 1 }]
+            }
+        }
+        #expect(await stream(d, machine: "odd", token: d.token("odd"), batches: batches) == nil)
+        for (metric, _) in series {
+            let points = try await d.history("odd", metric)
+            #expect(points.count == 3, "\(metric): \(points)")
+            #expect(points.allSatisfy { $0.1.isFinite })
+        }
+        for path in ["/api/machines", "/api/machines/odd", "/api/history?machine=odd&metric=cpu.usage_percent&from=-1h&to=now&tier=1h"] {
+            let (data, response) = try await URLSession.shared.data(from: URL(string: "\(d.api)\(path)")!)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(path): \(String(decoding: data, as: UTF8.self))")
+            #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "\(path) is not JSON")
+        }
+        let (metrics, _) = try await URLSession.shared.data(from: URL(string: "\(d.api)/metrics")!)
+        #expect(String(decoding: metrics, as: UTF8.self).contains("sms_samples_rejected_total 4"))
     }
 
     @Test("wrong token, unknown machine, another machine's batch, oversized batch, garbage bytes: refused; good streams go on")

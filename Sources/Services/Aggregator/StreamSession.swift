@@ -81,6 +81,7 @@ struct StreamSession: Sendable {
         var specHash: String?
         var lastSeq: UInt64 = 0
         var generation = service.generation()
+        var warnedNonFinite = false
         for try await message in messages {
             if tracker.failure != nil { return }
             if service.generation() != generation {
@@ -94,12 +95,23 @@ struct StreamSession: Sendable {
             }
             if !message.agentVersion.isEmpty { agentVersion = message.agentVersion }
             if !message.specHash.isEmpty { specHash = message.specHash }
-            let batch: Batch
+            var batch: Batch
             do {
                 batch = try decoder.decode(message)
             } catch {
                 service.metrics.batchesRejected.increment()
                 throw RPCError(code: .invalidArgument, message: error.description)
+            }
+            let (finite, dropped) = batch.snapshot.droppingNonFinite()
+            if !dropped.isEmpty {
+                batch.snapshot = finite
+                service.metrics.samplesRejected.increment(by: Int64(dropped.count))
+                if !warnedNonFinite {
+                    warnedNonFinite = true
+                    service.logger.warning("non-finite values dropped (NaN or infinity); sms stores numbers only", metadata: [
+                        "machine": "\(machine)", "series": "\(dropped.prefix(3).map(\.description).joined(separator: ", "))",
+                    ])
+                }
             }
             try check(batch, after: lastSeq)
             lastSeq = batch.seq
