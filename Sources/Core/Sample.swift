@@ -93,7 +93,7 @@ public struct TopProcess: Sendable, Hashable, Codable {
 }
 
 /// What one collector tick produced: every sample at one timestamp, plus the top processes.
-public struct Snapshot: Sendable, Equatable, Codable {
+public struct Snapshot: Sendable, Equatable {
     public var timestampMs: Int64
     public var samples: [Sample]
     public var top: [TopProcess]
@@ -104,8 +104,9 @@ public struct Snapshot: Sendable, Equatable, Codable {
     }
 }
 
-/// A snapshot as sent and stored: numbered per machine, so replays are recognised and never stored twice.
-public struct Batch: Sendable, Equatable, Codable {
+/// A snapshot as sent and stored: numbered per machine, so replays are recognised and never stored twice. Its one
+/// binary form is the wire message (`Wire/`): on the stream, in the collector's buffer and between hub processes.
+public struct Batch: Sendable, Equatable {
     public var machine: String
     public var seq: UInt64
     public var snapshot: Snapshot

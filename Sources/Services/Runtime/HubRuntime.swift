@@ -79,9 +79,7 @@ public struct HubRuntime: Sendable {
             // Order matters for shutdown (reverse order): the server stops taking batches before the committer drains.
             services.append(committer)
             services.append(RetentionJob(history: history, spec: box, logger: logger))
-            if let postgres = history as? PostgresHistoryStore {
-                services.append(RollupJob(store: postgres, logger: logger))
-            }
+            services += history.backgroundServices(logger: logger)
             services.append(AggregatorServer(
                 service: ingest, host: options.bindHost, port: options.grpcPort ?? spec.hub.grpcPort,
                 tls: spec.resolvingPaths(relativeTo: options.specFile).hub.tls, logger: logger))

@@ -28,3 +28,8 @@ public struct RollupJob: Service {
         }
     }
 }
+
+extension PostgresHistoryStore {
+    /// Rollups are computed beside the hub, several aggregators sharing the work.
+    public nonisolated func backgroundServices(logger: Logger) -> [any Service] { [RollupJob(store: self, logger: logger)] }
+}

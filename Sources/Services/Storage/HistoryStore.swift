@@ -1,3 +1,5 @@
+import Logging
+import ServiceLifecycle
 import SMSCore
 import Spec
 
@@ -133,6 +135,12 @@ public protocol HistoryStore: Sendable {
     func close() async throws
     /// Samples stored and the bytes they take.
     func stats() async throws -> HistoryStats
+    /// Work the store needs running beside the hub (PostgreSQL: the rollup job); none by default.
+    func backgroundServices(logger: Logger) -> [any Service]
+}
+
+extension HistoryStore {
+    public func backgroundServices(logger: Logger) -> [any Service] { [] }
 }
 
 /// A history store problem a person can act on.
