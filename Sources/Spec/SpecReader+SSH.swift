@@ -50,7 +50,7 @@ extension SpecReader {
 
     private mutating func destination(_ node: Node, _ path: String, _ text: String, into access: SSHAccess) -> SSHAccess? {
         guard let parsed = SSHAccess.parse(text) else {
-            error(node, path, "expected user@host or user@host:port (e.g. admin@192.168.1.11:22), got \"\(text)\"")
+            error(node, path, "expected user@host or user@host:port (e.g. admin@192.168.1.11:22), got \(shown(node, path, text))")
             return nil
         }
         var out = access
@@ -63,7 +63,7 @@ extension SpecReader {
     private mutating func prefix(_ node: Node, _ path: String) -> String? {
         guard let text = line(node, path) else { return nil }
         guard text.hasPrefix("/"), !text.contains(where: { $0.isWhitespace || $0 == "'" || $0 == "\"" }) else {
-            error(node, path, "expected an absolute path without spaces or quotes (e.g. /usr/local), got \"\(text)\"")
+            error(node, path, "expected an absolute path without spaces or quotes (e.g. /usr/local), got \(shown(node, path, text))")
             return nil
         }
         return text.count > 1 && text.hasSuffix("/") ? String(text.dropLast()) : text
@@ -87,11 +87,16 @@ extension SpecReader {
                 return runtime
             }
             guard !image.contains(where: { $0.isWhitespace || $0 == "'" || $0 == "\"" || $0 == "$" }) else {
-                error(n, "\(prefix)image", "expected an image reference (e.g. registry.example.com/sms:0.2.0), got \"\(image)\"")
+                error(n, "\(prefix)image", "expected an image reference (e.g. registry.example.com/sms:0.2.0), got \(shown(n, "\(prefix)image", image))")
                 return runtime
             }
             runtime = .docker(image: image)
         }
         return runtime == .native ? nil : runtime
+    }
+
+    /// How a message quotes a value: as written in the spec, so a value from the environment is never shown.
+    private mutating func shown(_ node: Node, _ path: String, _ text: String) -> String {
+        scalar(node, path, expected: "")?.shown ?? "\"\(text)\""
     }
 }

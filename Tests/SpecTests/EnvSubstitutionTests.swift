@@ -58,6 +58,19 @@ import Testing
         #expect(bad.errors.first?.message == "expected an integer 1–65535, got \"${HTTP}\"")
     }
 
+    @Test("a bad value from the environment is quoted as the file writes it, for every kind of key", arguments: [
+        ("hub:\n  host: ${V}\n", "v@l u$e"),
+        ("hub:\n  host: 10.0.0.1\nmachines:\n  - { id: r1, host: 10.0.0.2, ssh: \"${V}\" }\n", "not a host/at all"),
+        ("hub:\n  host: 10.0.0.1\nmachines:\n  - { id: r1, host: 10.0.0.2, ssh: { to: r1, prefix: \"${V}\" } }\n", "relative/prefix"),
+        ("hub:\n  host: 10.0.0.1\nmachines:\n  - { id: r1, host: 10.0.0.2, ssh: true, runtime: docker, image: \"${V}\" }\n", "bad image $x"),
+    ])
+    func environmentValuesAreNeverQuoted(extra: String, value: String) {
+        let yaml = "version: 1\nname: env\n" + extra + (extra.contains("machines:") ? "" : "machines:\n  - { id: m, host: localhost }\n")
+        let result = SpecLoader.load(yaml: yaml, file: "env.yaml", environment: ["V": value])
+        #expect(!result.errors.isEmpty, "\(yaml) should be refused")
+        #expect(!result.diagnostics.contains { $0.description.contains(value) }, "\(result.diagnostics)")
+    }
+
     /// Every place a secret can come from, each set to a value that must never be printed.
     static let secretYAML = """
         version: 1

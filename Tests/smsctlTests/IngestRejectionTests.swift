@@ -14,6 +14,11 @@ import Testing
 struct IngestRejectionTests {
     /// Opens a stream as `machine` with `token`, sends `batches`, and returns the status the hub ended it with.
     func stream(_ d: TempDeployment, machine: String, token: String, batches: [Sms_V1_Batch]) async -> RPCError.Code? {
+        await refusal(d, machine: machine, token: token, batches: batches)?.code
+    }
+
+    /// The error the hub ended the stream with, nil when it ended cleanly.
+    func refusal(_ d: TempDeployment, machine: String, token: String, batches: [Sms_V1_Batch]) async -> RPCError? {
         do {
             try await withGRPCClient(
                 transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: d.grpcPort), transportSecurity: .plaintext)
@@ -30,9 +35,9 @@ struct IngestRejectionTests {
             }
             return nil
         } catch let error as RPCError {
-            return error.code
+            return error
         } catch {
-            return .unknown
+            return RPCError(code: .unknown, message: "\(error)")
         }
     }
 
@@ -104,6 +109,10 @@ struct IngestRejectionTests {
 
         #expect(await stream(d, machine: "victim", token: "not-the-token", batches: [batch(machine: "victim", seq: 1)]) == .unauthenticated)
         #expect(await stream(d, machine: "intruder", token: d.token("good"), batches: [batch(machine: "intruder", seq: 1)]) == .unauthenticated)
+        // An unknown machine and a wrong token get the same answer: machine ids cannot be enumerated.
+        let unknown = await refusal(d, machine: "intruder", token: "x", batches: [batch(machine: "intruder", seq: 1)])
+        let wrong = await refusal(d, machine: "victim", token: "x", batches: [batch(machine: "victim", seq: 1)])
+        #expect(unknown?.message.replacingOccurrences(of: "intruder", with: "M") == wrong?.message.replacingOccurrences(of: "victim", with: "M"))
         #expect(await stream(d, machine: "good", token: d.token("good"), batches: [batch(machine: "victim", seq: 1)]) == .permissionDenied)
         #expect(await stream(d, machine: "victim", token: d.token("victim"), batches: [batch(machine: "victim", seq: 1, values: 60_000)]) == .invalidArgument)
         let huge = await stream(d, machine: "victim", token: d.token("victim"), batches: [batch(machine: "victim", seq: 1, values: 700_000)])

@@ -103,15 +103,18 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
         }
         let header = metadata[stringValues: "authorization"].first(where: { _ in true }) ?? ""
         let presented = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
+        // One answer for an unknown machine, a machine without a token and a wrong token, so a caller cannot
+        // enumerate machine ids; the hub's log says which it was.
+        let refusal = RPCError(code: .unauthenticated, message: "wrong or missing token for machine \"\(machine.prefix(64))\"")
         switch tokens(machine) {
         case .unknownMachine:
-            throw RPCError(code: .unauthenticated, message: "unknown machine \"\(machine.prefix(64))\"; add it to the spec")
+            logger.notice("collector refused: unknown machine; add it to the spec", metadata: ["machine": "\(machine.prefix(64))"])
+            throw refusal
         case .noTokenYet:
-            throw RPCError(code: .unauthenticated, message: "machine \"\(machine)\" has no token yet; run smsctl apply")
+            logger.notice("collector refused: the machine has no token yet; run smsctl apply", metadata: ["machine": "\(machine)"])
+            throw refusal
         case .token(let expected):
-            guard !presented.isEmpty, ConstantTime.equal(presented, expected) else {
-                throw RPCError(code: .unauthenticated, message: "wrong or missing token for machine \"\(machine)\"")
-            }
+            guard !presented.isEmpty, ConstantTime.equal(presented, expected) else { throw refusal }
         }
         return (machine, presented)
     }
