@@ -52,6 +52,42 @@ struct IngestRejectionTests {
         }
     }
 
+    @Test("streams aborted by their client give their slot back: the stream count returns to zero")
+    func abortedStreamsReleaseTheirSlots() async throws {
+        let d = try TempDeployment(machines: ["a"])
+        defer { d.remove() }
+        let hub = try d.startHub()
+        defer { hub.crash() }
+        let healthz = URL(string: "\(d.api)/healthz")!
+        #expect(await waitFor(timeout: .seconds(20)) { (try? await URLSession.shared.data(from: healthz)) != nil })
+        try await withGRPCClient(
+            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: d.grpcPort), transportSecurity: .plaintext)
+        ) { client in
+            let ingest = Sms_V1_Ingest.Client(wrapping: client)
+            var metadata = Metadata()
+            metadata.addString("Bearer \(d.token("a"))", forKey: "authorization")
+            metadata.addString("a", forKey: "sms-machine")
+            // Many streams on one connection, each cancelled at a different point of its life.
+            for round in 0..<200 {
+                let task = Task {
+                    let request = StreamingClientRequest<Sms_V1_Batch>(metadata: metadata) { writer in
+                        if round % 2 == 0 { try await writer.write(batch(machine: "a", seq: UInt64(round + 1))) }
+                        try await Task.sleep(for: .seconds(30))
+                    }
+                    try await ingest.stream(request: request) { response in for try await _ in response.messages {} }
+                }
+                if round % 3 == 0 { await Task.yield() } else { try? await Task.sleep(for: .milliseconds(round % 7)) }
+                task.cancel()
+                _ = await task.result
+            }
+            let drained = await waitFor(timeout: .seconds(20)) {
+                (try await ingest.health(.init())).openStreams == 0
+            }
+            let left = (try? await ingest.health(.init()).openStreams) ?? 0
+            #expect(drained, "streams still counted open: \(left)")
+        }
+    }
+
     @Test("NaN and ±infinity in any series: dropped at ingest, counted; the API, history and rollups keep answering")
     func nonFiniteValuesAreDropped() async throws {
         let d = try TempDeployment(machines: ["odd"])

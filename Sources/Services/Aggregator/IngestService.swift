@@ -73,12 +73,18 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
             logger.warning("collector stream refused", metadata: ["peer": "\(context.remotePeer)", "reason": "\(error.message)"])
             throw error
         }
-        guard counter.value.add(1, ordering: .relaxed).newValue <= limits.maxStreams else {
-            counter.value.subtract(1, ordering: .relaxed)
+        guard openStreams < limits.maxStreams else {
             metrics.streamsRejected.increment()
             throw RPCError(code: .resourceExhausted, message: "the aggregator is at its limit of \(limits.maxStreams) streams")
         }
         return StreamingServerResponse { writer in
+            // Counted only once the stream's handler runs, and given back whichever way it ends: a stream its
+            // client aborts before the handler starts never held a slot.
+            guard counter.value.add(1, ordering: .relaxed).newValue <= limits.maxStreams else {
+                counter.value.subtract(1, ordering: .relaxed)
+                metrics.streamsRejected.increment()
+                throw RPCError(code: .resourceExhausted, message: "the aggregator is at its limit of \(limits.maxStreams) streams")
+            }
             defer { counter.value.subtract(1, ordering: .relaxed) }
             metrics.openStreams.set(Double(openStreams))
             let session = StreamSession(machine: machine, token: token, service: self)
