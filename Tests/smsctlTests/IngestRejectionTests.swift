@@ -88,6 +88,38 @@ struct IngestRejectionTests {
         }
     }
 
+    @Test("clocks out of bounds: ahead by more than a minute or older than any buffer keeps is refused, naming the clock; the live view is never frozen", arguments: [
+        (Int64(90_000), false), (Int64(9 * 60_000), false), (Int64(40 * 86_400_000), false), (Int64(-3 * 86_400_000), true),
+        (Int64(-29 * 86_400_000), true),
+    ])
+    func clockSkew(offsetMs: Int64, accepted: Bool) async throws {
+        let d = try TempDeployment(machines: ["skewed"])
+        defer { d.remove() }
+        let hub = try d.startHub()
+        defer { hub.crash() }
+        let healthz = URL(string: "\(d.api)/healthz")!
+        #expect(await waitFor(timeout: .seconds(20)) { (try? await URLSession.shared.data(from: healthz)) != nil })
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        // Ahead for positive offsets, behind for negative ones (and for the 40-day case).
+        let when = offsetMs == 40 * 86_400_000 ? now - offsetMs : now + offsetMs
+        var skewed = batch(machine: "skewed", seq: 1)
+        skewed.timestampMs = when
+        let refused = await refusal(d, machine: "skewed", token: d.token("skewed"), batches: [skewed])
+        if accepted {
+            #expect(refused == nil, "\(String(describing: refused))")
+        } else {
+            #expect(refused?.code == .invalidArgument && refused?.message.contains("check the clock of machine \"skewed\"") == true,
+                    "\(String(describing: refused))")
+        }
+        // A batch with the right time right after is shown live at once.
+        var right = batch(machine: "skewed", seq: 2)
+        right.timestampMs = now
+        right.newSeries = [.with { $0.metric = "cpu.usage_percent" }]
+        #expect(await refusal(d, machine: "skewed", token: d.token("skewed"), batches: [right]) == nil)
+        let state = try await d.machineState("skewed")
+        #expect((state?["lastSampleMs"] as? NSNumber)?.int64Value == now, "\(String(describing: state))")
+    }
+
     @Test("NaN and ±infinity in any series: dropped at ingest, counted; the API, history and rollups keep answering")
     func nonFiniteValuesAreDropped() async throws {
         let d = try TempDeployment(machines: ["odd"])

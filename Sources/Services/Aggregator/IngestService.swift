@@ -19,7 +19,12 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
 
     public struct Limits: Sendable {
         public var maxStreams = 10_000
-        public var maxFutureSkewMs: Int64 = 10 * 60_000
+        /// A batch further ahead of the hub's clock is refused: it would stand as the machine's newest sample,
+        /// and hide the real ones from the live view, until the hub's clock caught up with it.
+        public var maxFutureSkewMs: Int64 = 60_000
+        /// A batch older than any collector buffer keeps (30 days, the spec's longest `buffer`, plus a day) is
+        /// refused: it comes from a wrong clock, not from a replay.
+        public var maxAgeMs: Int64 = 31 * 86_400_000
         public var decoder = StreamDecoder.Limits()
         public init() {}
     }

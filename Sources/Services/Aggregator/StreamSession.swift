@@ -151,8 +151,9 @@ struct StreamSession: Sendable {
         } else if batch.timestampMs > now + service.limits.maxFutureSkewMs {
             let ahead = (batch.timestampMs - now) / 1000
             problem = "batch \(batch.seq) is \(ahead)s in the future; check the clock of machine \"\(machine)\""
-        } else if batch.timestampMs < 946_684_800_000 {
-            problem = "batch \(batch.seq) has timestamp \(batch.timestampMs) ms, before the year 2000"
+        } else if batch.timestampMs < now - service.limits.maxAgeMs {
+            let days = (now - batch.timestampMs) / 86_400_000
+            problem = "batch \(batch.seq) is \(days) days old, older than any collector buffer keeps; check the clock of machine \"\(machine)\""
         }
         if let problem {
             service.metrics.batchesRejected.increment()
