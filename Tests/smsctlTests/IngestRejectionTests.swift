@@ -120,6 +120,39 @@ struct IngestRejectionTests {
         #expect((state?["lastSampleMs"] as? NSNumber)?.int64Value == now, "\(String(describing: state))")
     }
 
+    @Test("oversized names and labels, too many labels or series: refused with INVALID_ARGUMENT; the machine's real stream goes on", arguments: [
+        "metric", "labelName", "labelValue", "labels", "series",
+    ])
+    func oversizedSeriesAreRefused(kind: String) async throws {
+        let d = try TempDeployment(machines: ["good", "big"])
+        defer { d.remove() }
+        let hub = try d.startHub()
+        let collector = try d.startCollector("good")
+        defer {
+            collector.crash()
+            hub.crash()
+        }
+        #expect(await waitFor(timeout: .seconds(20)) { try await d.history("good", "cpu.usage_percent").count >= 1 })
+        var big = batch(machine: "big", seq: 1)
+        func def(_ metric: String, _ labels: [(String, String)] = []) -> Sms_V1_SeriesDef {
+            .with { d in d.metric = metric; d.labels = labels.map { l in .with { $0.key = l.0; $0.value = l.1 } } }
+        }
+        switch kind {
+        case "metric": big.newSeries = [def(String(repeating: "m", count: 3_900_000))]
+        case "labelName": big.newSeries = [def("disk.used_percent", [(String(repeating: "k", count: 65), "/")])]
+        case "labelValue": big.newSeries = [def("disk.used_percent", [("mount", String(repeating: "v", count: 65_536))])]
+        case "labels": big.newSeries = [def("disk.used_percent", (0..<17).map { ("k\($0)", "v") })]
+        default:
+            big.newSeries = (0..<20_001).map { def("cpu.core_usage_percent", [("cpu", "\($0)")]) }
+            big.layout = [0]
+        }
+        #expect(await stream(d, machine: "big", token: d.token("big"), batches: [big]) == .invalidArgument, "\(kind)")
+        let page = try await d.machineState("big")
+        #expect(((page?["values"] as? [String: Any]) ?? [:]).isEmpty, "\(kind): something of the refused batch is shown")
+        let before = try await d.history("good", "cpu.usage_percent").count
+        #expect(await waitFor(timeout: .seconds(10)) { try await d.history("good", "cpu.usage_percent").count > before })
+    }
+
     @Test("NaN and ±infinity in any series: dropped at ingest, counted; the API, history and rollups keep answering")
     func nonFiniteValuesAreDropped() async throws {
         let d = try TempDeployment(machines: ["odd"])

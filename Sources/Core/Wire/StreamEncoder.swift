@@ -55,9 +55,15 @@ public struct StreamEncoder: Sendable {
 /// Rebuilds batches from one stream's wire messages, enforcing the stream's limits.
 public struct StreamDecoder: Sendable {
     public struct Limits: Sendable {
-        public var maxSeriesPerStream = 100_000
+        /// A machine sends a few hundred series (a few thousand on a big one); far more is a bug or an attack,
+        /// and every series costs the hub memory and a row in the machine's page.
+        public var maxSeriesPerStream = 20_000
         public var maxValuesPerBatch = 50_000
         public var maxLabels = 16
+        /// Bytes of a metric name, and of each label's name and value.
+        public var maxMetricBytes = 128
+        public var maxLabelNameBytes = 64
+        public var maxLabelValueBytes = 256
         public init() {}
     }
 
@@ -85,6 +91,15 @@ public struct StreamDecoder: Sendable {
         for def in message.newSeries {
             guard let key = def.key(maxLabels: limits.maxLabels) else {
                 throw .invalid("series \(series.count): empty metric name or more than \(limits.maxLabels) labels")
+            }
+            guard def.metric.utf8.count <= limits.maxMetricBytes,
+                def.labels.allSatisfy({
+                    $0.key.utf8.count <= limits.maxLabelNameBytes && $0.value.utf8.count <= limits.maxLabelValueBytes
+                })
+            else {
+                throw .invalid(
+                    "series \(series.count): a metric name over \(limits.maxMetricBytes) bytes, or a label name over "
+                        + "\(limits.maxLabelNameBytes) or value over \(limits.maxLabelValueBytes) bytes")
             }
             series.append(key)
         }
