@@ -14,14 +14,11 @@ enum Bootstrap {
     /// The registry `/metrics` renders; every swift-metrics metric of the process lands here.
     static var registry: PrometheusCollectorRegistry { SelfMetrics.registry }
 
+    /// Logging as the collector sets it up, plus the metrics registry the hub roles report to.
     static func logging(level: Logger.Level) -> Logger {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let logger = CollectorLogging.bootstrap(level: level)
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        return Logger(label: "sms")
+        return logger
     }
 
     /// Loads a spec or prints its diagnostics and exits 1 (2 when the file cannot be read).

@@ -17,6 +17,14 @@ struct IngestRejectionTests {
         await refusal(d, machine: machine, token: token, batches: batches)?.code
     }
 
+    /// A hub for `d` that answers `/healthz` (no collector: the test plays it).
+    func startHealthyHub(_ d: TempDeployment) async throws -> SMSProcess {
+        let hub = try d.startHub()
+        let healthz = URL(string: "\(d.api)/healthz")!
+        #expect(await waitFor(timeout: .seconds(20)) { (try? await URLSession.shared.data(from: healthz)) != nil })
+        return hub
+    }
+
     /// The error the hub ended the stream with, nil when it ended cleanly.
     func refusal(_ d: TempDeployment, machine: String, token: String, batches: [Sms_V1_Batch]) async -> RPCError? {
         do {
@@ -56,10 +64,8 @@ struct IngestRejectionTests {
     func abortedStreamsReleaseTheirSlots() async throws {
         let d = try TempDeployment(machines: ["a"])
         defer { d.remove() }
-        let hub = try d.startHub()
+        let hub = try await startHealthyHub(d)
         defer { hub.crash() }
-        let healthz = URL(string: "\(d.api)/healthz")!
-        #expect(await waitFor(timeout: .seconds(20)) { (try? await URLSession.shared.data(from: healthz)) != nil })
         try await withGRPCClient(
             transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: d.grpcPort), transportSecurity: .plaintext)
         ) { client in
@@ -95,10 +101,8 @@ struct IngestRejectionTests {
     func clockSkew(offsetMs: Int64, accepted: Bool) async throws {
         let d = try TempDeployment(machines: ["skewed"])
         defer { d.remove() }
-        let hub = try d.startHub()
+        let hub = try await startHealthyHub(d)
         defer { hub.crash() }
-        let healthz = URL(string: "\(d.api)/healthz")!
-        #expect(await waitFor(timeout: .seconds(20)) { (try? await URLSession.shared.data(from: healthz)) != nil })
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         // Ahead for positive offsets, behind for negative ones (and for the 40-day case).
         let when = offsetMs == 40 * 86_400_000 ? now - offsetMs : now + offsetMs
@@ -157,10 +161,8 @@ struct IngestRejectionTests {
     func nonFiniteValuesAreDropped() async throws {
         let d = try TempDeployment(machines: ["odd"])
         defer { d.remove() }
-        let hub = try d.startHub()
+        let hub = try await startHealthyHub(d)
         defer { hub.crash() }
-        let healthz = URL(string: "\(d.api)/healthz")!
-        #expect(await waitFor(timeout: .seconds(20)) { (try? await URLSession.shared.data(from: healthz)) != nil })
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let series: [(String, [String: String])] = [
             ("cpu.usage_percent", [:]), ("memory.used_percent", [:]), ("disk.used_percent", ["mount": "/"]),

@@ -57,33 +57,11 @@ public struct RemoteFleet: Sendable {
     /// Reads every managed machine (in parallel) and compares it with the spec.
     public func plan(purge: Bool = false) async throws -> [Planned] {
         let machines = managed
-        let binary = machines.isEmpty ? nil : try CollectorBinary.load(binaryURL)
         var jobs: [@Sendable () async -> Planned] = []
-        for (machine, access) in machines {
-            jobs.append {
-                let change = RemoteChange(machine: machine.id, destination: access.description, kind: .unreachable)
-                do {
-                    let desired = try RemoteDesired.make(
-                        spec: spec, machine: machine, access: access, binary: binary!, state: state)
-                    let docker = desired.runtime != .native
-                    let observed = try await RemoteProbe.observe(client(access), desired.layout, docker: docker)
-                    if docker, !observed.hasDocker {
-                        var c = change
-                        c.reasons = ["runtime: docker, but docker is not installed there; install it or use runtime: native"]
-                        return Planned(change: c, desired: desired, observed: observed, error: c.reasons[0])
-                    }
-                    if !docker, !observed.arch.isEmpty, observed.arch != binary!.arch {
-                        var c = change
-                        c.reasons = ["the machine is \(observed.arch), this sms-collector is built for \(binary!.arch)"]
-                        return Planned(change: c, desired: desired, observed: observed, error: c.reasons[0])
-                    }
-                    let planned = RemoteChange.between(desired, observed, record: recorded[machine.id])
-                    return Planned(change: planned, desired: desired, observed: observed)
-                } catch {
-                    var c = change
-                    c.reasons = ["\(error)"]
-                    return Planned(change: c, error: "\(error)")
-                }
+        if !machines.isEmpty {
+            let binary = try CollectorBinary.load(binaryURL)
+            for (machine, access) in machines {
+                jobs.append { await planOne(machine, access, binary: binary) }
             }
         }
         for (id, record) in removed {
@@ -94,6 +72,29 @@ public struct RemoteFleet: Sendable {
             }
         }
         return await Self.bounded(jobs, parallel: parallel)
+    }
+
+    /// One managed machine: what should be there, what is, and the change between them.
+    func planOne(_ machine: Machine, _ access: SSHAccess, binary: CollectorBinary) async -> Planned {
+        var unreachable = RemoteChange(machine: machine.id, destination: access.description, kind: .unreachable)
+        func refused(_ why: String, _ desired: RemoteDesired? = nil, _ observed: RemoteObserved? = nil) -> Planned {
+            unreachable.reasons = [why]
+            return Planned(change: unreachable, desired: desired, observed: observed, error: why)
+        }
+        do {
+            let desired = try RemoteDesired.make(spec: spec, machine: machine, access: access, binary: binary, state: state)
+            let docker = desired.runtime != .native
+            let observed = try await RemoteProbe.observe(client(access), desired.layout, docker: docker)
+            if docker, !observed.hasDocker {
+                return refused("runtime: docker, but docker is not installed there; install it or use runtime: native", desired, observed)
+            }
+            if !docker, !observed.arch.isEmpty, observed.arch != binary.arch {
+                return refused("the machine is \(observed.arch), this sms-collector is built for \(binary.arch)", desired, observed)
+            }
+            return Planned(change: RemoteChange.between(desired, observed, record: recorded[machine.id]), desired: desired, observed: observed)
+        } catch {
+            return refused("\(error)")
+        }
     }
 
     /// Carries out the plan; returns each machine's outcome (`nil` error: done) and the records to keep.
