@@ -72,8 +72,8 @@ public struct CollectorOptions: ParsableArguments {
 
     /// Runs the collector until SIGTERM or SIGINT.
     public func run() async throws {
-        // The collector runs on every machine: from here on code is faulted in 4 KB at a time, and what only
-        // start-up used is dropped again after the first few ticks (see ResidentCode).
+        // The collector runs on every machine: what only start-up used is dropped again after the first few
+        // ticks (see ResidentCode).
         ResidentCode.trim()
         let settle = Task {
             try await Task.sleep(for: .seconds(5))
