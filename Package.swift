@@ -116,7 +116,12 @@ let package = Package(
         // The lean collector that goes onto every machine: the core and the collector only.
         .executableTarget(
             name: "sms-collector",
-            dependencies: ["Collector"]
+            dependencies: [
+                "Collector",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         // Stamps the build's git commit into SMSCore (`smsctl --version`); SMS_COMMIT overrides it (Docker builds).
         .plugin(name: "BuildInfo", capability: .buildTool()),

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import SMSCore
 import Spec
 
 /// The collector's flags and what running them does: shared by `smsctl run collector` and the lean
 /// `sms-collector` executable, so both take exactly the same command line.
-public struct CollectorOptions: ParsableArguments {
+public struct CollectorOptions: ParsableArguments, Sendable {
     /// How both commands explain themselves in `--help`.
     public static func discussion(command: String) -> String {
         """
@@ -70,23 +71,41 @@ public struct CollectorOptions: ParsableArguments {
         }
     }
 
+    /// Runs the collector until SIGTERM or SIGINT, every task of it on one NIO event loop, and blocks the calling
+    /// thread until it ends. Nothing runs on Swift's global executor, whose first use starts libdispatch's worker
+    /// pool and the pool's monitor: a timer that would wake the process every second for as long as it runs.
+    public func runOnEventLoop() throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let done = loop.makePromise(of: Void.self)
+        Task(executorPreference: EventLoopExecutor(loop)) {
+            do {
+                try await run()
+                done.succeed()
+            } catch {
+                done.fail(error)
+            }
+        }
+        try done.futureResult.wait()
+    }
+
     /// Runs the collector until SIGTERM or SIGINT.
     public func run() async throws {
         // The collector runs on every machine: what only start-up used is dropped again after the first few
         // ticks (see ResidentCode).
         ResidentCode.trim()
-        let settle = Task {
-            try await Task.sleep(for: .seconds(5))
-            ResidentCode.trim()
-        }
+        let settle = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .seconds(5)) { ResidentCode.trim() }
         defer { settle.cancel() }
         let logger = CollectorLogging.bootstrap(level: logLevel).with(label: "collector", machine: machine)
         var config = try configuration(logger: logger)
         config.procRoot = procRoot
         config.sysRoot = sysRoot
+        // A process that blocked the stop signals up front (`sms-collector`) waits for them itself; otherwise
+        // ServiceGroup's signal sources take them.
+        let waitsItself = StopSignals.blocked
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: CollectorService(config: config, logger: logger))],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            gracefulShutdownSignals: waitsItself ? [] : [.sigterm, .sigint], logger: logger))
+        if waitsItself { StopSignals.wait { Task { await group.triggerGracefulShutdown() } } }
         try await group.run()
     }
 

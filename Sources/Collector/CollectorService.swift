@@ -49,19 +49,17 @@ public struct CollectorService: Service {
     }
 
     public func run() async throws {
-        // One event loop thread for everything: sampling, the buffer, the gRPC connection and the timers.
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let executor = EventLoopExecutor(group.next())
-        do {
-            try await withTaskExecutorPreference(executor) { try await run(on: executor, group: group) }
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        try? await group.shutdownGracefully()
+        // One event loop thread for everything: sampling, the buffer, the gRPC connection and the timers. It is a
+        // loop of NIO's process-wide group, which the lean `sms-collector` also makes Swift's global executor.
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let executor = EventLoopExecutor(loop)
+        try await withTaskExecutorPreference(executor) { try await run(on: executor, group: loop) }
     }
 
-    private func run(on executor: EventLoopExecutor, group: MultiThreadedEventLoopGroup) async throws {
+    private func run(on executor: EventLoopExecutor, group: any EventLoopGroup) async throws {
+        try FileManager.default.createDirectory(at: config.bufferDirectory, withIntermediateDirectories: true)
+        let ownership = try BufferLock(directory: config.bufferDirectory)
+        defer { withExtendedLifetime(ownership) {} }
         let buffer = try DiskBuffer(directory: config.bufferDirectory, limits: config.bufferLimits, logger: logger)
         let doorbell = Doorbell()
         let uplink = Uplink(
@@ -89,7 +87,7 @@ public struct CollectorService: Service {
         while !Task.isCancelled {
             let now = Self.nowMs()
             let next = (now / step + 1) * step
-            await executor.sleep(for: .milliseconds(next - now))
+            await executor.loop.sleep(for: .milliseconds(next - now))
             if Task.isCancelled { break }
             let snapshot = sampler.sample(nowMs: next)
             do {

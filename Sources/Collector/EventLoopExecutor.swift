@@ -14,10 +14,13 @@ final class EventLoopExecutor: TaskExecutor, @unchecked Sendable {
         let job = UnownedJob(job)
         loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
+}
 
-    /// Sleeps on the loop's own timer (no dispatch timer thread); returns early when the task is cancelled.
+extension EventLoop {
+    /// Sleeps on the loop's own timer (`Task.sleep` would start libdispatch's timer thread and its once-a-second
+    /// worker monitor); returns early when the task is cancelled.
     func sleep(for duration: TimeAmount) async {
-        let scheduled = loop.scheduleTask(in: duration) {}
+        let scheduled = scheduleTask(in: duration) {}
         await withTaskCancellationHandler {
             _ = try? await scheduled.futureResult.get()
         } onCancel: {

@@ -24,7 +24,7 @@ public enum ResidentCode {
             var released = 0
             var line = [CChar](repeating: 0, count: 4096)
             while fgets(&line, Int32(line.count), maps) != nil {
-                let text = String(cString: line)
+                let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 let fields = text.split(separator: " ", omittingEmptySubsequences: true)
                 // address perms offset dev inode path: file-backed (inode ≠ 0) code only.
                 guard fields.count >= 6, fields[4] != "0", fields[5].hasPrefix("/"), fields[1] == "r-xp",

@@ -75,7 +75,7 @@ public struct Uplink: Sendable {
             connected.set(false)
             let cap = 4.0
             let base = min(cap, 0.25 * pow(2, Double(min(failures, 8))))
-            try? await Task.sleep(for: .milliseconds(Int(base * Double.random(in: 0.5...1.0) * 1000)))
+            await eventLoopGroup.next().sleep(for: .milliseconds(Int64(base * Double.random(in: 0.5...1.0) * 1000)))
         }
     }
 
@@ -89,7 +89,10 @@ public struct Uplink: Sendable {
             security = .plaintext
         }
         try await withGRPCClient(
-            transport: .http2NIOPosix(target: resolvedTarget, transportSecurity: security, eventLoopGroup: eventLoopGroup)
+            transport: .http2NIOPosix(
+                target: resolvedTarget, transportSecurity: security,
+                // One small message a second: coalescing flushes would only add a timer wake-up per batch.
+                config: .defaults { $0.connection.flushCoalescing = nil }, eventLoopGroup: eventLoopGroup)
         ) { client in
             let ingest = Sms_V1_Ingest.Client(wrapping: client)
             var metadata = Metadata()

@@ -37,6 +37,49 @@ struct PipelineTests {
         #expect(hub.output.contains("hub stopped"), "hub did not stop gracefully:\n\(hub.output)")
     }
 
+    @Test("the lean sms-collector streams on one worker thread, idle in between, and stops cleanly on SIGTERM")
+    func leanCollectorThreadsAndStop() async throws {
+        let deployment = try TempDeployment(machines: ["mcrn"])
+        defer { deployment.remove() }
+        let hub = try deployment.startHub()
+        // Started once the hub answers: gRPC's reconnect backoff after a refused connection sleeps with
+        // Task.sleep, which starts libdispatch's timer thread (see docs/benchmarks.md).
+        let up = await waitFor(timeout: .seconds(20)) { (try? await URLSession.shared.data(from: URL(string: "\(deployment.api)/healthz")!)) != nil }
+        #expect(up, "hub not healthy:\n\(hub.output)")
+        let collector = try deployment.startLeanCollector("mcrn")
+        defer {
+            collector.crash()
+            hub.crash()
+        }
+        let streaming = await waitFor(timeout: .seconds(20)) { deployment.ackedSeq("mcrn") >= 3 }
+        #expect(streaming, "no acknowledged batch; collector log:\n\(collector.output)")
+        // A second collector on the same buffer is refused: both would number batches alike.
+        let second = try SMSProcess(["--spec", deployment.spec.path, "--machine", "mcrn"], log: deployment.log("second"),
+                                    executable: SMSProcess.collectorBinary)
+        let refused = await waitFor(timeout: .seconds(10)) { !second.isRunning }
+        #expect(refused && second.process.terminationStatus != 0)
+        #expect(second.output.contains("another collector is using the buffer") && second.output.contains("pid \(collector.pid)"),
+                "second collector: \(second.output)")
+        // Its threads: main (waiting for the end), the event loop that does all the work, and the signal waiter.
+        // A libdispatch worker pool (started by Swift's global executor or a dispatch signal source) would add
+        // threads and a monitor timer that wakes the process every second.
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(collector.pid)/task")) ?? []
+        let names = tasks.map {
+            ((try? String(contentsOfFile: "/proc/\(collector.pid)/task/\($0)/comm", encoding: .utf8)) ?? "")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(names.count == 3, "threads: \(names)")
+        #expect(names.contains("sms-signals") && names.filter { $0.hasPrefix("NIO-") }.count == 1, "threads: \(names)")
+        kill(collector.pid, SIGTERM)
+        let exited = await waitFor(timeout: .seconds(10)) { !collector.isRunning }
+        #expect(exited, "still running 10 s after SIGTERM")
+        if exited {
+            #expect(collector.process.terminationStatus == 0)
+            #expect(collector.output.contains("collector stopped"), "no graceful stop:\n\(collector.output)")
+        }
+        await hub.stop()
+    }
+
     /// `/metrics` of the live hub (aggregator, gateway and alerts metrics together) passes `promtool check metrics`.
     func checkMetricsWithPromtool(_ d: TempDeployment) async throws {
         let (data, _) = try await URLSession.shared.data(from: URL(string: "\(d.api)/metrics")!)

@@ -19,9 +19,12 @@ final class SMSProcess: @unchecked Sendable {
         return root.appendingPathComponent(".build/debug/smsctl")
     }
 
-    init(_ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
+    /// The lean collector built beside `smsctl`.
+    static var collectorBinary: URL { binary.deletingLastPathComponent().appendingPathComponent("sms-collector") }
+
+    init(_ arguments: [String], log: URL, environment: [String: String] = [:], executable: URL? = nil) throws {
         self.log = log
-        process.executableURL = Self.binary
+        process.executableURL = executable ?? Self.binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
@@ -130,6 +133,12 @@ struct TempDeployment {
 
     func startCollector(_ machine: String) throws -> SMSProcess {
         try SMSProcess(["run", "collector", "--spec", spec.path, "--machine", machine], log: log("collector-\(machine)"))
+    }
+
+    /// The lean `sms-collector` of `machine`, with the spec.
+    func startLeanCollector(_ machine: String) throws -> SMSProcess {
+        try SMSProcess(["--spec", spec.path, "--machine", machine], log: log("collector-\(machine)"),
+                       executable: SMSProcess.collectorBinary)
     }
 
     /// A collector of `machine` streaming to the aggregator on `grpcPort` (without the spec, as on a remote

@@ -1,0 +1,51 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// SIGTERM and SIGINT taken with `sigwait(2)` on a thread of their own, for a process that keeps libdispatch
+/// idle: the usual signal sources are dispatch sources, whose first use starts dispatch's worker pool and the
+/// pool's monitor, a timer that wakes the process every second for as long as it runs.
+public enum StopSignals {
+    static let handled: [Int32] = [SIGTERM, SIGINT]
+
+    /// Blocks the stop signals in the calling thread and in every thread started after it. Call it first thing in
+    /// `main`, before any thread exists; `CollectorOptions.run()` then waits for them with `sigwait`.
+    public static func block() {
+        var set = signalSet()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Whether `block()` ran in this process (the stop signals are blocked in the calling thread).
+    static var blocked: Bool {
+        var current = sigset_t()
+        pthread_sigmask(SIG_BLOCK, nil, &current)
+        return handled.allSatisfy { sigismember(&current, $0) == 1 }
+    }
+
+    /// Waits for the stop signals on a thread of its own: the first one calls `stop`; a second one ends the
+    /// process at once (exit status 128 + the signal, as a shell reports it).
+    static func wait(_ stop: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            Thread.current.name = "sms-signals"
+            var set = signalSet()
+            var stopping = false
+            while true {
+                var signal: Int32 = 0
+                guard sigwait(&set, &signal) == 0 else { continue }
+                if stopping { _exit(128 + signal) }
+                stopping = true
+                stop()
+            }
+        }
+        thread.start()
+    }
+
+    private static func signalSet() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in handled { sigaddset(&set, signal) }
+        return set
+    }
+}
