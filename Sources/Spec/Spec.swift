@@ -65,6 +65,9 @@ public struct Hub: Sendable, Equatable, Codable {
     /// Where embedded history and the collectors' buffers live; nil means the state directory beside the spec.
     public var dataDir: String?
     public var tls: TLSFiles?
+    /// Names (besides its addresses, `localhost` and `hub.host`) the dashboard and API answer to; a request for any
+    /// other name is refused, so a DNS-rebinding page cannot read the fleet through a visitor's browser.
+    public var allowedHosts: [String] = []
 
     public init(
         host: String = "127.0.0.1", grpcPort: Int = 50051, httpPort: Int = 8080,

@@ -6,7 +6,7 @@ extension SpecReader {
     static let topKeys = [
         "version", "name", "hub", "retention", "defaults", "machines", "alerts", "notify", "edges", "maintenance",
     ]
-    static let hubKeys = ["host", "bind", "grpc_port", "http_port", "state", "history", "data_dir", "tls"]
+    static let hubKeys = ["host", "bind", "grpc_port", "http_port", "state", "history", "data_dir", "tls", "allowed_hosts"]
     static let retentionKeys = ["raw", "1m", "1h"]
     static let defaultsKeys = ["interval", "buffer", "metrics", "ssh", "runtime", "image"]
 
@@ -73,6 +73,13 @@ extension SpecReader {
         return text
     }
 
+    /// A DNS name such as `sms.home.lan`: letters, digits, `-` and `.`, nothing else.
+    static func isHostName(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 253 && text.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "."
+        }
+    }
+
     static func isValidName(_ text: String) -> Bool {
         let scalars = Array(text.unicodeScalars)
         guard let first = scalars.first, scalars.count <= 63 else { return false }
@@ -85,6 +92,17 @@ extension SpecReader {
         guard let fields = mapping(node, "hub", allowed: Self.hubKeys) else { return hub }
         if let n = fields.present("host") { hub.host = line(n, "hub.host") ?? hub.host }
         if let n = fields.present("bind") { hub.bind = line(n, "hub.bind") }
+        if let n = fields.present("allowed_hosts"), let items = list(n, "hub.allowed_hosts") {
+            for (index, item) in items.enumerated() {
+                let path = "hub.allowed_hosts[\(index)]"
+                guard let name = string(item, path) else { continue }
+                if Self.isHostName(name) {
+                    hub.allowedHosts.append(name.lowercased())
+                } else {
+                    error(item, path, "not a host name: give the name alone, such as sms.home.lan (no scheme, port or path)")
+                }
+            }
+        }
         let portRange = 1...65535
         if let n = fields.present("grpc_port") {
             hub.grpcPort = int(n, "hub.grpc_port", range: portRange, expected: "an integer 1–65535") ?? hub.grpcPort

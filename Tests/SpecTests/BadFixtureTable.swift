@@ -103,6 +103,9 @@ extension BadFixtureTests {
             "five_independent_mistakes", 4, 14, "hub.grpc_port",
             "expected an integer 1–65535, got \"fifty\""),
         .init(
+            "hub_allowed_hosts_url", 5, 33, "hub.allowed_hosts[1]",
+            "not a host name: give the name alone, such as sms.home.lan (no scheme, port or path)"),
+        .init(
             "hub_bind_loopback_with_remote_machine", 5, 9, "hub.bind",
             "the hub would listen on loopback only (127.0.0.1), but machine \"nfrt\" (machines[0], host 192.168.1.11) runs elsewhere"),
         .init(

@@ -69,7 +69,7 @@ func buildEdgeSocketRouter(
     let policy = OriginPolicy(allowed: configuration.allowedOrigins)
     let socket = LiveSocket(
         feed: relay, clients: clients, metrics: metrics,
-        configuration: GatewayConfiguration(readOnly: true, pushToEdges: false))
+        configuration: GatewayConfiguration(readOnly: true, pushToEdges: false, hostNames: nil))
     let current = PushSlot()
     router.ws("push") { request, _ in
         auth.allows(request) ? .upgrade([:]) : .dontUpgrade

@@ -59,6 +59,7 @@ public func buildGatewayRouter(
 func buildGatewayRouter(parts: GatewayParts) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: HostGuardMiddleware(policy: HostPolicy(names: parts.configuration.hostNames)))
     // The dashboard built into the binary, or the files of `--web DIR` (for working on the dashboard).
     if let webRoot = parts.context.webRoot {
         router.add(
@@ -83,11 +84,12 @@ func buildGatewayRouter(parts: GatewayParts) -> Router<BasicRequestContext> {
 func buildLiveRouter(parts: GatewayParts) -> Router<LiveRequestContext> {
     let router = Router(context: LiveRequestContext.self)
     let policy = OriginPolicy(allowed: parts.configuration.allowedOrigins)
+    let hosts = HostPolicy(names: parts.configuration.hostNames)
     let socket = LiveSocket(
         feed: parts.feed, clients: parts.clients, metrics: parts.metrics, configuration: parts.configuration)
     router.ws("ws") { request, _ in
         let host = request.head.authority
-        return policy.allows(origin: request.headers[.origin], host: host) ? .upgrade([:]) : .dontUpgrade
+        return hosts.allows(host) && policy.allows(origin: request.headers[.origin], host: host) ? .upgrade([:]) : .dontUpgrade
     } onUpgrade: { inbound, outbound, context in
         try await socket.run(
             inbound: inbound, outbound: outbound, channel: context.requestContext.channel, logger: context.logger)

@@ -61,6 +61,9 @@ public struct GatewayConfiguration: Sendable {
     public var writeTimeout: Duration
     /// A client whose unsent updates exceed this many bytes is disconnected (close 1013).
     public var maxPendingBytes: Int
+    /// Host names the dashboard, API and `/ws` answer to besides IP addresses and localhost (`HostPolicy`); nil
+    /// answers to any (the edge, which is public and redacted).
+    public var hostNames: [String]?
     /// Shows the "public view" banner in the dashboard (the edge's mode).
     public var readOnly: Bool
     /// Runs an `EdgePusher` for every edge of the spec (off in tests that only look at the local dashboard).
@@ -69,8 +72,9 @@ public struct GatewayConfiguration: Sendable {
     public init(
         host: String = "0.0.0.0", port: Int = 8080, allowedOrigins: [String] = [],
         flushInterval: Duration = .milliseconds(20), writeTimeout: Duration = .seconds(10),
-        maxPendingBytes: Int = 8 << 20, readOnly: Bool = false, pushToEdges: Bool = true
+        maxPendingBytes: Int = 8 << 20, readOnly: Bool = false, pushToEdges: Bool = true, hostNames: [String]? = []
     ) {
+        self.hostNames = hostNames
         self.host = host
         self.port = port
         self.allowedOrigins = allowedOrigins

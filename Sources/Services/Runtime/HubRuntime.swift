@@ -104,7 +104,8 @@ public struct HubRuntime: Sendable {
                 spec: box, state: state, bus: bus, history: history, alerts: alertSource, webRoot: options.webRoot,
                 health: HealthInfo(version: SMSVersion.current, startedAt: started), metrics: registry, logger: logger)
             services.append(buildGatewayApplication(
-                context: context, configuration: GatewayConfiguration(host: options.bindHost, port: options.httpPort ?? spec.hub.httpPort)))
+                context: context, configuration: GatewayConfiguration(
+                    host: options.bindHost, port: options.httpPort ?? spec.hub.httpPort, hostNames: Self.hostNames(spec))))
         }
         services.append(SpecReloader(file: options.specFile, box: box, logger: logger) { [alerts] _ in
             await alerts?.reloadSilences()
@@ -114,6 +115,14 @@ public struct HubRuntime: Sendable {
 }
 
 extension HubRuntime {
+    /// The names the gateway answers to besides addresses and localhost: `hub.host`, `hub.allowed_hosts`, and
+    /// this machine's own name (full and short), as a browser on the LAN would type it.
+    static func hostNames(_ spec: Spec) -> [String] {
+        let own = ProcessInfo.processInfo.hostName.lowercased()
+        let short = own.split(separator: ".").first.map(String.init) ?? own
+        return [spec.hub.host.lowercased(), own, short] + spec.hub.allowedHosts
+    }
+
     /// Refuses role sets that cannot work apart: a gateway or alerts process without the aggregator sees only
     /// what the shared backends carry.
     static func checkSeparable(spec: Spec, roles: Set<Role>) throws {
