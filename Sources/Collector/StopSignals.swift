@@ -28,7 +28,8 @@ public enum StopSignals {
     /// process at once (exit status 128 + the signal, as a shell reports it).
     static func wait(_ stop: @escaping @Sendable () -> Void) {
         let thread = Thread {
-            Thread.current.name = "sms-signals"
+            // Named for ps/top; written to comm directly (Foundation's Thread.name does not always reach it).
+            _ = try? "sms-signals".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
             var set = signalSet()
             var stopping = false
             while true {

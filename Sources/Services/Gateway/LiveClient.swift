@@ -39,10 +39,18 @@ final class LiveClient: Sendable {
     var subscriptions: Set<String> { pending.withLock { $0.subscriptions } }
 
     /// Starts (true) or stops streaming one machine's detail.
-    func setSubscribed(_ machine: String, _ on: Bool) {
+    /// Subscribes or unsubscribes; returns false (and changes nothing) when subscribing would pass `limit`.
+    @discardableResult
+    func setSubscribed(_ machine: String, _ on: Bool, limit: Int = .max) -> Bool {
         pending.withLock { p in
-            if on { p.subscriptions.insert(machine) } else { p.subscriptions.remove(machine) }
+            if on {
+                guard p.subscriptions.contains(machine) || p.subscriptions.count < limit else { return false }
+                p.subscriptions.insert(machine)
+            } else {
+                p.subscriptions.remove(machine)
+            }
             if !on, let old = p.details.removeValue(forKey: machine) { p.bytes -= old.count }
+            return true
         }
     }
 

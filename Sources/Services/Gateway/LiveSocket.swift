@@ -10,10 +10,16 @@ struct LiveSocket: Sendable {
     /// Largest message a browser may send (`{"subscribe":"some-machine-id"}` is far below).
     static let maxInboundBytes = 1024
 
-    /// Why the gateway ends a connection, as a WebSocket close code and reason.
+    /// Machines one connection may follow in detail at once (the dashboard follows the one it shows): each costs
+    /// the gateway work on every update, so a client asking for unbounded ids would slow everyone's updates.
+    static let maxSubscriptions = 64
+
+    /// Why the gateway ends a connection, as a WebSocket close code and reason, and which counter it goes to.
     struct Close: Error {
         let code: WebSocketErrorCode
         let reason: String
+        /// A slow client (behind, or a stuck write) rather than a misbehaving one.
+        var slow = false
     }
 
     let feed: any LiveSource
@@ -41,11 +47,7 @@ struct LiveSocket: Sendable {
             }
         } catch let close as Close {
             logger.debug("closing dashboard socket", metadata: ["code": "\(close.code)", "reason": "\(close.reason)"])
-            if close.code == .policyViolation || close.code == .unacceptableData {
-                metrics.droppedProtocol.increment()
-            } else {
-                metrics.droppedSlow.increment()
-            }
+            if close.slow { metrics.droppedSlow.increment() } else { metrics.droppedProtocol.increment() }
             try? await outbound.close(close.code, reason: close.reason)
         }
     }
@@ -66,7 +68,9 @@ struct LiveSocket: Sendable {
             }
             switch command {
             case .subscribe(let id):
-                client.setSubscribed(id, true)
+                guard client.setSubscribed(id, true, limit: Self.maxSubscriptions) else {
+                    throw Close(code: .policyViolation, reason: "at most \(Self.maxSubscriptions) subscriptions at once")
+                }
                 if let detail = await feed.detail(id, includeSeries: true) {
                     client.offer(summaries: [:], details: [id: detail], alerts: nil)
                 }
@@ -79,7 +83,7 @@ struct LiveSocket: Sendable {
     /// Sends whatever is pending each time the client wakes, so a slow browser gets the latest, not a backlog.
     private func write(_ client: LiveClient, outbound: WebSocketOutboundWriter, channel: any Channel) async throws {
         for await _ in client.wakes {
-            if client.overflowed { throw Close(code: .unknown(1013), reason: "too far behind; reconnect") }
+            if client.overflowed { throw Close(code: .unknown(1013), reason: "too far behind; reconnect", slow: true) }
             guard let outgoing = client.take(serverTimeMs: FleetView.nowMs()) else { continue }
             if let snapshot = outgoing.snapshot { try await send(snapshot, outbound: outbound, channel: channel) }
             if let update = outgoing.update { try await send(update, outbound: outbound, channel: channel) }
@@ -95,7 +99,7 @@ struct LiveSocket: Sendable {
             group.addTask {
                 try await Task.sleep(for: timeout)
                 channel.close(promise: nil)
-                throw Close(code: .policyViolation, reason: "write timed out")
+                throw Close(code: .policyViolation, reason: "write timed out", slow: true)
             }
             try await group.next()
             group.cancelAll()

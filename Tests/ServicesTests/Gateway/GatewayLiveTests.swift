@@ -111,6 +111,36 @@ struct GatewayLiveTests {
         }
     }
 
+    @Test("one socket follows at most 64 machines; the 65th subscribe closes it, and others are still served")
+    func subscriptionsAreBounded() async throws {
+        let fx = GatewayFixture()
+        try await fx.app(Self.configuration).test(.live) { client in
+            try await Self.withSocket(port: client.port) { reader, outbound in
+                _ = try await Self.nextJSON(&reader)
+                // Re-subscribing one already followed, and following again after an unsubscribe, stay within it.
+                for i in 0..<LiveSocket.maxSubscriptions {
+                    try await outbound.write(SocketDialer.textFrame(#"{"subscribe":"m-\#(i)"}"#))
+                }
+                try await outbound.write(SocketDialer.textFrame(#"{"subscribe":"m-0"}"#))
+                try await outbound.write(SocketDialer.textFrame(#"{"unsubscribe":"m-1"}"#))
+                try await outbound.write(SocketDialer.textFrame(#"{"subscribe":"m-x"}"#))
+                try await outbound.write(SocketDialer.textFrame(#"{"subscribe":"m-y"}"#))
+                var closed: UInt16?
+                while let next = try await reader.next() {
+                    if case .close(let c) = next {
+                        closed = c
+                        break
+                    }
+                }
+                #expect(closed == UInt16(webSocketErrorCode: .policyViolation))
+            }
+            try await Self.withSocket(port: client.port) { reader, _ in
+                let snapshot = try await Self.nextJSON(&reader)
+                #expect(snapshot["machines"] != nil)
+            }
+        }
+    }
+
     @Test func foreignOriginIsRefused() async throws {
         try await GatewayFixture().app(Self.configuration).test(.live) { client in
             let port = try #require(client.port)
