@@ -19,6 +19,13 @@ extension SpecValidator {
         for (index, edge) in spec.edges.enumerated() {
             let path = itemPath("edges", index)
             checkURL(edge.url, "\(path).url", schemes: ["ws", "wss"])
+            if let url = URLComponents(string: edge.url), url.scheme?.lowercased() == "ws", let host = url.host,
+                !host.isEmpty, !Self.isPrivateHost(host)
+            {
+                warning(
+                    "\(path).url",
+                    "ws:// to a public host sends every push, and the edge's token, unencrypted; use wss:// (the edge serves TLS with --tls-cert/--tls-key, or sits behind a proxy that does)")
+            }
             checkMachineIDs(edge.machines, "\(path).machines")
             if edge.machines.isEmpty && isWritten("\(path).machines") {
                 warning("\(path).machines", "the edge shows no machine; list the machines the public may see")
@@ -57,6 +64,23 @@ extension SpecValidator {
     /// The value as a message may quote it: a value that came from the environment is never printed.
     func shown(_ path: String, _ text: String) -> String {
         reader.substituted.contains(path) ? "(a value from the environment)" : "\"\(text)\""
+    }
+
+    /// Loopback, private and link-local addresses, and names that only resolve inside a network (`localhost`,
+    /// `.local`, `.lan`, `.internal`, `.home.arpa`, or a single label).
+    static func isPrivateHost(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let octets = name.split(separator: ".").compactMap { UInt8($0) }
+        if octets.count == 4 && name.split(separator: ".").count == 4 {
+            let (a, b) = (octets[0], octets[1])
+            return a == 10 || a == 127 || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168)
+                || (a == 169 && b == 254) || (a == 100 && (64...127).contains(b))
+        }
+        if name.contains(":") {
+            return name == "::1" || name.hasPrefix("fc") || name.hasPrefix("fd") || name.hasPrefix("fe80:")
+        }
+        let suffixes = ["localhost", ".local", ".lan", ".internal", ".home.arpa"]
+        return !name.contains(".") || suffixes.contains { name == $0 || name.hasSuffix($0) }
     }
 
     /// RFC 9110 token characters.

@@ -127,3 +127,42 @@ import Testing
         }
     }
 }
+
+/// An edge reached with `ws://` across the internet would carry every push and the edge's token in clear text.
+@Suite("Edge URL encryption")
+struct EdgeURLWarningTests {
+    func warnings(_ url: String) -> [Diagnostic] {
+        let yaml = """
+            version: 1
+            name: test
+            machines:
+              - id: mcrn
+                host: localhost
+            edges:
+              - name: public
+                url: \(url)
+                token: ${EDGE_TOKEN}
+                machines: [mcrn]
+            """
+        let result = SpecLoader.load(yaml: yaml, file: "edge.yaml", environment: ["EDGE_TOKEN": "t0ken-t0ken-t0ken-t0ken"])
+        return result.diagnostics.filter { $0.path == "edges[0].url" }
+    }
+
+    @Test("ws:// to a public host warns at the url, naming wss://", arguments: [
+        "ws://sysmonstm.example.org/push", "ws://203.0.113.7:8443/push", "WS://Edge.Example.COM/push",
+    ])
+    func publicPlaintextWarns(url: String) throws {
+        let found = warnings(url)
+        #expect(found.count == 1 && found.first?.severity == .warning, "\(found)")
+        #expect(found.first?.message.contains("use wss://") == true)
+        #expect(found.first?.line == 8 && found.first?.column == 10)
+    }
+
+    @Test("wss://, and ws:// inside a network, are quiet", arguments: [
+        "wss://sysmonstm.example.org/push", "ws://192.168.1.30:8443/push", "ws://10.0.0.5/push", "ws://127.0.0.1:8443/push",
+        "ws://edge.lan/push", "ws://edgebox/push", "ws://[::1]:8443/push", "ws://relay.home.arpa/push",
+    ])
+    func privateOrEncryptedIsQuiet(url: String) {
+        #expect(warnings(url).isEmpty, "\(warnings(url))")
+    }
+}
