@@ -152,21 +152,9 @@ public final class RedisServer: @unchecked Sendable {
 
     /// True when something on `port` answers an inline PING like Redis (PONG, or NOAUTH when a password is set).
     static func answersPing(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard let fd = connectLoopback(port: port, readTimeout: 1) else { return false }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected, send(fd, "PING\r\n", 6, 0) == 6 else { return false }
+        guard send(fd, "PING\r\n", 6, 0) == 6 else { return false }
         var reply = [UInt8](repeating: 0, count: 64)
         let count = recv(fd, &reply, reply.count, 0)
         guard count > 0 else { return false }

@@ -7,6 +7,7 @@ import GRPCNIOTransportHTTP2
 import Controller
 import SMSCore
 import Services
+import TestSupport
 import Testing
 
 /// Bad callers against a real hub process: each refused with the right status, nothing stored, others unaffected.
@@ -237,16 +238,8 @@ struct IngestRejectionTests {
 
     /// Opens a TCP connection to the gRPC port, writes non-HTTP/2 bytes, and closes.
     func sendGarbage(port: Int) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try #require(connectLoopback(port: port))
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(ok == 0)
         let junk = (0..<4096).map { _ in UInt8.random(in: 0...255) }
         _ = junk.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import TestSupport
 import Testing
 
 @testable import Services
@@ -67,18 +68,8 @@ func rawGET(port: Int, uri: String, host: String, extra: [String] = []) async th
 }
 
 private func blockingGET(port: Int, uri: String, host: String, extra: [String]) throws -> (Int, String) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard let fd = connectLoopback(port: port) else { throw POSIXError(.ECONNREFUSED) }
     defer { close(fd) }
-    var timeout = timeval(tv_sec: 3, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    let ok = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard ok == 0 else { throw POSIXError(.ECONNREFUSED) }
     let request = (["GET \(uri) HTTP/1.1", "Host: \(host)"] + extra + (extra.isEmpty ? ["Connection: close"] : []))
         .joined(separator: "\r\n") + "\r\n\r\n"
     _ = Array(request.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
