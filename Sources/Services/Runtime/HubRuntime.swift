@@ -118,9 +118,12 @@ extension HubRuntime {
     /// The names the gateway answers to besides addresses and localhost: `hub.host`, `hub.allowed_hosts`, and
     /// this machine's own name (full and short), as a browser on the LAN would type it.
     static func hostNames(_ spec: Spec) -> [String] {
-        let own = ProcessInfo.processInfo.hostName.lowercased()
+        // gethostname(2), not ProcessInfo.hostName, which may ask DNS for a canonical name at start-up.
+        var buffer = [CChar](repeating: 0, count: 256)
+        let own = gethostname(&buffer, buffer.count) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased() : ""
         let short = own.split(separator: ".").first.map(String.init) ?? own
-        return [spec.hub.host.lowercased(), own, short] + spec.hub.allowedHosts
+        return [spec.hub.host.lowercased(), own, short].filter { !$0.isEmpty } + spec.hub.allowedHosts
     }
 
     /// Refuses role sets that cannot work apart: a gateway or alerts process without the aggregator sees only
