@@ -32,6 +32,8 @@ public final class DiskBuffer: @unchecked Sendable {
     private var dropped: UInt64 = 0
     private let catalog: SeriesCatalogFile
     private let ackFile: NumberFile
+    private let epochFile: NumberFile
+    private var epochId: UInt64
 
     /// Opens (or creates) the buffer in `directory`, recovering every intact record.
     public init(directory: URL, limits: Limits = Limits(), logger: Logger) throws {
@@ -43,6 +45,13 @@ public final class DiskBuffer: @unchecked Sendable {
         catalog = try SeriesCatalogFile(url: directory.appendingPathComponent("series.pb"))
         ackFile = try NumberFile(url: directory.appendingPathComponent("acked"))
         ackedSeq = ackFile.read()
+        // The buffer's sequence epoch: made with the buffer, so a lost buffer (seq back at 1) is a new epoch.
+        epochFile = try NumberFile(url: directory.appendingPathComponent("epoch"))
+        epochId = epochFile.read()
+        if epochId == 0 {
+            epochId = Self.newEpoch()
+            try epochFile.writeDurably(epochId)
+        }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasPrefix("seg-") && $0.hasSuffix(".pb") }.sorted()
         for name in names {
@@ -59,6 +68,8 @@ public final class DiskBuffer: @unchecked Sendable {
     public var acknowledged: UInt64 { lock.withLock { ackedSeq } }
     /// Batches dropped on overflow since the buffer was created (persisted across restarts).
     public var droppedBatches: UInt64 { lock.withLock { dropped } }
+    /// The buffer's sequence epoch (sent as `sms-epoch`): random, never 0.
+    public var epoch: UInt64 { lock.withLock { epochId } }
     /// Batches written but not yet acknowledged.
     public var backlog: UInt64 {
         lock.withLock { UInt64(segments.reduce(0) { $0 + $1.records.filter { $0.seq > ackedSeq }.count }) }
@@ -100,17 +111,37 @@ public final class DiskBuffer: @unchecked Sendable {
     }
 
     /// Marks every batch up to `seq` as stored by the hub; whole segments that are acknowledged are deleted.
-    public func acknowledge(_ seq: UInt64) {
+    /// False, with nothing dropped, when `seq` is beyond the last batch written: the hub holds more of this
+    /// epoch than this buffer ever sent (the buffer was restored or replaced, or another sender used the
+    /// machine's token), so what it would acknowledge was not stored from here; see `startNewEpoch`.
+    @discardableResult
+    public func acknowledge(_ seq: UInt64) -> Bool {
         lock.withLock {
-            guard seq > ackedSeq else { return }
-            ackedSeq = min(seq, lastSeq)
+            guard seq <= lastSeq else { return false }
+            guard seq > ackedSeq else { return true }
+            ackedSeq = seq
             while segments.count > 1, let last = segments[0].records.last, last.seq <= ackedSeq {
                 try? segments.removeFirst().remove()
             }
             // Losing this write only means a replay the hub deduplicates, so it is written without fsync.
             ackFile.write(ackedSeq)
+            return true
         }
     }
+
+    /// A new sequence epoch: the hub numbers this buffer's batches after everything it stored, so the
+    /// unacknowledged ones are sent again and kept rather than taken for replays. Returns the new id.
+    @discardableResult
+    public func startNewEpoch() throws -> UInt64 {
+        try lock.withLock {
+            let next = Self.newEpoch()
+            try epochFile.writeDurably(next)
+            epochId = next
+            return next
+        }
+    }
+
+    private static func newEpoch() -> UInt64 { UInt64.random(in: 1...UInt64.max) }
 
     /// Drops the oldest segments while the buffer is over its byte cap or holds batches older than its age limit.
     private func enforceLimits(nowMs: Int64) {

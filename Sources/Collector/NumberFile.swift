@@ -1,7 +1,7 @@
 import SMSCore
 import Foundation
 
-/// A file holding one number (the buffer's acknowledged seq), rewritten in place: one `pwrite(2)` of a fixed-width
+/// A file holding one number (the buffer's acknowledged seq, its epoch), rewritten in place: one `pwrite(2)` of a fixed-width
 /// line into a descriptor kept open, without fsync. It changes every second; Foundation's atomic write (a temp
 /// file, an fsync and a rename each time) was a fifth of the collector's CPU. A lost or torn write only means a
 /// replay the hub deduplicates.
@@ -30,5 +30,11 @@ final class NumberFile: @unchecked Sendable {
         let digits = String(value)
         let line = Array((String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "\n").utf8)
         _ = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// `write`, then fsync, failing loudly: for a number that must not be lost (the buffer's epoch).
+    func writeDurably(_ value: UInt64) throws {
+        write(value)
+        guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 }

@@ -99,6 +99,8 @@ public struct Uplink: Sendable {
             let token = refreshToken?() ?? self.token
             metadata.addString("Bearer \(token)", forKey: "authorization")
             metadata.addString(machine, forKey: "sms-machine")
+            let epoch = buffer.epoch
+            metadata.addString(String(epoch, radix: 16), forKey: "sms-epoch")
             let firstAck = Doorbell()
             let request = StreamingClientRequest<Sms_V1_Batch>(metadata: metadata) { writer in
                 // Wait for the aggregator to say what it already holds, so replay starts after that.
@@ -120,7 +122,17 @@ public struct Uplink: Sendable {
             }
             try await ingest.stream(request: request) { response in
                 for try await ack in response.messages {
-                    buffer.acknowledge(ack.ackedSeq)
+                    guard buffer.acknowledge(ack.ackedSeq) else {
+                        let sent = buffer.nextSeq - 1
+                        let next = try buffer.startNewEpoch()
+                        logger.warning(
+                            "the hub holds more of this machine's sequence than this buffer ever sent (a restored or replaced buffer, or another sender with this machine's token); starting a new sequence epoch so nothing unacknowledged is taken for a replay",
+                            metadata: [
+                                "hub": "\(target.host):\(target.port)", "acked_seq": "\(ack.ackedSeq)", "last_seq": "\(sent)",
+                                "epoch": "\(String(next, radix: 16))", "backlog": "\(buffer.backlog)",
+                            ])
+                        throw EpochRestart()
+                    }
                     if !connected.get() {
                         connected.set(true)
                         logger.info("streaming to the hub", metadata: [
@@ -148,6 +160,11 @@ public struct Uplink: Sendable {
         if let rpc = error as? RPCError { return "\(rpc.code): \(rpc.message)" }
         return "\(error)"
     }
+}
+
+/// Ends a stream so the next one opens with the buffer's new epoch.
+struct EpochRestart: Error, CustomStringConvertible {
+    var description: String { "reconnecting with a new sequence epoch" }
 }
 
 /// Whether the uplink is streaming, readable from any task.

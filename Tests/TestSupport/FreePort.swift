@@ -18,7 +18,7 @@ public func freePort() throws -> Int {
 
 /// A TCP connection to 127.0.0.1:`port` (the caller closes it), reads timing out after `readTimeout` seconds;
 /// nil when nothing answers.
-public func connectLoopback(port: Int, readTimeout: Int = 3) -> Int32? {
+public func connectLoopback(port: Int, readTimeout: Int = 20) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     var timeout = timeval(tv_sec: readTimeout, tv_usec: 0)

@@ -27,7 +27,9 @@ struct IngestRejectionTests {
     }
 
     /// The error the hub ended the stream with, nil when it ended cleanly.
-    func refusal(_ d: TempDeployment, machine: String, token: String, batches: [Sms_V1_Batch]) async -> RPCError? {
+    func refusal(_ d: TempDeployment, machine: String, token: String, batches: [Sms_V1_Batch], epoch: String? = nil)
+        async -> RPCError?
+    {
         do {
             try await withGRPCClient(
                 transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: d.grpcPort), transportSecurity: .plaintext)
@@ -35,6 +37,7 @@ struct IngestRejectionTests {
                 var metadata = Metadata()
                 metadata.addString("Bearer \(token)", forKey: "authorization")
                 metadata.addString(machine, forKey: "sms-machine")
+                if let epoch { metadata.addString(epoch, forKey: "sms-epoch") }
                 let request = StreamingClientRequest<Sms_V1_Batch>(metadata: metadata) { writer in
                     for b in batches { try await writer.write(b) }
                 }

@@ -12,8 +12,9 @@ import Synchronization
 /// not wait for it: dashboards and alerts see a sample within milliseconds, and keep seeing them while the
 /// history store is down; the acknowledgement still waits until the sample is durable.
 public final class Committer: Service, Sendable {
-    /// What a stream learns about its batch: stored now, or a replay of one stored before.
-    public enum Outcome: Sendable { case stored, duplicate }
+    /// What a stream learns about its batch: stored now, or at or below what was stored before (the machine's
+    /// high-water mark at that moment, which is what the stream acknowledges).
+    public enum Outcome: Sendable { case stored, duplicate(highWater: UInt64) }
 
     struct Item: Sendable {
         let batch: Batch
@@ -109,7 +110,7 @@ public final class Committer: Service, Sendable {
                     marks[machine] = try await knownHighWater(machine)
                 }
                 if item.batch.seq <= marks[machine]! {
-                    outcomes.append(.duplicate)
+                    outcomes.append(.duplicate(highWater: marks[machine]!))
                 } else {
                     marks[machine] = item.batch.seq
                     fresh.append(item)
@@ -144,8 +145,27 @@ public final class Committer: Service, Sendable {
         return stored
     }
 
-    /// The highest seq stored for `machine` (what a reconnecting collector is told first).
+    /// The highest seq stored for `machine` (what a reconnecting collector is told first, less its epoch's base).
     public func acknowledged(_ machine: String) async throws -> UInt64 { try await knownHighWater(machine) }
+
+    /// Where the stream's seq 0 lies in the machine's stored sequence, for a collector streaming with buffer
+    /// epoch `id` (0: a collector that sends none, numbered as it says). The first epoch of a machine continues
+    /// its numbering; another one (a new or lost buffer, or a collector that found the hub ahead of it) is
+    /// numbered after everything stored, recorded before any of its batches is.
+    public func epochBase(_ machine: String, epoch id: UInt64) async throws -> UInt64 {
+        let current = try await history.epoch(machine: machine)
+        guard id != 0 else { return current?.base ?? 0 }
+        if let current, current.id == id { return current.base }
+        let stored = try await knownHighWater(machine)
+        let next = SeqEpoch(id: id, base: current == nil ? 0 : stored)
+        try await history.setEpoch(next, machine: machine)
+        if current != nil {
+            logger.notice("collector started a new sequence (a new or reset buffer): its batches are stored after the \(stored) already kept", metadata: [
+                "machine": "\(machine)", "epoch": "\(String(id, radix: 16))", "base": "\(stored)",
+            ])
+        }
+        return next.base
+    }
 }
 
 /// The committer is shutting down and takes no more batches.

@@ -71,8 +71,10 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
     {
         let machine: String
         let token: String
+        let epoch: UInt64
         do {
             (machine, token) = try authenticate(request.metadata)
+            epoch = try Self.epoch(request.metadata)
         } catch {
             metrics.streamsRejected.increment()
             logger.warning("collector stream refused", metadata: ["peer": "\(context.remotePeer)", "reason": "\(error.message)"])
@@ -92,7 +94,7 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
             }
             defer { counter.value.subtract(1, ordering: .relaxed) }
             metrics.openStreams.set(Double(openStreams))
-            let session = StreamSession(machine: machine, token: token, service: self)
+            let session = StreamSession(machine: machine, token: token, epoch: epoch, service: self)
             await session.connected(true)
             do {
                 try await session.run(messages: request.messages, writer: writer)
@@ -105,6 +107,16 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
             metrics.openStreams.set(Double(openStreams - 1))
             return [:]
         }
+    }
+
+    /// The buffer epoch a collector streams with: `sms-epoch`, 16 hex digits; 0 when absent (collectors before
+    /// epochs).
+    static func epoch(_ metadata: Metadata) throws(RPCError) -> UInt64 {
+        guard let text = metadata[stringValues: "sms-epoch"].first(where: { _ in true }) else { return 0 }
+        guard text.utf8.count <= 16, let value = UInt64(text, radix: 16), value != 0 else {
+            throw RPCError(code: .invalidArgument, message: "sms-epoch must be 1 to 16 hex digits, not zero")
+        }
+        return value
     }
 
     /// The machine the call's metadata proves it is: `sms-machine` plus a matching `authorization: Bearer` token.

@@ -10,7 +10,13 @@ struct StreamSession: Sendable {
     let machine: String
     /// The token the stream was opened with, checked again after each spec reload (a rotated token ends it).
     let token: String
+    /// The collector buffer's sequence epoch (`sms-epoch`; 0 when it sent none).
+    let epoch: UInt64
     let service: IngestService
+
+    /// Seqs above this are refused: no collector gets near it (2^53, one batch a second for 285 million years),
+    /// and the hub's numbering (epoch base + seq) stays clear of overflow.
+    static let maxSeq: UInt64 = 1 << 53
 
     /// Outstanding submissions, whether reading has ended, and the first failure.
     private final class Tracker: Sendable {
@@ -46,15 +52,17 @@ struct StreamSession: Sendable {
 
     func run(messages: RPCAsyncSequence<Sms_V1_Batch, any Error>, writer: RPCWriter<Sms_V1_Ack>) async throws {
         // First tell the collector what is already stored, so it skips those batches instead of resending them.
+        // Acknowledgements are in the collector's numbering: the hub's less the epoch's base.
+        let base = try await service.committer.epochBase(machine, epoch: epoch)
         let stored = try await service.committer.acknowledged(machine)
-        try await writer.write(.with { $0.ackedSeq = stored })
+        try await writer.write(.with { $0.ackedSeq = stored > base ? stored - base : 0 })
 
         let (acks, continuation) = AsyncStream<UInt64>.makeStream()
         let tracker = Tracker(acks: continuation)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    try await cancelWhenGracefulShutdown { try await read(messages, tracker: tracker) }
+                    try await cancelWhenGracefulShutdown { try await read(messages, base: base, tracker: tracker) }
                 } catch is CancellationError {
                     // Graceful shutdown: stop reading, acknowledge what is in flight.
                 } catch let error as RPCError {
@@ -65,7 +73,7 @@ struct StreamSession: Sendable {
                 tracker.readerFinished()
             }
             for await seq in acks {
-                try await writer.write(.with { $0.ackedSeq = seq })
+                try await writer.write(.with { $0.ackedSeq = seq > base ? seq - base : 0 })
             }
             try await group.waitForAll()
         }
@@ -75,7 +83,7 @@ struct StreamSession: Sendable {
         }
     }
 
-    private func read(_ messages: RPCAsyncSequence<Sms_V1_Batch, any Error>, tracker: Tracker) async throws {
+    private func read(_ messages: RPCAsyncSequence<Sms_V1_Batch, any Error>, base: UInt64, tracker: Tracker) async throws {
         var decoder = StreamDecoder(machine: machine, limits: service.limits.decoder)
         var agentVersion: String?
         var specHash: String?
@@ -113,8 +121,9 @@ struct StreamSession: Sendable {
                     ])
                 }
             }
-            try check(batch, after: lastSeq)
+            try check(batch, after: lastSeq, base: base)
             lastSeq = batch.seq
+            batch.seq += base
             service.metrics.samplesReceived.increment(by: Int64(batch.samples.count))
             tracker.submitted()
             let seq = batch.seq
@@ -123,7 +132,10 @@ struct StreamSession: Sendable {
                 specHash: specHash, backlog: message.backlog,
                 completion: { result in
                     switch result {
-                    case .success: tracker.completed(seq, failure: nil)
+                    case .success(.stored): tracker.completed(seq, failure: nil)
+                    // Acknowledged up to what is stored: a collector told more than it ever sent knows that
+                    // its numbering is behind the hub's, and starts a new epoch instead of being dropped.
+                    case .success(.duplicate(let highWater)): tracker.completed(max(seq, highWater), failure: nil)
                     case .failure(let error): tracker.completed(nil, failure: error)
                     }
                 })
@@ -140,12 +152,15 @@ struct StreamSession: Sendable {
         }
     }
 
-    /// Refuses batches no collector should send: seq 0, seq going backwards, timestamps from the future.
-    private func check(_ batch: Batch, after lastSeq: UInt64) throws {
+    /// Refuses batches no collector should send: seq 0 or beyond any real one, seq going backwards, timestamps
+    /// from the future or from before any buffer's age.
+    private func check(_ batch: Batch, after lastSeq: UInt64, base: UInt64) throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var problem: String?
         if batch.seq == 0 {
             problem = "batch has seq 0; sequence numbers start at 1"
+        } else if batch.seq > Self.maxSeq || base > UInt64(Int64.max) - Self.maxSeq {
+            problem = "batch seq \(batch.seq) is beyond any collector's (at most 2^53); a collector numbers its batches 1, 2, 3…"
         } else if batch.seq <= lastSeq {
             problem = "batch seq \(batch.seq) after \(lastSeq) on the same stream; seqs must increase"
         } else if batch.timestampMs > now + service.limits.maxFutureSkewMs {

@@ -113,6 +113,19 @@ public struct HistoryStats: Sendable, Equatable {
     public var bytesPerSample: Double { samples == 0 ? 0 : Double(rawBytes) / Double(samples) }
 }
 
+/// A collector buffer's sequence epoch: a random id made with the buffer, and where the buffer's seq 0 lies in the
+/// machine's stored sequence. A collector whose buffer was lost starts again at seq 1 under a new id; the hub then
+/// numbers its batches after everything already stored (`base` = the high-water mark at the switch), so none of
+/// them is mistaken for a replay and dropped.
+public struct SeqEpoch: Sendable, Equatable {
+    public var id: UInt64
+    public var base: UInt64
+    public init(id: UInt64, base: UInt64) {
+        self.id = id
+        self.base = base
+    }
+}
+
 /// Where samples are kept over time: embedded SQLite, PostgreSQL, or memory in tests.
 ///
 /// Assumption every implementation relies on: each machine's collector sends its batches in `seq` order and
@@ -124,6 +137,10 @@ public protocol HistoryStore: Sendable {
     func append(_ batches: [Batch]) async throws -> AppendResult
     /// The highest seq stored for the machine such that every accepted batch up to it is durable (nil if none).
     func highWater(machine: String) async throws -> UInt64?
+    /// The sequence epoch the machine's collector last streamed with (nil before the first).
+    func epoch(machine: String) async throws -> SeqEpoch?
+    /// Records the machine's current sequence epoch, durably, before any batch of it is stored.
+    func setEpoch(_ epoch: SeqEpoch, machine: String) async throws
     /// The matching series' points in the range, at the requested or chosen tier; series without points
     /// in the range are left out. Sorted by series key.
     func query(_ q: HistoryQuery) async throws -> [HistorySeries]

@@ -12,6 +12,7 @@ public actor MemoryHistoryStore: HistoryStore {
 
     private struct MachineData {
         var highWater: UInt64?
+        var epoch: SeqEpoch?
         var series: [SeriesKey: SeriesData] = [:]
     }
 
@@ -58,6 +59,16 @@ public actor MemoryHistoryStore: HistoryStore {
     public func highWater(machine: String) throws -> UInt64? {
         try checkOpen()
         return machines[machine]?.highWater
+    }
+
+    public func epoch(machine: String) throws -> SeqEpoch? {
+        try checkOpen()
+        return machines[machine]?.epoch
+    }
+
+    public func setEpoch(_ epoch: SeqEpoch, machine: String) throws {
+        try checkOpen()
+        machines[machine, default: MachineData()].epoch = epoch
     }
 
     public func query(_ q: HistoryQuery) throws -> [HistorySeries] {

@@ -41,7 +41,9 @@ extension PostgresHistoryStore {
                     PRIMARY KEY (machine_id, tier, bucket))
                 """,
                 "CREATE TABLE retention_cutoffs (tier text PRIMARY KEY, cutoff_ms int8 NOT NULL)",
-            ] + (timescale ? timescaleSetup : [])
+            ] + (timescale ? timescaleSetup : []),
+            // 2: the collector's sequence epoch (a lost buffer restarts at seq 1 without its batches being dropped).
+            ["ALTER TABLE machines ADD COLUMN epoch int8, ADD COLUMN epoch_base int8"],
         ]
     }
 

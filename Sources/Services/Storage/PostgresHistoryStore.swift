@@ -115,6 +115,25 @@ public actor PostgresHistoryStore: HistoryStore {
         return try rows.first?.decode(Int64?.self).map { UInt64(bitPattern: $0) }
     }
 
+    public func epoch(machine: String) async throws -> SeqEpoch? {
+        let rows = try await read {
+            try await $0.query("SELECT epoch, epoch_base FROM machines WHERE name = \(machine)", logger: logger).collect()
+        }
+        guard let (id, base) = try rows.first?.decode((Int64?, Int64?).self), let id else { return nil }
+        return SeqEpoch(id: UInt64(bitPattern: id), base: UInt64(bitPattern: base ?? 0))
+    }
+
+    public func setEpoch(_ epoch: SeqEpoch, machine: String) async throws {
+        let (id, base) = (Int64(bitPattern: epoch.id), Int64(bitPattern: epoch.base))
+        try await read {
+            try await $0.query(
+                """
+                INSERT INTO machines (name, epoch, epoch_base) VALUES (\(machine), \(id), \(base))
+                ON CONFLICT (name) DO UPDATE SET epoch = excluded.epoch, epoch_base = excluded.epoch_base
+                """, logger: logger)
+        }
+    }
+
     public func close() async throws {
         try await exclusive {
             isClosed = true

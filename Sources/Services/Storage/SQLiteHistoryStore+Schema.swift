@@ -5,7 +5,7 @@ import Spec
 
 /// The embedded store's tables, and rebuilding its in-memory state from them when it opens.
 extension SQLiteHistoryStore {
-    static let schemaVersion: Int64 = 1
+    static let schemaVersion: Int64 = 2
 
     /// `auto_vacuum` only takes effect before the first table exists, so it comes first.
     /// WAL with synchronous=NORMAL: a commit survives a crash of the process (not of the machine's power).
@@ -16,7 +16,7 @@ extension SQLiteHistoryStore {
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
         """
         CREATE TABLE IF NOT EXISTS machines (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
-            high_water INTEGER, sealed_seq INTEGER)
+            high_water INTEGER, sealed_seq INTEGER, epoch INTEGER, epoch_base INTEGER)
         """,
         """
         CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, machine_id INTEGER NOT NULL,
@@ -48,11 +48,29 @@ extension SQLiteHistoryStore {
         """,
     ]
 
-    /// Creates missing tables and refuses a database written by a newer, incompatible version.
+    /// Upgrades from each older version: `upgrades[v]` takes a version-`v` file to `v + 1`.
+    static let upgrades: [Int64: [String]] = [
+        // 2: the collector's sequence epoch (a lost buffer restarts at seq 1 without its batches being dropped).
+        1: ["ALTER TABLE machines ADD COLUMN epoch INTEGER", "ALTER TABLE machines ADD COLUMN epoch_base INTEGER"],
+    ]
+
+    /// Creates missing tables, upgrades an older file, and refuses one written by a newer, incompatible version.
     static func migrate(_ db: SQLiteConnection, path: String) async throws {
         for statement in schema { _ = try await db.query(statement) }
         let rows = try await db.query("SELECT value FROM meta WHERE key = 'schema_version'")
-        if let version = try rows.first?.int64("value") {
+        if var version = try rows.first?.int64("value") {
+            while version < schemaVersion, let steps = upgrades[version] {
+                _ = try await db.query("BEGIN IMMEDIATE")
+                do {
+                    for statement in steps { _ = try await db.query(statement) }
+                    _ = try await db.query("UPDATE meta SET value = ? WHERE key = 'schema_version'", [.int(version + 1)])
+                    _ = try await db.query("COMMIT")
+                } catch {
+                    _ = try? await db.query("ROLLBACK")
+                    throw error
+                }
+                version += 1
+            }
             guard version == schemaVersion else {
                 throw HistoryStoreError(
                     "history database \(path) has schema version \(version), this build reads \(schemaVersion); "
@@ -66,10 +84,11 @@ extension SQLiteHistoryStore {
     /// Reads machines, series and retention cutoffs, then replays the write-ahead table into open blocks.
     static func loadState(_ db: SQLiteConnection) async throws -> State {
         var state = State()
-        for row in try await db.query("SELECT id, name, high_water, sealed_seq FROM machines") {
-            let machine = State.Machine(
+        for row in try await db.query("SELECT id, name, high_water, sealed_seq, epoch, epoch_base FROM machines") {
+            var machine = State.Machine(
                 id: try row.int64("id"), name: try row.string("name"),
                 highWater: row.seq("high_water"), sealedSeq: row.seq("sealed_seq"))
+            if let id = row.seq("epoch") { machine.epoch = SeqEpoch(id: id, base: row.seq("epoch_base") ?? 0) }
             state.machines[machine.name] = machine
             state.machineNames[machine.id] = machine.name
             state.nextMachineId = max(state.nextMachineId, machine.id + 1)

@@ -35,12 +35,7 @@ extension SQLiteHistoryStore {
     private func appendRun(
         _ run: ArraySlice<Batch>, machine name: String, into plan: inout WritePlan, result: inout AppendResult
     ) {
-        if state.machines[name] == nil {
-            let id = state.nextMachineId
-            state.nextMachineId += 1
-            state.machines[name] = State.Machine(id: id, name: name)
-            state.machineNames[id] = name
-        }
+        _ = machineId(name)
         // Batches of this call not yet sealed: they become this call's write-ahead record.
         var pending: [WALRecord.Entry] = []
         for batch in run {
@@ -70,6 +65,16 @@ extension SQLiteHistoryStore {
             let record = WALRecord.encode(pending)
             plan.walRecords.append([.int(state.machines[name]!.id), .seq(last.seq), .bytes(record)])
         }
+    }
+
+    /// The machine's id, assigning a new one (its row written by the caller's transaction) the first time.
+    func machineId(_ name: String) -> Int64 {
+        if let id = state.machines[name]?.id { return id }
+        let id = state.nextMachineId
+        state.nextMachineId += 1
+        state.machines[name] = State.Machine(id: id, name: name)
+        state.machineNames[id] = name
+        return id
     }
 
     /// The series' id, assigning a new one (written in this transaction) the first time it is seen.

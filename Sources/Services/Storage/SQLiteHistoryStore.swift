@@ -33,6 +33,7 @@ public actor SQLiteHistoryStore: HistoryStore {
             var name: String
             var highWater: UInt64?
             var sealedSeq: UInt64?
+            var epoch: SeqEpoch?
             var open = OpenBlock()
             var seriesIds: [SeriesKey: Int64] = [:]
         }
@@ -91,6 +92,22 @@ public actor SQLiteHistoryStore: HistoryStore {
 
     public func highWater(machine: String) async throws -> UInt64? {
         try await exclusive { state.machines[machine]?.highWater }
+    }
+
+    public func epoch(machine: String) async throws -> SeqEpoch? {
+        try await exclusive { state.machines[machine]?.epoch }
+    }
+
+    public func setEpoch(_ epoch: SeqEpoch, machine: String) async throws {
+        try await exclusive {
+            let id = machineId(machine)
+            _ = try await db.query(
+                """
+                INSERT INTO machines (id, name, epoch, epoch_base) VALUES (?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, epoch_base = excluded.epoch_base
+                """, [.int(id), .text(machine), .seq(epoch.id), .seq(epoch.base)])
+            state.machines[machine]!.epoch = epoch
+        }
     }
 
     public func close() async throws {

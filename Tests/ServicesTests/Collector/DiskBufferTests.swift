@@ -80,6 +80,29 @@ struct DiskBufferTests {
         #expect(try DiskBuffer(directory: dir, logger: logger).acknowledged == 12)
     }
 
+    @Test("a buffer has its own sequence epoch, kept across restarts; a hub acknowledging beyond the last batch drops nothing and a new epoch is kept")
+    func sequenceEpoch() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let buffer = try DiskBuffer(directory: dir, logger: logger)
+        let first = buffer.epoch
+        #expect(first != 0)
+        for i in 1...10 { try buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
+        #expect(buffer.acknowledge(4))
+        for ahead in [11, 1 << 40, .max] as [UInt64] {
+            #expect(!buffer.acknowledge(ahead), "acknowledged \(ahead) after seq 10")
+            #expect(buffer.acknowledged == 4 && buffer.backlog == 6)
+        }
+        #expect(try DiskBuffer(directory: dir, logger: logger).epoch == first)
+        let next = try buffer.startNewEpoch()
+        #expect(next != first && buffer.epoch == next)
+        let reopened = try DiskBuffer(directory: dir, logger: logger)
+        #expect(reopened.epoch == next && reopened.nextSeq == 11 && reopened.backlog == 6)
+        // A lost buffer is a new one: another epoch, numbering from 1.
+        try FileManager.default.removeItem(at: dir)
+        let fresh = try DiskBuffer(directory: dir, logger: logger)
+        #expect(fresh.epoch != next && fresh.epoch != first && fresh.nextSeq == 1)
+    }
+
     @Test("overflow drops the oldest batches and counts exactly what it dropped", arguments: [false, true])
     func overflowCounts(byAge: Bool) throws {
         defer { try? FileManager.default.removeItem(at: dir) }

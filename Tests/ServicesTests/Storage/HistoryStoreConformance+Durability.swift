@@ -46,6 +46,29 @@ extension StorageTests.HistoryStoreConformance {
         try await store.close()
     }
 
+    static func sequenceEpoch(_ maker: StoreMaker, _ directory: String) async throws {
+        var store = try await maker.open(directory)
+        #expect(try await store.epoch(machine: "m1") == nil)
+        try await append(series("m1", count: 5), to: store)
+        // Recorded for a machine that stored nothing yet, and replaced for one that did; the high water stays.
+        try await store.setEpoch(SeqEpoch(id: 7, base: 0), machine: "m2")
+        try await store.setEpoch(SeqEpoch(id: .max, base: 5), machine: "m1")
+        try await store.setEpoch(SeqEpoch(id: 0xdead_beef_0000_0001, base: 5), machine: "m1")
+        #expect(try await store.epoch(machine: "m1") == SeqEpoch(id: 0xdead_beef_0000_0001, base: 5))
+        #expect(try await store.epoch(machine: "m2") == SeqEpoch(id: 7, base: 0))
+        #expect(try await store.highWater(machine: "m1") == 5)
+        // Batches of m2 after its epoch was set are stored as usual.
+        try await append(series("m2", count: 3), to: store)
+        #expect(try await store.highWater(machine: "m2") == 3)
+        guard maker.durable else { return }
+        try await store.close()
+        store = try await maker.open(directory)
+        #expect(try await store.epoch(machine: "m1") == SeqEpoch(id: 0xdead_beef_0000_0001, base: 5))
+        #expect(try await store.epoch(machine: "m2") == SeqEpoch(id: 7, base: 0))
+        #expect(try await store.highWater(machine: "m2") == 3)
+        try await store.close()
+    }
+
     static func crash(_ maker: StoreMaker, _ directory: String) async throws {
         guard maker.durable else { return }
         let crashed = try await maker.open(directory)

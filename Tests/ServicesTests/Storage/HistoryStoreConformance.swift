@@ -24,6 +24,7 @@ extension StorageTests {
             ("reopen after close keeps everything", reopen),
             ("a crash loses nothing append returned for", crash),
             ("a closed store refuses work", closedStore),
+            ("the sequence epoch is kept per machine, across a reopen", sequenceEpoch),
             ("concurrent callers", concurrentCallers),
         ]
 

@@ -70,6 +70,29 @@ extension StorageTests {
             }
         }
 
+        @Test("a version-1 database is upgraded in place: its machines and samples stay, epochs can be kept")
+        func versionOneUpgraded() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let path = directory.path + "/history.sqlite"
+            // A file as sms wrote it before sequence epochs: the machines table without their columns.
+            let db = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            for statement in SQLiteHistoryStore.schema {
+                _ = try await db.query(statement.replacingOccurrences(of: ", epoch INTEGER, epoch_base INTEGER", with: ""))
+            }
+            _ = try await db.query("INSERT INTO meta (key, value) VALUES ('schema_version', 1)")
+            _ = try await db.query("INSERT INTO machines (id, name, high_water) VALUES (1, 'old', 41)")
+            try await db.close()
+            let store = try await SQLiteHistoryStore.open(path: path, logger: logger)
+            #expect(try await store.highWater(machine: "old") == 41)
+            #expect(try await store.epoch(machine: "old") == nil)
+            try await store.setEpoch(SeqEpoch(id: 3, base: 41), machine: "old")
+            try await store.close()
+            let reopened = try await SQLiteHistoryStore.open(path: path, logger: logger)
+            #expect(try await reopened.epoch(machine: "old") == SeqEpoch(id: 3, base: 41))
+            try await reopened.close()
+        }
+
         @Test("a full block is sealed: the write-ahead table only holds batches not yet in a block")
         func sealingEmptiesWriteAheadTable() async throws {
             let directory = try TemporaryDirectory()
