@@ -58,9 +58,10 @@ final class BufferSegment {
         for i in 0..<4 { bytes[4 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count else {
+            let problem = BufferError.writeFailed(url.path, written: written, of: bytes.count, errno: errno)
             // A short write leaves a torn tail; cut it so the next record starts clean.
             _ = ftruncate(fd, off_t(size))
-            throw BufferError.io("cannot write to \(url.path): \(String(cString: strerror(errno)))")
+            throw problem
         }
         records.append(Record(seq: seq, timestampMs: timestampMs, offset: size, length: payload.count))
         size += Int64(bytes.count)
@@ -80,6 +81,15 @@ final class BufferSegment {
 public enum BufferError: Error, CustomStringConvertible {
     case io(String)
     case corrupt(String)
+
+    /// A `write(2)` that failed or wrote less than asked, with the reason read from `errno` at once (a later
+    /// call would overwrite it). A short write means the disk filled up mid-record.
+    static func writeFailed(_ path: String, written: Int, of count: Int, errno code: Int32) -> BufferError {
+        if written >= 0 {
+            return .io("cannot write to \(path): wrote \(written) of \(count) bytes (no space left on device?)")
+        }
+        return .io("cannot write to \(path): \(String(cString: strerror(code)))")
+    }
     public var description: String {
         switch self {
         case .io(let m): "buffer i/o error: \(m)"

@@ -83,24 +83,21 @@ public struct CollectorService: Service {
     private func sampleLoop(buffer: DiskBuffer, doorbell: Doorbell, executor: EventLoopExecutor) async {
         var sampler = Sampler(groups: config.groups, procRoot: config.procRoot, sysRoot: config.sysRoot, logger: logger)
         let step = max(config.interval.milliseconds, 10)
-        var failing = false
         while !Task.isCancelled {
             let now = Self.nowMs()
             let next = (now / step + 1) * step
             await executor.loop.sleep(for: .milliseconds(next - now))
             if Task.isCancelled { break }
-            let snapshot = sampler.sample(nowMs: next)
-            do {
-                try buffer.append(snapshot)
-                if failing { logger.info("buffer writable again") }
-                failing = false
-                doorbell.ring()
-            } catch {
-                if !failing { logger.error("cannot write the buffer; samples are being lost", metadata: ["error": "\(error)"]) }
-                failing = true
-            }
+            var snapshot = sampler.sample(nowMs: next)
+            // Batches the buffer lost for good (overflow while the hub was away, or a full disk beyond the memory
+            // cap), so the hub, its dashboard and alerts see them.
+            snapshot.samples.append(Sample(Self.droppedKey, Double(buffer.droppedBatches)))
+            buffer.append(snapshot)
+            doorbell.ring()
         }
     }
+
+    static let droppedKey = SeriesKey("collector.buffer_dropped_batches")
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

@@ -15,10 +15,15 @@ public final class DiskBuffer: @unchecked Sendable {
         public var maxAgeMs: Int64
         public var maxBytes: Int64
         public var segmentBytes: Int64
-        public init(maxAgeMs: Int64 = 3_600_000, maxBytes: Int64 = 64 << 20, segmentBytes: Int64 = 1 << 20) {
+        /// While the disk cannot be written (full, read-only, failing), batches wait in memory up to this many
+        /// bytes for the hub's acknowledgement.
+        public var memoryBytes: Int64
+        public init(maxAgeMs: Int64 = 3_600_000, maxBytes: Int64 = 64 << 20, segmentBytes: Int64 = 1 << 20,
+                    memoryBytes: Int64 = 16 << 20) {
             self.maxAgeMs = maxAgeMs
             self.maxBytes = maxBytes
             self.segmentBytes = max(4096, segmentBytes)
+            self.memoryBytes = memoryBytes
         }
     }
 
@@ -34,6 +39,13 @@ public final class DiskBuffer: @unchecked Sendable {
     private let ackFile: NumberFile
     private let epochFile: NumberFile
     private var epochId: UInt64
+    private let droppedFile: NumberFile
+    /// The dropped count could not be written (a full disk); written again once the disk takes a batch.
+    private var droppedUnsaved = false
+    /// Batches the disk would not take, oldest first, with their estimated size; and why the disk refused.
+    private var held: [(batch: Snapshot, seq: UInt64, bytes: Int64)] = []
+    private var heldBytes: Int64 = 0
+    private var diskFailure: String?
 
     /// Opens (or creates) the buffer in `directory`, recovering every intact record.
     public init(directory: URL, limits: Limits = Limits(), logger: Logger) throws {
@@ -45,6 +57,11 @@ public final class DiskBuffer: @unchecked Sendable {
         catalog = try SeriesCatalogFile(url: directory.appendingPathComponent("series.pb"))
         ackFile = try NumberFile(url: directory.appendingPathComponent("acked"))
         ackedSeq = ackFile.read()
+        droppedFile = try NumberFile(url: directory.appendingPathComponent("dropped"))
+        dropped = droppedFile.read()
+        // Each number file holds its line from the start, so rewriting it never needs space a full disk lacks.
+        ackFile.write(ackedSeq)
+        droppedFile.write(dropped)
         // The buffer's sequence epoch: made with the buffer, so a lost buffer (seq back at 1) is a new epoch.
         epochFile = try NumberFile(url: directory.appendingPathComponent("epoch"))
         epochId = epochFile.read()
@@ -60,7 +77,6 @@ public final class DiskBuffer: @unchecked Sendable {
             segments.append(segment)
         }
         lastSeq = max(ackedSeq, segments.last?.records.last?.seq ?? 0)
-        dropped = Self.readDropped(directory)
     }
 
     /// The sequence number the next appended batch gets.
@@ -70,43 +86,84 @@ public final class DiskBuffer: @unchecked Sendable {
     public var droppedBatches: UInt64 { lock.withLock { dropped } }
     /// The buffer's sequence epoch (sent as `sms-epoch`): random, never 0.
     public var epoch: UInt64 { lock.withLock { epochId } }
-    /// Batches written but not yet acknowledged.
+    /// Batches written but not yet acknowledged (on disk or held in memory).
     public var backlog: UInt64 {
-        lock.withLock { UInt64(segments.reduce(0) { $0 + $1.records.filter { $0.seq > ackedSeq }.count }) }
+        lock.withLock { UInt64(segments.reduce(0) { $0 + $1.records.filter { $0.seq > ackedSeq }.count } + held.count) }
     }
+    /// Why the disk is not being written (nil while it is), e.g. "no space left on device".
+    public var failure: String? { lock.withLock { diskFailure } }
     public var bytesOnDisk: Int64 { lock.withLock { segments.reduce(0) { $0 + $1.size } } }
 
-    /// Numbers and durably writes a snapshot; returns its sequence number.
+    /// Numbers a snapshot and writes it durably; returns its sequence number. When the disk refuses (full,
+    /// read-only, failing) the batch waits in memory instead, up to `memoryBytes`, and is still sent: a healthy
+    /// hub loses nothing to a full collector disk. Said once in the log when it starts and when it ends.
     @discardableResult
-    public func append(_ snapshot: Snapshot) throws -> UInt64 {
-        try lock.withLock {
+    public func append(_ snapshot: Snapshot) -> UInt64 {
+        lock.withLock {
             let seq = lastSeq + 1
-            let payload = try BufferRecordCodec.encode(snapshot: snapshot, catalog: catalog)
-            if segments.isEmpty || segments[segments.count - 1].size >= limits.segmentBytes {
-                let name = String(format: "seg-%020llu.pb", seq)
-                segments.append(try BufferSegment(url: directory.appendingPathComponent(name)))
+            do {
+                try write(snapshot, seq: seq)
+                if droppedUnsaved { droppedUnsaved = !droppedFile.write(dropped) }
+                if let was = diskFailure {
+                    diskFailure = nil
+                    logger.notice("buffer writable again", metadata: ["path": "\(directory.path)", "was": "\(was)"])
+                }
+            } catch {
+                hold(snapshot, seq: seq, because: "\(error)")
             }
-            try segments[segments.count - 1].append(seq: seq, timestampMs: snapshot.timestampMs, payload: payload)
             lastSeq = seq
             enforceLimits(nowMs: snapshot.timestampMs)
             return seq
         }
     }
 
-    /// Batches after `seq`, oldest first, at most `limit` of them.
+    private func write(_ snapshot: Snapshot, seq: UInt64) throws {
+        let payload = try BufferRecordCodec.encode(snapshot: snapshot, catalog: catalog)
+        if segments.isEmpty || segments[segments.count - 1].size >= limits.segmentBytes {
+            let name = String(format: "seg-%020llu.pb", seq)
+            segments.append(try BufferSegment(url: directory.appendingPathComponent(name)))
+        }
+        try segments[segments.count - 1].append(seq: seq, timestampMs: snapshot.timestampMs, payload: payload)
+    }
+
+    /// Keeps a batch the disk would not take in memory; over `memoryBytes` the oldest held ones are dropped
+    /// and counted.
+    private func hold(_ snapshot: Snapshot, seq: UInt64, because failure: String) {
+        if diskFailure == nil {
+            logger.error("cannot write the buffer; batches wait in memory until the hub acknowledges them", metadata: [
+                "path": "\(directory.path)", "error": "\(failure)", "memory_cap_bytes": "\(limits.memoryBytes)",
+            ])
+        }
+        diskFailure = failure
+        let bytes = Int64(64 + snapshot.samples.count * 48 + snapshot.top.count * 96)
+        held.append((snapshot, seq, bytes))
+        heldBytes += bytes
+        var lost: [UInt64] = []
+        while heldBytes > limits.memoryBytes, held.count > 1 {
+            let oldest = held.removeFirst()
+            heldBytes -= oldest.bytes
+            lost.append(oldest.seq)
+        }
+        if let first = lost.first { countDropped(lost.count, firstSeq: first, why: "buffer disk unwritable and memory cap reached") }
+    }
+
+    /// Batches after `seq`, oldest first, at most `limit` of them: from the disk and from memory.
     public func batches(after seq: UInt64, machine: String, limit: Int = 256) throws -> [Batch] {
         try lock.withLock {
             var out: [Batch] = []
-            for segment in segments where (segment.records.last?.seq ?? 0) > seq {
+            disk: for segment in segments where (segment.records.last?.seq ?? 0) > seq {
                 for record in segment.records where record.seq > seq {
                     let payload = try segment.read(record)
                     out.append(
                         try BufferRecordCodec.decode(
                             payload, seq: record.seq, timestampMs: record.timestampMs, machine: machine, catalog: catalog))
-                    if out.count >= limit { return out }
+                    if out.count >= limit { break disk }
                 }
             }
-            return out
+            guard !held.isEmpty else { return out }
+            out += held.lazy.filter { $0.seq > seq }.prefix(limit).map { Batch(machine: machine, seq: $0.seq, snapshot: $0.batch) }
+            out.sort { $0.seq < $1.seq }
+            return Array(out.prefix(limit))
         }
     }
 
@@ -123,6 +180,7 @@ public final class DiskBuffer: @unchecked Sendable {
             while segments.count > 1, let last = segments[0].records.last, last.seq <= ackedSeq {
                 try? segments.removeFirst().remove()
             }
+            while let first = held.first, first.seq <= ackedSeq { heldBytes -= held.removeFirst().bytes }
             // Losing this write only means a replay the hub deduplicates, so it is written without fsync.
             ackFile.write(ackedSeq)
             return true
@@ -151,15 +209,19 @@ public final class DiskBuffer: @unchecked Sendable {
             let tooOld = (oldest.records.last?.timestampMs ?? .max) < nowMs - limits.maxAgeMs
             guard tooOld || total() > limits.maxBytes else { break }
             let lost = oldest.records.filter { $0.seq > ackedSeq }
-            if !lost.isEmpty {
-                dropped += UInt64(lost.count)
-                logger.warning(
-                    "buffer full: dropped oldest unacknowledged batches",
-                    metadata: ["count": "\(lost.count)", "first_seq": "\(lost[0].seq)", "total_dropped": "\(dropped)"])
-                try? Data("\(dropped)\n".utf8).write(to: directory.appendingPathComponent("dropped"), options: .atomic)
-            }
+            if !lost.isEmpty { countDropped(lost.count, firstSeq: lost[0].seq, why: "buffer full") }
             try? segments.removeFirst().remove()
         }
+    }
+
+    /// Counts batches lost for good, in the log and in the `dropped` file (reported as
+    /// `collector.buffer_dropped_batches` with every batch).
+    private func countDropped(_ count: Int, firstSeq: UInt64, why: String) {
+        dropped += UInt64(count)
+        logger.warning("\(why): dropped oldest unacknowledged batches", metadata: [
+            "count": "\(count)", "first_seq": "\(firstSeq)", "total_dropped": "\(dropped)",
+        ])
+        droppedUnsaved = !droppedFile.write(dropped)
     }
 
     /// Buffers written before sms 0.2 held records in a format of their own (`series.log`, `seg-*.log`). Their
@@ -177,9 +239,4 @@ public final class DiskBuffer: @unchecked Sendable {
             metadata: ["path": "\(aside.path)", "files": "\(old.count)"])
     }
 
-    private static func readDropped(_ dir: URL) -> UInt64 { readNumber(dir.appendingPathComponent("dropped")) }
-    private static func readNumber(_ url: URL) -> UInt64 {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return 0 }
-        return UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-    }
 }

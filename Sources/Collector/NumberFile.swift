@@ -25,11 +25,13 @@ final class NumberFile: @unchecked Sendable {
         return UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines.union(.controlCharacters))) ?? 0
     }
 
-    /// Stores `value` as 20 zero-padded digits and a newline, always the same length, so no truncate is needed.
-    func write(_ value: UInt64) {
+    /// Stores `value` as 20 zero-padded digits and a newline, always the same length, so no truncate is needed;
+    /// false when the write failed. Once the file holds a line, rewriting it needs no new disk space.
+    @discardableResult
+    func write(_ value: UInt64) -> Bool {
         let digits = String(value)
         let line = Array((String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "\n").utf8)
-        _ = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        return line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } == line.count
     }
 
     /// `write`, then fsync, failing loudly: for a number that must not be lost (the buffer's epoch).

@@ -39,7 +39,12 @@ final class SeriesCatalogFile {
         w.writeVarint(UInt64(def.count))
         w.writeBytes(def)
         let written = w.bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == w.bytes.count else { throw BufferError.io("cannot write \(url.path)") }
+        guard written == w.bytes.count else {
+            let problem = BufferError.writeFailed(url.path, written: written, of: w.bytes.count, errno: errno)
+            // Cut a torn entry, so the next one starts clean and the file reads back whole.
+            if written > 0 { _ = ftruncate(fd, lseek(fd, 0, SEEK_END) - off_t(written)) }
+            throw problem
+        }
         let id = UInt32(keys.count)
         ids[key] = id
         keys.append(key)

@@ -57,6 +57,7 @@ public enum MetricCatalog {
         .init(name: "net.tx_drops_per_second", group: .net, labels: ["interface"], unit: "packets/s", help: "sent packets dropped"),
         .init(name: "temperature.celsius", group: .temperature, labels: ["sensor"], unit: "celsius", help: "sensor temperature"),
         .init(name: "collector.source_success", group: .system, labels: ["source"], unit: "", help: "1 when the source was read, 0 when it failed"),
+        .init(name: "collector.buffer_dropped_batches", group: .system, labels: [], unit: "batches", help: "batches the collector's buffer lost for good (overflow, or a full disk beyond its memory cap), since the buffer was made"),
     ]
 
     private static let byName: [String: MetricInfo] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

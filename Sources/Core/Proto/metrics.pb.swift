@@ -14,7 +14,9 @@
 /// it has durably stored, so the collector can drop those from its on-disk buffer. After a reconnect the
 /// collector replays everything unacknowledged, in order; the aggregator stores each (machine, seq) once.
 ///
-/// Authentication is per call: metadata `authorization: Bearer <token>` and `sms-machine: <id>`.
+/// Authentication is per call: metadata `authorization: Bearer <token>` and `sms-machine: <id>`. A stream also
+/// carries `sms-epoch: <hex>`, the collector buffer's sequence epoch: a new epoch (a lost or restored buffer) is
+/// numbered by the aggregator after everything it stored, so its batches are never taken for replays.
 /// Compactness: a series (metric + labels) is declared once per stream and then referred to by index, and a
 /// batch whose layout equals the previous one sends no layout at all: ~8 bytes per sample on the wire.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import Collector
@@ -24,7 +25,7 @@ struct DiskBufferTests {
     func survivesCrash() throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         var buffer: DiskBuffer? = try DiskBuffer(directory: dir, logger: logger)
-        for i in 1...50 { try buffer!.append(snapshot(1_700_000_000_000 + Int64(i) * 1000, Double(i) + 0.1)) }
+        for i in 1...50 { buffer!.append(snapshot(1_700_000_000_000 + Int64(i) * 1000, Double(i) + 0.1)) }
         buffer = nil  // no flush, no close: what a SIGKILL leaves
         let reopened = try DiskBuffer(directory: dir, logger: logger)
         let batches = try reopened.batches(after: 0, machine: "m", limit: 1000)
@@ -37,7 +38,7 @@ struct DiskBufferTests {
     func tornTail() throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         let buffer = try DiskBuffer(directory: dir, logger: logger)
-        for i in 1...3 { try buffer.append(snapshot(Int64(i) * 1000, 1)) }
+        for i in 1...3 { buffer.append(snapshot(Int64(i) * 1000, 1)) }
         let segment = try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("seg-") }!
         let handle = try FileHandle(forWritingTo: dir.appendingPathComponent(segment))
         handle.seekToEndOfFile()
@@ -45,7 +46,7 @@ struct DiskBufferTests {
         try handle.close()
         let reopened = try DiskBuffer(directory: dir, logger: logger)
         #expect(try reopened.batches(after: 0, machine: "m").map(\.seq) == [1, 2, 3])
-        try reopened.append(snapshot(4000, 4))
+        reopened.append(snapshot(4000, 4))
         #expect(try DiskBuffer(directory: dir, logger: logger).batches(after: 0, machine: "m").map(\.seq) == [1, 2, 3, 4])
     }
 
@@ -54,7 +55,7 @@ struct DiskBufferTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let limits = DiskBuffer.Limits(segmentBytes: 4096)
         let buffer = try DiskBuffer(directory: dir, limits: limits, logger: logger)
-        for i in 1...200 { try buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
+        for i in 1...200 { buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
         let before = buffer.bytesOnDisk
         buffer.acknowledge(200)
         #expect(buffer.backlog == 0)
@@ -68,7 +69,7 @@ struct DiskBufferTests {
     func acknowledgedSeqPersists() throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         let buffer = try DiskBuffer(directory: dir, logger: logger)
-        for i in 1...30 { try buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
+        for i in 1...30 { buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
         buffer.acknowledge(9)
         buffer.acknowledge(17)
         let reopened = try DiskBuffer(directory: dir, logger: logger)
@@ -86,7 +87,7 @@ struct DiskBufferTests {
         let buffer = try DiskBuffer(directory: dir, logger: logger)
         let first = buffer.epoch
         #expect(first != 0)
-        for i in 1...10 { try buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
+        for i in 1...10 { buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
         #expect(buffer.acknowledge(4))
         for ahead in [11, 1 << 40, .max] as [UInt64] {
             #expect(!buffer.acknowledge(ahead), "acknowledged \(ahead) after seq 10")
@@ -103,6 +104,59 @@ struct DiskBufferTests {
         #expect(fresh.epoch != next && fresh.epoch != first && fresh.nextSeq == 1)
     }
 
+    @Test("a full disk: batches wait in memory and are still served in order, up to the cap; beyond it the oldest are dropped and counted exactly; freed space is used again", arguments: [
+        "full from the first batch", "fills up after 20 batches", "full, and new series keep appearing",
+    ])
+    func fullDisk(when: String) throws {
+        let disk = try TinyDisk(path: dir.path, bytes: 256 * 1024)
+        defer { disk.unmount(); try? FileManager.default.removeItem(at: dir) }
+        // Room for ~20 held batches of this size (64 + 3 × 48 + 96 bytes each).
+        let limits = DiskBuffer.Limits(segmentBytes: 4096, memoryBytes: 304 * 20)
+        let buffer = try DiskBuffer(directory: dir, limits: limits, logger: logger)
+        var appended: UInt64 = 0
+        func add(_ n: Int) {
+            for _ in 0..<n {
+                appended += 1
+                var s = snapshot(Int64(appended) * 1000, Double(appended))
+                // A series never seen before needs a write to the catalog file too.
+                s.samples.append(Sample(when.contains("new series") ? "new.series_\(appended)" : "steady.series", 1))
+                buffer.append(s)
+            }
+        }
+        if when.contains("after 20") { add(20) }
+        disk.fill()
+        // The last page the buffer's files hold may still take a few records; then the disk refuses.
+        var tries = 0
+        while buffer.failure == nil && tries < 500 {
+            add(1)
+            tries += 1
+        }
+        let failure = buffer.failure ?? ""
+        #expect(failure.lowercased().contains("no space left"), "\(failure)")
+        add(5)
+        #expect(buffer.droppedBatches == 0)
+        // Everything is served, in order, from disk then memory.
+        #expect(try buffer.batches(after: 0, machine: "m", limit: 10_000).map(\.seq) == Array(1...appended))
+        #expect(try buffer.batches(after: appended - 4, machine: "m", limit: 2).map(\.seq) == [appended - 3, appended - 2])
+        // Past the memory cap the oldest held batches go, each one counted.
+        add(40)
+        let served = try buffer.batches(after: 0, machine: "m", limit: 10_000).map(\.seq)
+        #expect(buffer.droppedBatches > 0)
+        #expect(UInt64(served.count) + buffer.droppedBatches == appended, "every batch is either served or counted")
+        #expect(served.last == appended && served == served.sorted())
+        #expect(buffer.backlog == UInt64(served.count))
+        // The hub acknowledges: held batches go too.
+        #expect(buffer.acknowledge(appended - 2))
+        #expect(try buffer.batches(after: buffer.acknowledged, machine: "m").map(\.seq) == [appended - 1, appended])
+        // Space again: the next batches are written to disk, and survive a restart.
+        disk.free()
+        add(2)
+        #expect(buffer.failure == nil)
+        let reopened = try DiskBuffer(directory: dir, limits: limits, logger: logger)
+        #expect(try reopened.batches(after: appended - 2, machine: "m").map(\.seq) == [appended - 1, appended])
+        #expect(reopened.droppedBatches == buffer.droppedBatches)
+    }
+
     @Test("overflow drops the oldest batches and counts exactly what it dropped", arguments: [false, true])
     func overflowCounts(byAge: Bool) throws {
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -111,7 +165,7 @@ struct DiskBufferTests {
             : DiskBuffer.Limits(maxAgeMs: .max / 2, maxBytes: 16_384, segmentBytes: 4096)
         let buffer = try DiskBuffer(directory: dir, limits: limits, logger: logger)
         buffer.acknowledge(0)
-        for i in 1...600 { try buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
+        for i in 1...600 { buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
         let kept = try buffer.batches(after: 0, machine: "m", limit: 10_000).map(\.seq)
         #expect(buffer.droppedBatches > 0)
         #expect(kept.first == buffer.droppedBatches + 1, "the oldest are the ones dropped")
