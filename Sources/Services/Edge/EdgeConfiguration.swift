@@ -17,6 +17,8 @@ public struct EdgeConfiguration: Sendable {
     /// How long the edge keeps pushed values for its machine view's charts.
     public var historyKeep: Duration
     public var version: String
+    /// Header sizes and the head timeout, enforced before any route (see `RequestLimits`).
+    public var requestLimits = RequestLimits()
 
     public init(
         host: String = "0.0.0.0", port: Int = 8443, token: String, webRoot: String? = nil,

@@ -17,16 +17,12 @@ public func buildEdgeApplication(configuration: EdgeConfiguration, logger: Logge
     let metrics = GatewayMetrics(registry: .init(), version: configuration.version)
     let sockets = buildEdgeSocketRouter(
         configuration: configuration, relay: relay, clients: clients, metrics: metrics, logger: logger)
-    let channel = HTTP1WebSocketUpgradeChannel.Configuration(
-        http1: .init(idleTimeout: .seconds(75)),
-        ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(20))))
-    let server: HTTPServerBuilder
+    var tls: NIOSSLContext?
     if let cert = configuration.tlsCertificate, let key = configuration.tlsKey {
-        server = try .tlsWebSocketUpgrade(
-            webSocketRouter: sockets, configuration: channel, certificateFile: cert, keyFile: key)
-    } else {
-        server = .http1WebSocketUpgrade(webSocketRouter: sockets, configuration: channel)
+        tls = try serverTLSContext(certificateFile: cert, keyFile: key)
     }
+    let server = HTTPServerBuilder.guardedWebSocketUpgrade(
+        webSocketRouter: sockets, limits: configuration.requestLimits, tls: tls, refused: { metrics.requestRefused($0) })
     return Application(
         router: buildEdgeRouter(configuration: configuration, relay: relay, logger: logger), server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sms-edge"),

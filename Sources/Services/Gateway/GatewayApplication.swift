@@ -30,11 +30,9 @@ public func buildGatewayApplication(
     let parts = GatewayParts(context: context, configuration: configuration)
     return Application(
         router: buildGatewayRouter(parts: parts),
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: buildLiveRouter(parts: parts),
-            configuration: .init(
-                http1: .init(idleTimeout: .seconds(75)),
-                ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(20))))),
+        server: .guardedWebSocketUpgrade(
+            webSocketRouter: buildLiveRouter(parts: parts), limits: configuration.requestLimits,
+            refused: { [metrics = parts.metrics] in metrics.requestRefused($0) }),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sms"),
         services: [parts.feed] + edgePushers(parts: parts),
         logger: context.logger)

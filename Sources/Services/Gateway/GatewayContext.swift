@@ -68,6 +68,8 @@ public struct GatewayConfiguration: Sendable {
     public var readOnly: Bool
     /// Runs an `EdgePusher` for every edge of the spec (off in tests that only look at the local dashboard).
     public var pushToEdges: Bool
+    /// Header sizes and the head timeout, enforced before any route (see `RequestLimits`).
+    public var requestLimits = RequestLimits()
 
     public init(
         host: String = "0.0.0.0", port: Int = 8080, allowedOrigins: [String] = [],

@@ -16,6 +16,9 @@ final class GatewayMetrics: Sendable {
     let droppedProtocol: Counter
     let uptime: Gauge
     let buildInfo: Gauge
+    private let refusedHeaderTooLarge: Counter
+    private let refusedHeaderTimeout: Counter
+    private let refusedBadRequest: Counter
 
     init(registry: PrometheusCollectorRegistry, version: String) {
         self.registry = registry
@@ -44,5 +47,18 @@ final class GatewayMetrics: Sendable {
         buildInfo = registry.makeGauge(
             descriptor: name("build", "Always 1; labelled by version.", unit: "info"), labels: [("version", version)])
         buildInfo.set(to: 1)
+        let refused = name("http_connections_refused", "Connections answered 431/408/400 and closed before any route ran.", unit: "total")
+        refusedHeaderTooLarge = registry.makeCounter(descriptor: refused, labels: [("reason", "header_too_large")])
+        refusedHeaderTimeout = registry.makeCounter(descriptor: refused, labels: [("reason", "header_timeout")])
+        refusedBadRequest = registry.makeCounter(descriptor: refused, labels: [("reason", "bad_request")])
+    }
+
+    /// Counts a connection the request guard refused (`RequestHeadGuard`'s reason).
+    func requestRefused(_ reason: String) {
+        switch reason {
+        case "header_too_large": refusedHeaderTooLarge.increment()
+        case "header_timeout": refusedHeaderTimeout.increment()
+        default: refusedBadRequest.increment()
+        }
     }
 }
