@@ -78,6 +78,8 @@ public struct StreamDecoder: Sendable {
     private var layout: [UInt32] = []
     private let limits: Limits
     public let machine: String
+    /// Every series declared on the stream so far, in order (the last ones are the latest message's).
+    public var declared: [SeriesKey] { series }
 
     public init(machine: String, limits: Limits = Limits()) {
         self.machine = machine

@@ -21,7 +21,7 @@ public struct AggregatorMetrics: Sendable {
         samplesReceived = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "samples_received", unitName: "total", helpText: "Samples received from collectors, replays included."))
         batchesDeduplicated = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "batches_deduplicated", unitName: "total", helpText: "Replayed batches already stored, acknowledged and not stored again."))
         batchesRejected = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "batches_rejected", unitName: "total", helpText: "Batches refused: wrong machine, bad seq or timestamp, malformed."))
-        samplesRejected = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "samples_rejected", unitName: "total", helpText: "Samples dropped at ingest because their value is NaN or infinite."))
+        samplesRejected = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "samples_rejected", unitName: "total", helpText: "Samples dropped at ingest: a NaN or infinite value, or a series beyond its machine's limit."))
         streamsRejected = registry.makeCounter(descriptor: .init(namespace: "sms", metricName: "streams_rejected", unitName: "total", helpText: "Collector streams refused: authentication or stream limit."))
         openStreams = registry.makeGauge(descriptor: .init(namespace: "sms", metricName: "open_streams", unitName: "", helpText: "Collector streams open now."))
         collectorBacklog = registry.makeGauge(descriptor: .init(namespace: "sms", metricName: "collector_backlog_batches", unitName: "", helpText: "Unacknowledged batches the collectors reported holding, summed."))

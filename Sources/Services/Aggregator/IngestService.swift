@@ -26,6 +26,8 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
         /// refused: it comes from a wrong clock, not from a replay.
         public var maxAgeMs: Int64 = 31 * 86_400_000
         public var decoder = StreamDecoder.Limits()
+        /// Distinct series a machine may have across its streams and reconnects (see `SeriesBudget`).
+        public var maxSeriesPerMachine = 20_000
         public init() {}
     }
 
@@ -40,6 +42,7 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
     let generation: @Sendable () -> Int
     let logger: Logger
     let counter = StreamCounter()
+    let seriesBudget: SeriesBudget
 
     public init(committer: Committer, tokens: @escaping TokenLookup, state: any StateStore, bus: any EventBus,
                 metrics: AggregatorMetrics, limits: Limits = Limits(), logger: Logger,
@@ -52,6 +55,7 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
         self.bus = bus
         self.metrics = metrics
         self.limits = limits
+        seriesBudget = SeriesBudget(maxPerMachine: limits.maxSeriesPerMachine)
         self.logger = logger
         self.health = health
     }

@@ -90,6 +90,8 @@ struct StreamSession: Sendable {
         var lastSeq: UInt64 = 0
         var generation = service.generation()
         var warnedNonFinite = false
+        // Series of this stream over the machine's budget: their samples are dropped.
+        var overBudget: Set<SeriesKey> = []
         for try await message in messages {
             if tracker.failure != nil { return }
             if service.generation() != generation {
@@ -109,6 +111,23 @@ struct StreamSession: Sendable {
             } catch {
                 service.metrics.batchesRejected.increment()
                 throw RPCError(code: .invalidArgument, message: error.description)
+            }
+            if !message.newSeries.isEmpty {
+                let refused = service.seriesBudget.refused(decoder.declared.suffix(message.newSeries.count), machine: machine)
+                if !refused.isEmpty {
+                    if overBudget.isEmpty {
+                        service.logger.warning("machine at its series limit: samples of further series are dropped", metadata: [
+                            "machine": "\(machine)", "limit": "\(service.seriesBudget.maxPerMachine)",
+                            "series": "\(refused.prefix(3).map(\.description).joined(separator: ", "))",
+                        ])
+                    }
+                    overBudget.formUnion(refused)
+                }
+            }
+            if !overBudget.isEmpty {
+                let before = batch.snapshot.samples.count
+                batch.snapshot.samples.removeAll { overBudget.contains($0.series) }
+                service.metrics.samplesRejected.increment(by: Int64(before - batch.snapshot.samples.count))
             }
             let (finite, dropped) = batch.snapshot.droppingNonFinite()
             if !dropped.isEmpty {
