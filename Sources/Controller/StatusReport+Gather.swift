@@ -31,7 +31,8 @@ extension StatusReport {
         var machines = (fleet?.machines ?? []).map { m -> MachineRow in
             MachineRow(
                 id: m.id, host: m.host, local: spec.machine(m.id)?.isLocal ?? false, connected: m.connected,
-                lastSeenMs: m.lastSeenMs, lagMs: m.lagMs, backlog: m.backlog, agentVersion: m.agentVersion,
+                lastSeenMs: m.lastSeenMs, lagMs: m.lagMs, clockOffsetMs: m.clockOffsetMs, backlog: m.backlog,
+                agentVersion: m.agentVersion,
                 specDrift: drifts[m.id] ?? m.specDrift, samplesPerSecond: m.samplesPerSecond, status: m.status.rawValue)
         }
         let managedBySSH = Set((target.applied?.managed ?? [:]).keys)
@@ -44,6 +45,9 @@ extension StatusReport {
             for m in fleet.machines
             where spec.machine(m.id) != nil && !HubClient.isStreaming(m, serverTimeMs: fleet.serverTimeMs) {
                 problems.append("machine \(m.id): \(m.lastSeenMs == nil ? "never seen" : "not connected")")
+            }
+            for m in fleet.machines {
+                if let problem = StatusText.clockProblem(m.clockOffsetMs) { problems.append("machine \(m.id): \(problem)") }
             }
         } else {
             // The hub does not answer: the declared machines are shown, state unknown.

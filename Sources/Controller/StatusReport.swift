@@ -29,6 +29,8 @@ public struct StatusReport: Encodable, Sendable {
         public var connected: Bool
         public var lastSeenMs: Int64?
         public var lagMs: Int64?
+        /// The machine's clock ahead of the hub's (negative: behind), within the network's delay.
+        public var clockOffsetMs: Int64?
         public var backlog: UInt64?
         public var agentVersion: String?
         public var specDrift: Bool?

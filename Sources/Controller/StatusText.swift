@@ -36,7 +36,7 @@ public enum StatusText {
         }
         out += services.text + "\nMACHINES\n"
         var machines = TextTable([
-            "MACHINE", "HOST", "STATUS", "CONNECTED", "LAST SEEN", "LAG", "BACKLOG", "AGENT",
+            "MACHINE", "HOST", "STATUS", "CONNECTED", "LAST SEEN", "LAG", "CLOCK", "BACKLOG", "AGENT",
             "DRIFT", "SAMPLES/S",
         ])
         let now = r.serverTimeMs ?? Int64(Date().timeIntervalSince1970 * 1000)
@@ -44,7 +44,8 @@ public enum StatusText {
             machines.add([
                 m.id, (m.host ?? "-") + " (\(m.managed))", m.status, m.connected ? "yes" : "no",
                 m.lastSeenMs.map { duration(Double(max(0, now - $0)) / 1000) + " ago" } ?? "never",
-                m.lagMs.map { "\($0)ms" } ?? "-", m.backlog.map { String($0) } ?? "-", m.agentVersion ?? "-",
+                m.lagMs.map { "\($0)ms" } ?? "-", m.clockOffsetMs.map(clock) ?? "-", m.backlog.map { String($0) } ?? "-",
+                m.agentVersion ?? "-",
                 m.specDrift.map { $0 ? "yes" : "no" } ?? "-", String(format: "%.1f", m.samplesPerSecond),
             ])
         }
@@ -75,6 +76,21 @@ public enum StatusText {
             ? "\nAll declared services and machines are healthy.\n"
             : "\nNot healthy:\n" + r.problems.map { "  - \($0)\n" }.joined()
         return out
+    }
+
+    /// A machine's clock offset as a column: `ok` within a second, else `+9m12s` (ahead) or `-3s` (behind).
+    static func clock(_ offsetMs: Int64) -> String {
+        abs(offsetMs) < 1000 ? "ok" : (offsetMs > 0 ? "+" : "-") + duration(Double(abs(offsetMs)) / 1000)
+    }
+
+    /// What to say about a clock this far off (10 s or more), nil when it is fine.
+    public static func clockProblem(_ offsetMs: Int64?) -> String? {
+        guard let offsetMs, abs(offsetMs) >= 10_000 else { return nil }
+        let amount = duration(Double(abs(offsetMs)) / 1000)
+        let consequence = offsetMs > 60_000
+            ? "its batches are refused (more than 60 s ahead)"
+            : "its samples are stored at the wrong time"
+        return "clock \(amount) \(offsetMs > 0 ? "ahead of" : "behind") the hub's: \(consequence); fix its time sync (chrony, systemd-timesyncd)"
     }
 
     /// `45s`, `3m12s`, `2h5m`, `3d4h`.

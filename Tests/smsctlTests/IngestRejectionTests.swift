@@ -113,6 +113,9 @@ struct IngestRejectionTests {
         var skewed = batch(machine: "skewed", seq: 1)
         skewed.timestampMs = when
         let refused = await refusal(d, machine: "skewed", token: d.token("skewed"), batches: [skewed])
+        // The hub shows how far off the machine's clock is (status's CLOCK column), refused or not.
+        let offset = (try await d.machineState("skewed")?["clockOffsetMs"] as? NSNumber)?.int64Value
+        #expect(offset.map { abs($0 - (when - now)) < 5_000 } == true, "clockOffsetMs \(String(describing: offset)) for \(when - now)")
         if accepted {
             #expect(refused == nil, "\(String(describing: refused))")
         } else {

@@ -140,7 +140,7 @@ struct StreamSession: Sendable {
                     ])
                 }
             }
-            try check(batch, after: lastSeq, base: base)
+            try await check(batch, after: lastSeq, base: base)
             lastSeq = batch.seq
             batch.seq += base
             service.metrics.samplesReceived.increment(by: Int64(batch.samples.count))
@@ -173,9 +173,10 @@ struct StreamSession: Sendable {
 
     /// Refuses batches no collector should send: seq 0 or beyond any real one, seq going backwards, timestamps
     /// from the future or from before any buffer's age.
-    private func check(_ batch: Batch, after lastSeq: UInt64, base: UInt64) throws {
+    private func check(_ batch: Batch, after lastSeq: UInt64, base: UInt64) async throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var problem: String?
+        var clockRefused = false
         if batch.seq == 0 {
             problem = "batch has seq 0; sequence numbers start at 1"
         } else if batch.seq > Self.maxSeq || base > UInt64(Int64.max) - Self.maxSeq {
@@ -185,12 +186,15 @@ struct StreamSession: Sendable {
         } else if batch.timestampMs > now + service.limits.maxFutureSkewMs {
             let ahead = (batch.timestampMs - now) / 1000
             problem = "batch \(batch.seq) is \(ahead)s in the future; check the clock of machine \"\(machine)\""
+            clockRefused = true
         } else if batch.timestampMs < now - service.limits.maxAgeMs {
             let days = (now - batch.timestampMs) / 86_400_000
             problem = "batch \(batch.seq) is \(days) days old, older than any collector buffer keeps; check the clock of machine \"\(machine)\""
+            clockRefused = true
         }
         if let problem {
             service.metrics.batchesRejected.increment()
+            if clockRefused { try? await service.state.setClockOffset(machine, batch.timestampMs - now) }
             throw RPCError(code: .invalidArgument, message: problem)
         }
     }

@@ -36,6 +36,7 @@ struct EdgeRedactor: Sendable {
         out.configHash = nil
         out.specDrift = nil
         out.backlog = nil
+        out.clockOffsetMs = nil
         out.samplesPerSecond = 0
         out.values = values(m.values)
         out.alerts = m.alerts.compactMap(alert)

@@ -83,7 +83,8 @@ struct FleetView: Sendable {
         var summary = MachineSummary(
             id: id, host: nil, labels: [:], intervalMs: version.spec.defaults.interval.milliseconds, declared: false,
             status: .nodata, connected: state?.connected ?? false, lastSeenMs: state?.lastSeenMs,
-            lastSampleMs: state?.lastSampleMs, lagMs: state?.lagMs, agentVersion: state?.agentVersion,
+            lastSampleMs: state?.lastSampleMs, lagMs: state?.lagMs, clockOffsetMs: state?.clockOffsetMs,
+            agentVersion: state?.agentVersion,
             configHash: state?.specHash,
             specDrift: state?.specHash.flatMap { reported in
                 version.spec.machine(id).map { reported != version.spec.collectorConfigHash($0) }

@@ -42,6 +42,8 @@ public struct MachineSummary: Sendable, Codable, Equatable {
     public var lastSeenMs: Int64?
     public var lastSampleMs: Int64?
     public var lagMs: Int64?
+    /// The machine's clock ahead of the hub's (negative: behind), within the network's delay.
+    public var clockOffsetMs: Int64?
     public var agentVersion: String?
     public var configHash: String?
     /// True when the collector runs with a config whose hash differs from the spec in force.

@@ -21,6 +21,7 @@ extension MachineSummary {
             w.field("lastSeenMs", lastSeenMs)
             w.field("lastSampleMs", lastSampleMs)
             w.field("lagMs", lagMs)
+            w.field("clockOffsetMs", clockOffsetMs)
             w.field("agentVersion", agentVersion)
             w.field("configHash", configHash)
             w.field("specDrift", specDrift)

@@ -19,6 +19,7 @@ enum MachineStateFields {
             case "lastSampleMs": state.lastSampleMs = Int64(text)
             case "lastSeq": state.lastSeq = UInt64(text)
             case "lagMs": state.lagMs = Int64(text)
+            case "clockOffsetMs": state.clockOffsetMs = Int64(text)
             case "agentVersion": state.agentVersion = text
             case "specHash": state.specHash = text
             case "backlog": state.backlog = UInt64(text)

@@ -5,7 +5,7 @@ import NIOCore
 /// The current state in Redis, shared by every aggregator and gateway of one namespace.
 ///
 /// Layout (see ``RedisStateKeys``): one hash per machine, `sms:<namespace>:machine:<id>`, whose fields are the
-/// ``MachineState`` properties (`connected` "1"/"0", `lastSeenMs`, `lastSampleMs`, `lastSeq`, `lagMs`,
+/// ``MachineState`` properties (`connected` "1"/"0", `lastSeenMs`, `lastSampleMs`, `lastSeq`, `lagMs`, `clockOffsetMs`,
 /// `agentVersion`, `specHash`, `backlog`, `samplesPerSecond`, `top` as JSON) plus one `v:<series>` field per
 /// series, each expiring `ttl` after the last write so departed machines age out; and a sorted set
 /// `sms:<namespace>:machines` of machine ids scored by last-seen ms, for listing.
@@ -34,6 +34,7 @@ public actor RedisStateStore: StateStore {
         if let agentVersion { always += ["agentVersion", RESPArg(agentVersion)] }
         if let specHash { always += ["specHash", RESPArg(specHash)] }
         if let backlog { always += ["backlog", RESPArg(backlog)] }
+        if backlog == 0 { always += ["clockOffsetMs", RESPArg(batch.timestampMs - receivedMs)] }
         var latest: [RESPArg] = [
             "lastSampleMs", RESPArg(batch.timestampMs), "lagMs", RESPArg(max(0, receivedMs - batch.timestampMs)),
         ]
@@ -59,6 +60,11 @@ public actor RedisStateStore: StateStore {
         let listing: [RESPArg] =
             ["ZADD", RESPArg(keys.machines)] + (connected ? [] : ["NX"]) + [RESPArg(atMs), RESPArg(machine)]
         client.enqueue([fields, ["PEXPIRE", key, RESPArg(ttlMs)], listing])
+    }
+
+    public func setClockOffset(_ machine: String, _ offsetMs: Int64) {
+        let key = RESPArg(keys.machine(machine))
+        client.enqueue([["HSET", key, "clockOffsetMs", RESPArg(offsetMs)], ["PEXPIRE", key, RESPArg(ttlMs)]])
     }
 
     public func machine(_ id: String) async throws -> MachineState? {

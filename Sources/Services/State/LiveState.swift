@@ -12,6 +12,9 @@ public struct MachineState: Sendable, Equatable, Codable {
     public var lastSeq: UInt64?
     /// Hub arrival time minus sample time of the newest batch.
     public var lagMs: Int64?
+    /// How far the machine's clock is ahead of the hub's (negative: behind), within the network's delay: from
+    /// its newest live batch (nothing left to replay), or from a batch refused for its time.
+    public var clockOffsetMs: Int64?
     public var agentVersion: String?
     public var specHash: String?
     /// Batches the collector still holds unacknowledged, as it last reported.
@@ -42,6 +45,8 @@ public enum LiveEvent: Sendable, Equatable {
 public protocol StateStore: Sendable {
     func record(_ batch: Batch, agentVersion: String?, specHash: String?, backlog: UInt64?, receivedMs: Int64) async throws
     func setConnected(_ machine: String, _ connected: Bool, atMs: Int64) async throws
+    /// Records the machine's clock offset when no batch carries it (one refused for its time).
+    func setClockOffset(_ machine: String, _ offsetMs: Int64) async throws
     func machine(_ id: String) async throws -> MachineState?
     /// The states of `ids` that exist, by id (one round trip where the store is remote).
     func machines(_ ids: [String]) async throws -> [String: MachineState]

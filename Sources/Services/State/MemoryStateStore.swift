@@ -36,6 +36,7 @@ public final class MemoryStateStore: StateStore {
                 if let agentVersion { state.agentVersion = agentVersion }
                 if let specHash { state.specHash = specHash }
                 if let backlog { state.backlog = backlog }
+                if backlog == 0 { state.clockOffsetMs = batch.timestampMs - receivedMs }
                 state.samplesPerSecond = rate
             }
         }
@@ -49,6 +50,12 @@ public final class MemoryStateStore: StateStore {
                 state.connected = connected
                 if connected { state.lastSeenMs = atMs }
             }
+        }
+    }
+
+    public func setClockOffset(_ machine: String, _ offsetMs: Int64) {
+        book.withLock { book in
+            Self.update(&book.machines[machine, default: MachineState(id: machine)]) { $0.clockOffsetMs = offsetMs }
         }
     }
 
