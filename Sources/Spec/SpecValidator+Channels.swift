@@ -24,7 +24,7 @@ extension SpecValidator {
             {
                 warning(
                     "\(path).url",
-                    "ws:// to a public host sends every push, and the edge's token, unencrypted; use wss:// (the edge serves TLS with --tls-cert/--tls-key, or sits behind a proxy that does)")
+                    "ws:// to a public host sends every push unencrypted (anyone on the way reads the fleet's figures); use wss:// (the edge serves TLS with --tls-cert/--tls-key, or sits behind a proxy that does)")
             }
             checkMachineIDs(edge.machines, "\(path).machines")
             if edge.machines.isEmpty && isWritten("\(path).machines") {

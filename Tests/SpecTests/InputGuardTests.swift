@@ -128,7 +128,7 @@ import Testing
     }
 }
 
-/// An edge reached with `ws://` across the internet would carry every push and the edge's token in clear text.
+/// An edge reached with `ws://` across the internet would carry every push in clear text.
 @Suite("Edge URL encryption")
 struct EdgeURLWarningTests {
     func warnings(_ url: String) -> [Diagnostic] {

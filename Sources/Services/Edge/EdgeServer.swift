@@ -1,4 +1,5 @@
 import SMSCore
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
@@ -55,7 +56,8 @@ func buildEdgeRouter(configuration: EdgeConfiguration, relay: EdgeRelay, logger:
     return router
 }
 
-/// `/push` upgrades only with the right bearer token; `/ws` upgrades browsers of an allowed origin.
+/// `/push` upgrades only a gateway that proves the edge's token (`PushSignature`), one at a time, and keeps it
+/// only while every message is signed in order; `/ws` upgrades browsers of an allowed origin.
 func buildEdgeSocketRouter(
     configuration: EdgeConfiguration, relay: EdgeRelay, clients: ClientRegistry, metrics: GatewayMetrics,
     logger: Logger
@@ -68,19 +70,36 @@ func buildEdgeSocketRouter(
         configuration: GatewayConfiguration(readOnly: true, pushToEdges: false, hostNames: nil))
     let current = PushSlot()
     router.ws("push") { request, _ in
-        auth.allows(request) ? .upgrade([:]) : .dontUpgrade
+        if let refusal = auth.refusal(request) {
+            logger.warning("push refused", metadata: ["reason": "\(refusal)"])
+            return .dontUpgrade
+        }
+        // One gateway at a time: while one is pushing, another is refused; one silent for 10 s is replaced.
+        guard !current.isBusy() else {
+            logger.warning("push refused", metadata: ["reason": "another gateway is pushing"])
+            return .dontUpgrade
+        }
+        return .upgrade([:])
     } onUpgrade: { inbound, outbound, context in
-        // One gateway at a time: a new authenticated push replaces (closes) the previous one.
+        guard let key = auth.sessionKey(context.request) else { return }
         current.replace(with: context.requestContext.channel)
         logger.info("gateway connected")
         defer { logger.info("gateway disconnected") }
+        var counter: UInt64 = 0
         for try await message in inbound.messages(maxSize: 64 << 20) {
             guard case .text(let text) = message else {
                 try await outbound.close(.unacceptableData, reason: "text messages only")
                 return
             }
+            counter += 1
+            guard let payload = PushSignature.open(Array(text.utf8), counter: counter, key: key) else {
+                logger.warning("push closed: a message not signed in order (replayed, reordered or altered)")
+                try await outbound.close(.policyViolation, reason: "message not signed in order")
+                return
+            }
+            current.touch()
             do {
-                try relay.apply(Array(text.utf8))
+                try relay.apply(Array(payload))
             } catch {
                 logger.warning("bad push message", metadata: ["error": "\(error)"])
                 try await outbound.close(.unacceptableData, reason: "unexpected message")
@@ -97,15 +116,28 @@ func buildEdgeSocketRouter(
     return router
 }
 
-/// The channel of the gateway currently pushing, so a newer push can close it.
+/// The channel of the gateway currently pushing and when it last sent, so a second pusher is refused while the
+/// first is alive, and a silent one (a restarted gateway's half-open connection) is replaced.
 final class PushSlot: Sendable {
-    private let channel = Mutex<(any Channel)?>(nil)
+    private let state = Mutex<(channel: (any Channel)?, lastMs: Int64)>((nil, 0))
+    static let silenceMs: Int64 = 10_000
+
+    private static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    func isBusy() -> Bool {
+        state.withLock { s in
+            guard let channel = s.channel, channel.isActive else { return false }
+            return Self.nowMs() - s.lastMs < Self.silenceMs
+        }
+    }
 
     func replace(with new: any Channel) {
-        let old = channel.withLock { slot in
-            defer { slot = new }
-            return slot
+        let old = state.withLock { s in
+            defer { s = (new, Self.nowMs()) }
+            return s.channel
         }
         old?.close(promise: nil)
     }
+
+    func touch() { state.withLock { $0.lastMs = Self.nowMs() } }
 }

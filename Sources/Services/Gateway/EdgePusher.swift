@@ -68,11 +68,15 @@ public final class EdgePusher: Service {
 
     /// One connection: a snapshot, then an update per period, until the edge goes away or the spec changes it.
     func session(edge: Edge, token: String) async throws {
+        let nonce = PushSignature.randomNonce()
         let outcome = try await SocketDialer.dial(
-            url: Self.pushURL(edge.url), headers: [("Authorization", "Bearer \(token)")])
+            url: Self.pushURL(edge.url),
+            headers: [("Authorization", PushSignature.header(token: token, nowMs: FleetView.nowMs(), nonce: nonce))])
         guard case .upgraded(let channel) = outcome else {
-            throw SocketDialer.DialError(description: "edge refused the push (wrong token?)")
+            throw SocketDialer.DialError(
+                description: "edge refused the push (wrong token, clocks more than a minute apart, or another gateway pushing)")
         }
+        let key = PushSignature.sessionKey(token: token, nonce: nonce)
         logger.info("pushing to edge", metadata: ["url": "\(edge.url)"])
         let redactor = EdgeRedactor(edge)
         let mailbox = LiveClient(id: 0, maxPendingBytes: 64 << 20)
@@ -87,10 +91,13 @@ public final class EdgePusher: Service {
                 }
                 group.addTask { try await self.produce(into: mailbox, redactor: redactor, edge: edge) }
                 group.addTask {
+                    var counter: UInt64 = 0
                     for await _ in mailbox.wakes {
                         guard let out = mailbox.take(serverTimeMs: FleetView.nowMs()) else { continue }
                         for message in [out.snapshot, out.update].compactMap({ $0 }) {
-                            for frame in SocketDialer.textFrames(message) { try await outbound.write(frame) }
+                            counter += 1
+                            let sealed = PushSignature.seal(message, counter: counter, key: key)
+                            for frame in SocketDialer.textFrames(sealed) { try await outbound.write(frame) }
                         }
                     }
                 }
