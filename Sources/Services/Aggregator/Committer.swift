@@ -34,6 +34,9 @@ public final class Committer: Service, Sendable {
     private let doorbell: AsyncStream<Void>.Continuation
     private let rings: AsyncStream<Void>
     private let highWater = Mutex<[String: UInt64]>([:])
+    /// Each machine's sequence epoch once read or set: a reconnect in the same epoch needs no history store (it
+    /// may be down; the stream must still open and feed the live view).
+    private let epochs = Mutex<[String: SeqEpoch]>([:])
     /// Each machine's last reported backlog, for the summed gauge.
     private let backlogs = Mutex<[String: UInt64]>([:])
     private let maxGroup: Int
@@ -153,12 +156,15 @@ public final class Committer: Service, Sendable {
     /// its numbering; another one (a new or lost buffer, or a collector that found the hub ahead of it) is
     /// numbered after everything stored, recorded before any of its batches is.
     public func epochBase(_ machine: String, epoch id: UInt64) async throws -> UInt64 {
+        if let cached = epochs.withLock({ $0[machine] }), cached.id == id || id == 0 { return cached.base }
         let current = try await history.epoch(machine: machine)
+        if let current { epochs.withLock { $0[machine] = current } }
         guard id != 0 else { return current?.base ?? 0 }
         if let current, current.id == id { return current.base }
         let stored = try await knownHighWater(machine)
         let next = SeqEpoch(id: id, base: current == nil ? 0 : stored)
         try await history.setEpoch(next, machine: machine)
+        epochs.withLock { $0[machine] = next }
         if current != nil {
             logger.notice("collector started a new sequence (a new or reset buffer): its batches are stored after the \(stored) already kept", metadata: [
                 "machine": "\(machine)", "epoch": "\(String(id, radix: 16))", "base": "\(stored)",
