@@ -57,7 +57,9 @@ public func buildGatewayRouter(
 func buildGatewayRouter(parts: GatewayParts) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: JSONErrorMiddleware())
-    router.add(middleware: HostGuardMiddleware(policy: HostPolicy(names: parts.configuration.hostNames)))
+    router.add(middleware: HostGuardMiddleware(
+        policy: HostPolicy(names: parts.configuration.hostNames),
+        origins: OriginPolicy(allowed: parts.configuration.allowedOrigins)))
     // The dashboard built into the binary, or the files of `--web DIR` (for working on the dashboard).
     if let webRoot = parts.context.webRoot {
         router.add(

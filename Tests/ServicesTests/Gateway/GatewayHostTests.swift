@@ -48,6 +48,23 @@ struct GatewayHostTests {
         }
     }
 
+    @Test("a request another site's page sent is refused with 403 on every path; the hub's own pages and tools without Origin are served", arguments: [
+        ("https://evil.example", 403), ("null", 403), ("http://127.0.0.1.evil.example:8080", 403), ("http://localhost:1", 403),
+        ("SELF", 200), ("", 200),
+    ])
+    func refusesOtherOrigins(origin: String, status: Int) async throws {
+        try await GatewayFixture().app(Self.configuration).test(.live) { client in
+            let port = try #require(client.port)
+            let header = origin == "SELF" ? "http://127.0.0.1:\(port)" : origin
+            for uri in ["/api/machines", "/api/alerts", "/healthz"] {
+                let (got, body) = try await rawGET(port: port, uri: uri, host: "127.0.0.1:\(port)",
+                                                   extra: header.isEmpty ? [] : ["Origin: \(header)", "Connection: close"])
+                #expect(got == status, "\(uri) with Origin \(header): \(got) \(body.prefix(300))")
+                if status == 403 { #expect(body.contains("cross-site request"), "\(body)") }
+            }
+        }
+    }
+
     @Test("the edge, public and redacted, answers to any name")
     func edgeAnswersAnyName() {
         #expect(HostPolicy(names: nil).allows("edge.example.org"))
