@@ -11,6 +11,9 @@ extension AlertEvaluator {
         guard let absentMs = rule.absentFor?.milliseconds else { return nil }
         let key = AlertKey(rule: rule.name, machine: machine.id)
         guard instances[key] == nil, nowMs >= startMs + max(absentMs, minimumGraceMs) else { return nil }
+        // A machine never seen (not since this start, nor before it) is pending, not down: a fresh install must
+        // not page for machines nobody has set up yet. Once seen, its silence counts.
+        guard lastBatchMs[machine.id] != nil || knownLastSeenMs[machine.id] != nil else { return nil }
         let seen = rule.metric == nil ? lastBatchMs[machine.id] : lastMetricMs[rule.name]?[machine.id]
         let base = seen ?? startMs
         guard nowMs - base >= absentMs else { return nil }

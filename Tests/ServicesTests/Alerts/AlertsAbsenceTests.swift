@@ -44,23 +44,41 @@ import Testing
         #expect(h.sink.notifications.last?.summary.hasPrefix("machine_down on nfrt resolved: data again after") == true)
     }
 
+    /// A hub that ran with both machines reporting (their last-seen saved), then restarted.
+    static func restarted(_ spec: Spec) async throws -> AlertsHarness {
+        let before = try await AlertsHarness(spec: spec)
+        await run(before, seconds: 70, feeding: ["mcrn", "nfrt"])
+        #expect(before.sink.notifications.isEmpty)
+        return try await AlertsHarness(spec: spec, clock: before.clock, store: before.store)
+    }
+
     @Test func neverFiresDuringTheRestartGrace() async throws {
-        // Nothing reports at first: collectors are reconnecting to a hub that just started.
-        let h = try await AlertsHarness(spec: Self.spec)
+        // Nothing reports at first: collectors are reconnecting to a hub that just restarted.
+        let h = try await Self.restarted(Self.spec)
         await Self.run(h, seconds: 30, feeding: [])
         #expect(h.sink.notifications.isEmpty)
         await Self.run(h, seconds: 2, feeding: [])
-        // Once the grace is over, machines that never came back are down, and the message says so.
+        // Once the grace is over, machines that never came back are down, and the message says since when.
         #expect(h.sink.notifications.map(\.instance.key.machine).sorted() == ["mcrn", "nfrt"])
-        #expect(h.sink.notifications.first?.summary.contains("not seen since the hub started") == true)
+        #expect(h.sink.notifications.first?.summary.contains("no data for") == true, "\(String(describing: h.sink.notifications.first?.summary))")
     }
 
     @Test func graceIsAtLeastAbsentFor() async throws {
-        let h = try await AlertsHarness(spec: AlertsFixture.spec([.machineDown(absentFor: .seconds(90))]))
+        let h = try await Self.restarted(AlertsFixture.spec([.machineDown(absentFor: .seconds(90))]))
         await Self.run(h, seconds: 89, feeding: [])
         #expect(h.sink.notifications.isEmpty)
         await Self.run(h, seconds: 2, feeding: [])
         #expect(h.sink.notifications.count == 2)
+    }
+
+    @Test("a machine never seen is pending, not down: a fresh install pages for nothing; once seen and silent, it fires")
+    func neverSeenIsPending() async throws {
+        let h = try await AlertsHarness(spec: Self.spec)
+        await Self.run(h, seconds: 300, feeding: [])
+        #expect(h.sink.notifications.isEmpty, "\(h.sink.notifications.map(\.summary))")
+        await Self.run(h, seconds: 1, feeding: ["nfrt"], every: 1)
+        await Self.run(h, seconds: 40, feeding: [])
+        #expect(h.sink.notifications.map(\.instance.key.machine) == ["nfrt"], "mcrn was never seen: still pending")
     }
 
     @Test func aMachineThatReconnectsDuringTheGraceIsNotDown() async throws {
