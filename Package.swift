@@ -166,3 +166,20 @@ if FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests") {
         ),
     ]
 }
+
+// Fuzzing (`fuzz/run`): with SMS_FUZZ=1 the libraries that parse untrusted input carry libFuzzer's coverage
+// instrumentation, and `sms-fuzz` (fuzz/targets: one entry per decoder) is added. Never set for a build that
+// ships: the instrumented libraries link only into `sms-fuzz`.
+if Context.environment["SMS_FUZZ"] == "1" {
+    let instrumented: Set<String> = ["Spec", "SMSCore", "Services"]
+    for target in package.targets where instrumented.contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer"])]
+    }
+    package.targets.append(
+        .executableTarget(
+            name: "sms-fuzz",
+            dependencies: ["Spec", "SMSCore", "Services", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "fuzz/targets",
+            swiftSettings: [.unsafeFlags(["-sanitize=fuzzer"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer", "-use-ld=lld"])]))
+}
