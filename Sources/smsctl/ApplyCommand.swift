@@ -14,7 +14,8 @@ struct ApplyCommand: AsyncParsableCommand {
         discussion: """
             Same spec again: no changes, nothing restarts. Thresholds, alerts, notify, machines, edges: the hub
             reloads (SIGHUP). Ports, storage, TLS: the hub restarts. A local collector restarts only when its own
-            settings change. Destructive changes are confirmed on a terminal unless --yes.
+            settings change. Changes that lose something (marked !) are confirmed on a terminal; without one
+            (a script, CI) apply refuses them and exits 1 unless --yes.
 
             Machines with ssh: in the spec are converged over ssh, --parallel at a time: sms-collector copied and
             checked, its token (mode 0600, never on a command line), a systemd unit (or a supervising loop where
@@ -54,7 +55,10 @@ struct ApplyCommand: AsyncParsableCommand {
         var planned = try await remote.plan(purge: purge)
         plan.remote = planned.map(\.change)
         print(PlanText.render(plan))
-        if plan.isDestructive && !yes && isatty(STDIN_FILENO) == 1 && !Self.confirm() {
+        if plan.isDestructive,
+            try !Confirmation.granted(
+                "Some changes lose something (marked !). Apply them?", yes: yes, action: "apply changes marked !")
+        {
             print("Nothing was changed.")
             throw ExitCode(1)
         }
@@ -87,13 +91,6 @@ struct ApplyCommand: AsyncParsableCommand {
             for (item, error, _) in failed { print("  \(item.change.machine) (ssh \(item.change.destination)): \(error ?? "")") }
             throw ExitCode(1)
         }
-    }
-
-    /// Asks on the terminal; only `yes` goes on.
-    static func confirm() -> Bool {
-        print("Some changes lose something (marked !). Apply them? Type yes to go on: ", terminator: "")
-        fflush(nil)
-        return readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes"
     }
 
     /// The closing lines: what is in force, the dashboard, and the remote machines' commands.

@@ -11,8 +11,8 @@ struct DownCommand: AsyncParsableCommand {
         abstract: "Stop the hub and local collectors gracefully; keep data and secrets unless --purge.",
         discussion: """
             Collectors stop first, then the hub (SIGTERM, up to 10 s, then SIGKILL), so what they sent is stored.
-            --purge also deletes the state directory (secrets, logs, history), after asking on a terminal
-            unless --yes. The next apply starts again from what is kept.
+            --purge also deletes the state directory (secrets, logs, history), after asking on a terminal;
+            without one it refuses and exits 1 unless --yes. The next apply starts again from what is kept.
             Managed machines (ssh: in the spec) keep running unless named: --machines all stops every one of
             their collectors over ssh first (installed, not removed: the next apply starts them again).
               smsctl down --machines all          smsctl down --machines nfrt tycho
@@ -51,12 +51,8 @@ struct DownCommand: AsyncParsableCommand {
         }
         let path = target.state.url.path
         guard FileManager.default.fileExists(atPath: path) else { return print("Nothing to purge at \(path).") }
-        if !yes && isatty(STDIN_FILENO) == 1 {
-            print("Delete \(path) (secrets, logs and history)? Type yes to delete: ", terminator: "")
-            fflush(nil)
-            guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
-                return print("Kept \(path).")
-            }
+        guard try Confirmation.granted("Delete \(path) (secrets, logs and history)?", yes: yes, action: "delete \(path)") else {
+            return print("Kept \(path).")
         }
         do {
             try FileManager.default.removeItem(atPath: path)

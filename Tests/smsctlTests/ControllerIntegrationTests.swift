@@ -87,6 +87,42 @@ import Testing
         print("apply to healthy: \(String(format: "%.2f", applyTime)) s")
     }
 
+    /// `down --purge` deletes history and secrets: from a script it refuses without --yes (exit 1, saying so); on a
+    /// terminal only `yes` goes on, and another answer says what to type.
+    @Test func destructiveStepsNeedYesWithoutATerminal() throws {
+        let d = try ControllerDeployment()
+        defer { d.cleanUp() }
+        try FileManager.default.createDirectory(at: d.state, withIntermediateDirectories: true)
+        try Data("kept".utf8).write(to: d.state.appendingPathComponent("marker"))
+
+        let scripted = try d.run(["down", d.spec.path, "--purge"])
+        #expect(scripted.status == 1, "\(scripted.out)\n\(scripted.err)")
+        #expect(scripted.err.contains("without a terminal") && scripted.err.contains("--yes"), "\(scripted.err)")
+        #expect(FileManager.default.fileExists(atPath: d.state.path))
+
+        // On a terminal (script(1) gives it one), answering y is not yes.
+        let command = ([ControllerDeployment.binary, "down", d.spec.path, "--purge", "--state-dir", d.state.path])
+            .map { "'\($0)'" }.joined(separator: " ")
+        let terminal = Process()
+        terminal.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        terminal.arguments = ["-qec", command, "/dev/null"]
+        let input = Pipe()
+        let output = Pipe()
+        terminal.standardInput = input
+        terminal.standardOutput = output
+        terminal.standardError = output
+        try terminal.run()
+        input.fileHandleForWriting.write(Data("y\n".utf8))
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        terminal.waitUntilExit()
+        #expect(said.contains("Type yes to go on") && said.contains("Only yes goes on, not \"y\""), "\(said)")
+        #expect(FileManager.default.fileExists(atPath: d.state.path))
+
+        let confirmed = try d.run(["down", d.spec.path, "--purge", "--yes"])
+        #expect(confirmed.status == 0, "\(confirmed.out)\n\(confirmed.err)")
+        #expect(!FileManager.default.fileExists(atPath: d.state.path))
+    }
+
     /// A spec with an error: apply prints the diagnostics, exits 1, and creates or starts nothing.
     @Test func invalidSpecChangesNothing() throws {
         let d = try ControllerDeployment()
