@@ -69,11 +69,17 @@ public struct StatusReport: Encodable, Sendable {
     /// Everything declared that is not healthy, in words; empty when all is well.
     public var problems: [String]
     public var healthy: Bool { problems.isEmpty }
+    /// Alerts firing at critical severity now.
+    public var criticalAlerts: [AlertRow] { (alerts ?? []).filter { $0.severity == "critical" && $0.state == "firing" } }
 
-    /// `healthy` included in JSON for scripts.
+    /// What `smsctl status` exits with: 4 while an alert is critical, else 3 while something declared is not
+    /// healthy (or nothing runs), else 0.
+    public var exitCode: Int32 { !criticalAlerts.isEmpty ? 4 : healthy ? 0 : 3 }
+
+    /// `healthy` and `exitCode` included in JSON for scripts.
     enum CodingKeys: String, CodingKey {
         case spec, specFile, specHash, stateDirectory, dashboard, serverTimeMs, services, machines, alerts, edges
-        case problems, healthy
+        case problems, healthy, exitCode
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -90,5 +96,6 @@ public struct StatusReport: Encodable, Sendable {
         try c.encode(edges, forKey: .edges)
         try c.encode(problems, forKey: .problems)
         try c.encode(healthy, forKey: .healthy)
+        try c.encode(exitCode, forKey: .exitCode)
     }
 }

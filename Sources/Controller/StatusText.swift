@@ -43,7 +43,8 @@ public enum StatusText {
         for m in r.machines {
             machines.add([
                 m.id, (m.host ?? "-") + " (\(m.managed))", m.status, m.connected ? "yes" : "no",
-                m.lastSeenMs.map { duration(Double(max(0, now - $0)) / 1000) + " ago" } ?? "never",
+                m.lastSeenMs.map { duration(Double(max(0, now - $0)) / 1000) + " ago" }
+                    ?? (m.status == "unknown" ? "unknown" : "never"),
                 m.lagMs.map { "\($0)ms" } ?? "-", m.clockOffsetMs.map(clock) ?? "-", m.backlog.map { String($0) } ?? "-",
                 m.agentVersion ?? "-",
                 m.specDrift.map { $0 ? "yes" : "no" } ?? "-", String(format: "%.1f", m.samplesPerSecond),
@@ -75,6 +76,12 @@ public enum StatusText {
             r.problems.isEmpty
             ? "\nAll declared services and machines are healthy.\n"
             : "\nNot healthy:\n" + r.problems.map { "  - \($0)\n" }.joined()
+        let critical = r.criticalAlerts
+        if !critical.isEmpty {
+            let named = critical.prefix(3).map { "\($0.rule) on \($0.machine)" }.joined(separator: ", ")
+            out += "\(critical.count) alert\(critical.count == 1 ? " is" : "s are") critical: \(named)"
+                + (critical.count > 3 ? ", …" : "") + ".\n"
+        }
         return out
     }
 

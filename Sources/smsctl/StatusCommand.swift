@@ -11,8 +11,8 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show services, machines (connected, last seen, lag, drift), alerts firing and edges.",
         discussion: """
             SPEC defaults to the spec recorded in --state-dir, else specs/home.yaml.
-            Exit status: 0 everything declared is healthy, 3 something declared is not (or nothing runs),
-            1 error.
+            Exit status: 0 everything declared is healthy and no alert is critical; 3 something declared is
+            not healthy (or nothing runs); 4 an alert is firing at critical severity; 1 error.
             """)
 
     @Argument(help: "The spec file (default: the one in --state-dir, else specs/home.yaml).")
@@ -31,7 +31,7 @@ struct StatusCommand: AsyncParsableCommand {
         guard watch else {
             let report = try StatusReport.gather(target)
             try show(report)
-            if !report.healthy { throw ExitCode(3) }
+            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
             return
         }
         while !Task.isCancelled {
