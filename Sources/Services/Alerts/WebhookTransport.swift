@@ -32,11 +32,36 @@ public final class URLSessionWebhookTransport: WebhookTransport, @unchecked Send
         request.httpBody = body
         request.timeoutInterval = Notifier.Options.seconds(timeout)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (_, response) = try await session.data(for: request)
+        let response: URLResponse
+        do {
+            (_, response) = try await session.data(for: request)
+        } catch {
+            throw WebhookError(description: Self.describe(error, url: url, timeout: timeout))
+        }
         guard let http = response as? HTTPURLResponse else {
             throw WebhookError(description: "\(url.host ?? "webhook") answered without an HTTP response")
         }
         return http.statusCode
+    }
+
+    /// A transport failure in one line that says what to fix, instead of Foundation's multi-line NSError dump.
+    static func describe(_ error: any Error, url: URL, timeout: Duration) -> String {
+        let host = url.host ?? "the receiver"
+        let place = url.port.map { "\(host):\($0)" } ?? host
+        let ns = error as NSError
+        guard ns.domain == NSURLErrorDomain else { return "cannot reach \(place): \(ns.localizedDescription)" }
+        switch URLError.Code(rawValue: ns.code) {
+        case .cannotFindHost, .dnsLookupFailed: return "cannot resolve \(host)"
+        case .cannotConnectToHost: return "\(place) refused the connection (nothing listening?)"
+        case .timedOut: return "\(place) did not answer within \(timeout)"
+        case .networkConnectionLost: return "the connection to \(place) was lost"
+        case .notConnectedToInternet: return "no network route to \(place)"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+            .serverCertificateHasUnknownRoot, .serverCertificateNotYetValid:
+            return "TLS with \(place) failed (is its certificate trusted and valid?)"
+        case .badServerResponse: return "\(place) did not answer HTTP"
+        default: return "cannot reach \(place) (URL error \(ns.code))"
+        }
     }
 }
 
