@@ -113,11 +113,11 @@ public struct CollectorOptions: ParsableArguments, Sendable {
         if let spec {
             let loaded = try CollectorLogging.loadSpec(spec)
             guard let m = loaded.machine(machine) else {
-                throw ValidationError("machine \"\(machine)\" is not in \(spec); known: \(loaded.machines.map(\.id).joined(separator: ", "))")
+                throw CollectorSetupError("machine \"\(machine)\" is not in \(spec); known: \(loaded.machines.map(\.id).joined(separator: ", "))")
             }
             let state = StateDirectory(specFile: spec, specName: loaded.name, override: stateDir)
             guard let token = MachineTokens.token(for: m, state: state) else {
-                throw ValidationError("machine \"\(machine)\" has no token yet (\(m.token)); run smsctl apply \(spec) first")
+                throw CollectorSetupError("machine \"\(machine)\" has no token yet (\(m.token)); run smsctl apply \(spec) first")
             }
             let host = loaded.hubHost(dialedBy: m)
             let dir = (bufferDir.map { URL(fileURLWithPath: $0) } ?? state.dataDir(for: loaded, specFile: spec)
@@ -174,13 +174,13 @@ public struct CollectorOptions: ParsableArguments, Sendable {
     private func readToken() throws -> String {
         if let tokenFile {
             guard let token = MachineTokens.read(URL(fileURLWithPath: tokenFile)) else {
-                throw ValidationError("cannot read a token from \(tokenFile) (missing or empty)")
+                throw CollectorSetupError("cannot read a token from \(tokenFile) (missing or empty)")
             }
             return token
         }
         let name = tokenEnv ?? ""
         guard let token = ProcessInfo.processInfo.environment[name], !token.isEmpty else {
-            throw ValidationError("environment variable \(name) is not set or empty")
+            throw CollectorSetupError("environment variable \(name) is not set or empty")
         }
         return token
     }
@@ -200,4 +200,11 @@ extension Logger {
         copy[metadataKey: "machine"] = "\(machine)"
         return copy
     }
+}
+
+/// A collector that cannot start for a reason outside its command line (the spec, a token, the environment):
+/// said in one line, exit 1, without the usage text.
+public struct CollectorSetupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

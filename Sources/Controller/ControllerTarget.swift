@@ -50,7 +50,7 @@ public struct ControllerTarget: Sendable {
     }
 
     /// The spec file to use: the one given, the one recorded in `stateDir`, or `specs/home.yaml` here.
-    static func specPath(given: String?, stateDir: String?) throws -> String {
+    public static func specPath(given: String?, stateDir: String?) throws -> String {
         if let given { return given }
         if let stateDir,
             let applied = try AppliedState.load(from: StateDirectory(url: URL(fileURLWithPath: stateDir)))

@@ -11,7 +11,8 @@ struct ApplyCommand: AsyncParsableCommand {
         commandName: "apply",
         abstract:
             "Make this machine run the spec: render ctrl/, create secrets, start or reconcile hub and collectors.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Same spec again: no changes, nothing restarts. Thresholds, alerts, notify, machines, edges: the hub
             reloads (SIGHUP). Ports, storage, TLS: the hub restarts. A local collector restarts only when its own
             settings change. Changes that lose something (marked !) are confirmed on a terminal; without one
@@ -26,7 +27,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
             Exit status: 0 applied, 1 invalid spec or a failed step (what ran before keeps running; failed machines
             are listed with the reason).
-            """)
+            """))
 
     @Argument(help: "The spec file, e.g. specs/home.yaml.")
     var spec: String

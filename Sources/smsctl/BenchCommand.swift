@@ -50,13 +50,13 @@ struct BenchLoadCommand: AsyncParsableCommand {
     private func readToken() throws -> String {
         if let tokenFile {
             guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
-                throw ValidationError("cannot read --token-file \(tokenFile)")
+                throw ControllerError("cannot read --token-file \(tokenFile)")
             }
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         if let tokenEnv {
             guard let value = ProcessInfo.processInfo.environment[tokenEnv], !value.isEmpty else {
-                throw ValidationError("environment variable \(tokenEnv) is empty or unset")
+                throw ControllerError("environment variable \(tokenEnv) is empty or unset")
             }
             return value
         }
@@ -114,7 +114,7 @@ struct BenchHistoryCommand: AsyncParsableCommand {
             return
         }
         let file = location
-        guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no such file: \(file)") }
+        guard FileManager.default.fileExists(atPath: file) else { throw ControllerError("no such file: \(file)") }
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         let store = try await SQLiteHistoryStore.open(path: file, logger: logger)
         let stats = try await store.stats()

@@ -9,14 +9,15 @@ struct DownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "down",
         abstract: "Stop the hub and local collectors gracefully; keep data and secrets unless --purge.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Collectors stop first, then the hub (SIGTERM, up to 10 s, then SIGKILL), so what they sent is stored.
             --purge also deletes the state directory (secrets, logs, history), after asking on a terminal;
             without one it refuses and exits 1 unless --yes. The next apply starts again from what is kept.
             Managed machines (ssh: in the spec) keep running unless named: --machines all stops every one of
             their collectors over ssh first (installed, not removed: the next apply starts them again).
               smsctl down --machines all          smsctl down --machines nfrt tycho
-            """)
+            """))
 
     @Argument(help: "The spec file (default: the one in --state-dir, else specs/home.yaml).")
     var spec: String?

@@ -10,7 +10,8 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show what apply would change: spec differences and the action on each local process.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Lines: + added, ~ changed, - removed; ! marks a change that loses something (a shorter retention
             deletes history, a removed machine leaves the live view). Actions: reload (SIGHUP, no restart),
             restart (that role only), start, stop.
@@ -18,7 +19,7 @@ struct PlanCommand: AsyncParsableCommand {
             + install, ~ upgrade / reconfigure / restart, ! remove (dropped from the spec), ? unreachable; drift
             made by hand on a machine is listed under it.
             Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes (--detailed-exitcode).
-            """)
+            """))
 
     @Argument(help: "The spec file, e.g. specs/home.yaml.")
     var spec: String

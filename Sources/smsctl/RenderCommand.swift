@@ -10,7 +10,8 @@ struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Write the image, compose files and collector commands derived from a spec.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Writes, under --out (default ctrl/):
               Dockerfile                  the single smsctl image
               dev/compose.yaml            the hub stack (+ redis and timescaledb when the spec names them)
@@ -18,7 +19,7 @@ struct RenderCommand: ParsableCommand {
               collectors/<machine>.sh     the command that starts that machine's collector
               collectors/<machine>.service  a systemd unit for it
             The same spec gives byte-identical files. No secret is written: tokens are read at run time.
-            """)
+            """))
 
     @Argument(help: "The spec file, e.g. specs/home.yaml.")
     var spec: String

@@ -11,12 +11,13 @@ struct RunEdgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edge",
         abstract: "Relay the hub's public view to any number of read-only browsers.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             The hub's gateway connects to /push with the token in an Authorization header; browsers read the
             dashboard and /ws. Every method but GET and HEAD is refused (405). The token is read from an
             environment variable, never from the command line:
               SMS_EDGE_TOKEN=… smsctl run edge --listen 0.0.0.0:8443 --token-env SMS_EDGE_TOKEN
-            """)
+            """))
 
     @Option(help: "Address to listen on, HOST:PORT.")
     var listen = "0.0.0.0:8443"
@@ -44,7 +45,7 @@ struct RunEdgeCommand: AsyncParsableCommand {
         let logger = Bootstrap.logging(level: logLevel)
         let (host, port) = try CollectorOptions.parseHub(listen)
         guard let token = ProcessInfo.processInfo.environment[tokenEnv], !token.isEmpty else {
-            throw ValidationError("environment variable \(tokenEnv) is not set or empty; the edge needs the push token")
+            throw ControllerError("environment variable \(tokenEnv) is not set or empty; the edge needs the push token")
         }
         try await runEdge(
             configuration: EdgeConfiguration(

@@ -29,12 +29,13 @@ struct RunHubCommand: AsyncParsableCommand {
 struct RunAggregatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aggregator", abstract: "Run the gRPC ingest: authenticate collectors, store their batches.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             With hub.state: redis://… and hub.history: postgres://… several aggregators can run side by side,
             each on its own port serving its own collectors; gateways and the alerts process see them all:
               smsctl run aggregator --spec specs/prod.yaml --grpc-port 50051
               smsctl run aggregator --spec specs/prod.yaml --grpc-port 50052
-            """)
+            """))
 
     @OptionGroup var options: SpecOptions
 
@@ -53,11 +54,12 @@ struct RunAggregatorCommand: AsyncParsableCommand {
 struct RunGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway", abstract: "Run the dashboard, REST API and WebSocket stream over shared Redis and PostgreSQL.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Reads current state and live events from hub.state (redis://…) and history from hub.history
             (postgres://…), so it shows every aggregator's machines. With the embedded backends the state lives
             inside the hub process: run `smsctl run hub` instead.
-            """)
+            """))
 
     @OptionGroup var options: SpecOptions
 
@@ -79,10 +81,11 @@ struct RunGatewayCommand: AsyncParsableCommand {
 struct RunAlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts", abstract: "Evaluate the spec's alert rules on every aggregator's live events and notify.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Subscribes to the live events in hub.state (redis://…) and keeps its alert state in the data
             directory (<state-dir>/data/alerts.sqlite). Run exactly one per fleet; gateways show its alerts.
-            """)
+            """))
 
     @OptionGroup var options: SpecOptions
 

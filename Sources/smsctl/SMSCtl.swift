@@ -26,15 +26,23 @@ struct SMSCtl: AsyncParsableCommand {
     )
 
     /// ArgumentParser exits 64 on a usage error; smsctl exits 2, like most Unix tools, so scripts can tell
-    /// "bad invocation or unreadable file" (2) from "invalid spec" (1).
+    /// "bad invocation or unreadable file" (2, with the usage of the command run) from a failure at run time
+    /// ("invalid spec", "nothing applied yet": 1, one line saying what to do).
     static func main() async {
+        var parsed: (any ParsableCommand.Type)?
         do {
             var command = try parseAsRoot()
+            parsed = type(of: command)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+        } catch let error as ValidationError where parsed != nil {
+            // A bad invocation found while running: the usage of the command that was run, not the root's.
+            let usage = usageString(for: parsed!).trimmingCharacters(in: .whitespacesAndNewlines)
+            FileHandle.standardError.write(Data("Error: \(error.message)\n\(usage)\n  See --help for more.\n".utf8))
+            Foundation.exit(2)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

@@ -18,7 +18,7 @@ struct SilenceCommand: AsyncParsableCommand {
 
     /// Where the silences file is: the spec's state directory, or `--state-dir`.
     struct Location: ParsableArguments {
-        @Option(name: .long, help: "The spec file, e.g. specs/home.yaml (names the state directory, checks names).")
+        @Option(name: .long, help: "The spec file (default: the one in --state-dir, else specs/home.yaml); it names the state directory and checks names.")
         var spec: String?
 
         @Option(name: .long, help: "The state directory (default: .sms/<name>/ beside the spec).")
@@ -27,6 +27,9 @@ struct SilenceCommand: AsyncParsableCommand {
         /// The silences file and, when a spec was given, the spec (to check machine and rule names).
         func open() throws -> (SilenceStore, Spec?) {
             var loaded: Spec?
+            // As status, down and logs do: the spec given, else the one the state directory recorded, else
+            // specs/home.yaml here.
+            let spec = try self.spec ?? (stateDir == nil ? ControllerTarget.specPath(given: nil, stateDir: nil) : nil)
             if let spec {
                 let result = SpecLoader.load(file: spec)
                 guard let value = result.spec, !result.hasErrors else {

@@ -9,11 +9,12 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show services, machines (connected, last seen, lag, drift), alerts firing and edges.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             SPEC defaults to the spec recorded in --state-dir, else specs/home.yaml.
             Exit status: 0 everything declared is healthy and no alert is critical; 3 something declared is
             not healthy (or nothing runs); 4 an alert is firing at critical severity; 1 error.
-            """)
+            """))
 
     @Argument(help: "The spec file (default: the one in --state-dir, else specs/home.yaml).")
     var spec: String?

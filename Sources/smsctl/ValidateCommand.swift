@@ -20,7 +20,7 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "The spec file, e.g. specs/home.yaml.")
     var spec: String
 
-    @Option(name: [.customLong("format"), .customShort("o")], help: "Output format: text or json.")
+    @Option(name: [.customShort("o"), .customLong("output"), .customLong("format")], help: "Output format: text or json.")
     var format: Format = .text
 
     func run() throws {
