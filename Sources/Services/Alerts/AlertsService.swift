@@ -72,12 +72,22 @@ public final class AlertsService: Service, AlertStatusSource {
         self.clock = clock
         self.options = options
         givenStore = store
-        notifier = Notifier(transport: transport, options: options.notifier, metrics: metrics, logger: logger)
+        var outbox: Outbox?
+        do {
+            outbox = try Outbox(directory: dataDir.appendingPathComponent("outbox"))
+        } catch {
+            logger.error("alert notifications are kept in memory only: a restart would lose undelivered ones", metadata: [
+                "error": "\(error)",
+            ])
+        }
+        notifier = Notifier(
+            transport: transport, options: options.notifier, metrics: metrics, outbox: outbox, logger: logger)
     }
 
     public func run() async throws {
         let events = bus.subscribe(bufferSize: 4096)
         let engine = await start()
+        await notifier.restore(channels: spec.current().spec.notify)
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.notifier.run() }
@@ -95,7 +105,9 @@ public final class AlertsService: Service, AlertStatusSource {
         // Notifications decided before the shutdown are recorded as sent: give them a last chance to go out.
         await notifier.sendRemaining(within: .seconds(5))
         let undelivered = await notifier.backlog()
-        logger.info("alerts stopped", metadata: ["undelivered": "\(undelivered)"])
+        logger.info("alerts stopped", metadata: [
+            "undelivered": "\(undelivered)", "kept": "\(notifier.outbox == nil ? "no" : "in the outbox, sent at the next start")",
+        ])
     }
 
     /// Opens the store, restores the saved state and installs the engine.

@@ -12,6 +12,8 @@ struct Delivery: Sendable {
     var queuedAt: Double
     /// For logs: `cpu_high@mcrn firing`; never header values.
     var label: String
+    /// Its file in the outbox, deleted once it is delivered or dropped (nil: kept in memory only).
+    var outboxID: UInt64?
 }
 
 /// A bounded, ordered queue of deliveries for one channel, drained by one task with exponential backoff.
@@ -21,29 +23,36 @@ struct Delivery: Sendable {
 actor DeliveryQueue {
     let channel: String
     let capacity: Int
+    let outbox: Outbox?
     private var items: [Delivery] = []
     private var nextID: UInt64 = 0
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
 
-    init(channel: String, capacity: Int) {
+    init(channel: String, capacity: Int, outbox: Outbox? = nil) {
         self.channel = channel
         self.capacity = max(1, capacity)
+        self.outbox = outbox
         (doorbell, ring) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Queues a delivery; returns the number dropped to make room (0 or 1).
-    func push(url: URL, headers: [String: String], body: Data, label: String) -> Int {
+    /// Queues a delivery (`queuedAt` defaults to now; an outbox file restored keeps its own); returns the number
+    /// dropped to make room (0 or 1).
+    func push(
+        url: URL, headers: [String: String], body: Data, label: String, outboxID: UInt64? = nil,
+        queuedAt: Double = Date().timeIntervalSince1970
+    ) -> Int {
         nextID += 1
         var dropped = 0
         if items.count >= capacity {
-            items.removeFirst()
+            let oldest = items.removeFirst()
+            if let id = oldest.outboxID { outbox?.remove(id) }
             dropped = 1
         }
         items.append(
             Delivery(
-                id: nextID, url: url, headers: headers, body: body,
-                queuedAt: Date().timeIntervalSince1970, label: label))
+                id: nextID, url: url, headers: headers, body: body, queuedAt: queuedAt, label: label,
+                outboxID: outboxID))
         ring.yield()
         return dropped
     }
@@ -102,7 +111,9 @@ actor DeliveryQueue {
         }
     }
 
+    /// Delivered or dropped: out of the queue and out of the outbox.
     private func remove(_ id: UInt64) {
+        for item in items where item.id == id { if let file = item.outboxID { outbox?.remove(file) } }
         items.removeAll { $0.id == id }
     }
 }

@@ -52,14 +52,17 @@ public final class Notifier: NotificationSink {
     let options: Options
     let metrics: AlertsMetrics
     let logger: Logger
+    /// Where deliveries wait durably until accepted (nil: in memory only).
+    let outbox: Outbox?
     private let queues = Mutex<[String: DeliveryQueue]>([:])
     private let newQueues: AsyncStream<DeliveryQueue>
     private let announce: AsyncStream<DeliveryQueue>.Continuation
 
     public init(
         transport: any WebhookTransport = URLSessionWebhookTransport(), options: Options = Options(),
-        metrics: AlertsMetrics = AlertsMetrics(), logger: Logger
+        metrics: AlertsMetrics = AlertsMetrics(), outbox: Outbox? = nil, logger: Logger
     ) {
+        self.outbox = outbox
         self.transport = transport
         self.options = options
         self.metrics = metrics
@@ -78,10 +81,6 @@ public final class Notifier: NotificationSink {
                 "summary": "\(notification.summary)", "channels": "\(channels.map(\.name))",
             ])
         for channel in channels {
-            guard let url = URL(string: channel.webhook), url.scheme == "http" || url.scheme == "https" else {
-                logger.error("alert channel has no usable webhook URL", metadata: ["channel": "\(channel.name)"])
-                continue
-            }
             let body: Data
             do {
                 body = try WebhookPayload.body(notification, format: channel.format)
@@ -89,18 +88,61 @@ public final class Notifier: NotificationSink {
                 logger.error("cannot encode alert notification", metadata: ["error": "\(error)"])
                 continue
             }
-            var headers = ["Content-Type": "application/json", "User-Agent": "sms/\(SMSVersion.current)"]
-            for (name, secret) in channel.headers { headers[name] = secret.value ?? "" }
             let label = "\(instance.key) \(notification.kind.rawValue)"
-            let dropped = await queue(for: channel).push(url: url, headers: headers, body: body, label: label)
-            if dropped > 0 {
-                metrics.dropped.increment(by: Int64(dropped))
-                logger.warning(
-                    "alert notification queue full; oldest dropped",
-                    metadata: [
-                        "channel": "\(channel.name)", "capacity": "\(options.capacity)",
-                    ])
+            let entry = Outbox.Entry(channel: channel.name, label: label, queuedAt: Date().timeIntervalSince1970, body: body)
+            var outboxID: UInt64?
+            do {
+                outboxID = try outbox?.store(entry)
+            } catch {
+                logger.error("alert notification kept in memory only: it would not survive a restart", metadata: [
+                    "channel": "\(channel.name)", "error": "\(error)",
+                ])
             }
+            await enqueue(entry, outboxID: outboxID, to: channel)
+        }
+    }
+
+    /// Queues the outbox's deliveries left by an earlier run (a stop, a crash), to the channels of the spec in
+    /// force; one whose channel is no longer declared is dropped and said.
+    public func restore(channels: [NotifyChannel]) async {
+        guard let outbox else { return }
+        let (entries, unreadable) = outbox.pending()
+        for name in unreadable {
+            logger.error("unreadable alert notification in the outbox left aside", metadata: ["file": "\(name)"])
+        }
+        guard !entries.isEmpty else { return }
+        var restored = 0
+        for (id, entry) in entries {
+            guard let channel = channels.first(where: { $0.name == entry.channel }) else {
+                outbox.remove(id)
+                logger.warning("queued alert notification dropped: its channel is no longer in the spec", metadata: [
+                    "channel": "\(entry.channel)", "alert": "\(entry.label)",
+                ])
+                continue
+            }
+            await enqueue(entry, outboxID: id, to: channel)
+            restored += 1
+        }
+        logger.notice("alert notifications from before the restart queued again", metadata: ["count": "\(restored)"])
+    }
+
+    /// One delivery of `entry` to `channel` as the spec has it now (URL and header values are never stored).
+    private func enqueue(_ entry: Outbox.Entry, outboxID: UInt64?, to channel: NotifyChannel) async {
+        guard let url = URL(string: channel.webhook), url.scheme == "http" || url.scheme == "https" else {
+            logger.error("alert channel has no usable webhook URL", metadata: ["channel": "\(channel.name)"])
+            if let outboxID { outbox?.remove(outboxID) }
+            return
+        }
+        var headers = ["Content-Type": "application/json", "User-Agent": "sms/\(SMSVersion.current)"]
+        for (name, secret) in channel.headers { headers[name] = secret.value ?? "" }
+        let dropped = await queue(for: channel).push(
+            url: url, headers: headers, body: entry.body, label: entry.label, outboxID: outboxID,
+            queuedAt: entry.queuedAt)
+        if dropped > 0 {
+            metrics.dropped.increment(by: Int64(dropped))
+            logger.warning(
+                "alert notification queue full; oldest dropped",
+                metadata: ["channel": "\(channel.name)", "capacity": "\(options.capacity)"])
         }
     }
 
@@ -146,7 +188,7 @@ public final class Notifier: NotificationSink {
         let id = "\(channel.name) \(channel.webhook)"
         let (queue, isNew) = queues.withLock { queues -> (DeliveryQueue, Bool) in
             if let existing = queues[id] { return (existing, false) }
-            let created = DeliveryQueue(channel: channel.name, capacity: options.capacity)
+            let created = DeliveryQueue(channel: channel.name, capacity: options.capacity, outbox: outbox)
             queues[id] = created
             return (created, true)
         }
