@@ -24,6 +24,8 @@ public struct FleetAnswer: Codable, Sendable {
 /// `/api/alerts`.
 public struct AlertsAnswer: Codable, Sendable {
     public var alerts: [AlertStatusDTO]
+    /// Each notification channel's delivery state (nil from a hub before it was reported).
+    public var channels: [NotificationChannelStatus]?
 }
 
 /// Asks the local hub's HTTP port how it is doing.

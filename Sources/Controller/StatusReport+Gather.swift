@@ -60,9 +60,14 @@ extension StatusReport {
                 machines[i].managed = machines[i].local ? "local" : spec.machines[i].ssh != nil ? "ssh" : "manual"
             }
         }
+        let answer = runtime[.hub].running ? hub.alerts() : nil
+        let channels = answer?.channels
+        for channel in channels ?? [] {
+            if let problem = StatusText.deliveryProblem(channel) { problems.append(problem) }
+        }
         let alerts =
             runtime[.hub].running
-            ? hub.alerts()?.alerts.filter { $0.state != .resolved }.map {
+            ? answer?.alerts.filter { $0.state != .resolved }.map {
                 AlertRow(
                     rule: $0.rule, machine: $0.machine, severity: $0.severity.rawValue, state: $0.state.rawValue,
                     sinceMs: $0.sinceMs, value: $0.value)
@@ -70,7 +75,7 @@ extension StatusReport {
         return StatusReport(
             spec: spec.name, specFile: target.specFile, specHash: spec.hash, stateDirectory: target.state.url.path,
             dashboard: hub.dashboardURL, serverTimeMs: fleet?.serverTimeMs, services: services, machines: machines,
-            alerts: alerts,
+            alerts: alerts, channels: channels,
             edges: spec.edges.map { EdgeRow(name: $0.name, url: Redact.url($0.url), machines: $0.machines) },
             problems: problems)
     }

@@ -65,6 +65,8 @@ public struct StatusReport: Encodable, Sendable {
     public var machines: [MachineRow]
     /// nil when the hub has no alerts endpoint or does not answer.
     public var alerts: [AlertRow]?
+    /// Each notification channel's delivery state; nil when the hub does not answer.
+    public var channels: [NotificationChannelStatus]? = nil
     public var edges: [EdgeRow]
     /// Everything declared that is not healthy, in words; empty when all is well.
     public var problems: [String]
@@ -78,8 +80,8 @@ public struct StatusReport: Encodable, Sendable {
 
     /// `healthy` and `exitCode` included in JSON for scripts.
     enum CodingKeys: String, CodingKey {
-        case spec, specFile, specHash, stateDirectory, dashboard, serverTimeMs, services, machines, alerts, edges
-        case problems, healthy, exitCode
+        case spec, specFile, specHash, stateDirectory, dashboard, serverTimeMs, services, machines, alerts, channels
+        case edges, problems, healthy, exitCode
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -93,6 +95,7 @@ public struct StatusReport: Encodable, Sendable {
         try c.encode(services, forKey: .services)
         try c.encode(machines, forKey: .machines)
         try c.encodeIfPresent(alerts, forKey: .alerts)
+        try c.encodeIfPresent(channels, forKey: .channels)
         try c.encode(edges, forKey: .edges)
         try c.encode(problems, forKey: .problems)
         try c.encode(healthy, forKey: .healthy)

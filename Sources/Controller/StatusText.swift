@@ -64,6 +64,17 @@ public enum StatusText {
         } else {
             out += r.alerts == nil ? "(unknown: the hub does not answer)\n" : "(none)\n"
         }
+        if let channels = r.channels, !channels.isEmpty {
+            var table = TextTable(["CHANNEL", "QUEUED", "LAST DELIVERED", "LAST ERROR"])
+            for c in channels {
+                table.add([
+                    c.name, String(c.queued),
+                    c.lastDeliveredMs.map { duration(Double(max(0, now - $0)) / 1000) + " ago" } ?? "never",
+                    c.lastError.map { error in c.lastErrorMs.map { "\(error) (\(duration(Double(max(0, now - $0)) / 1000)) ago)" } ?? error } ?? "-",
+                ])
+            }
+            out += "\nNOTIFICATIONS\n" + table.text
+        }
         if !r.edges.isEmpty {
             var edges = TextTable(["EDGE", "URL", "MACHINES"])
             for e in r.edges { edges.add([e.name, e.url, e.machines.joined(separator: ",")]) }
@@ -83,6 +94,12 @@ public enum StatusText {
                 + (critical.count > 3 ? ", …" : "") + ".\n"
         }
         return out
+    }
+
+    /// What to say about a channel whose notifications wait after a failed attempt, nil when it delivers.
+    public static func deliveryProblem(_ channel: NotificationChannelStatus) -> String? {
+        guard channel.queued > 0, let error = channel.lastError else { return nil }
+        return "alert channel \(channel.name): \(channel.queued) notification\(channel.queued == 1 ? "" : "s") not delivered; last error: \(error)"
     }
 
     /// A machine's clock offset as a column: `ok` within a second, else `+9m12s` (ahead) or `-3s` (behind).

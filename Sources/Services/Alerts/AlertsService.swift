@@ -183,6 +183,10 @@ public final class AlertsService: Service, AlertStatusSource {
         return await engine.history(limit: limit)
     }
 
+    public func channels() async -> [NotificationChannelStatus] {
+        await notifier.channelStatus(declared: spec.current().spec.notify.map(\.name))
+    }
+
     // MARK: Driving the service without its loops (tests, replays)
 
     /// Evaluates one batch now, as the bus loop does.

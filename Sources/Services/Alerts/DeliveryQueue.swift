@@ -26,6 +26,8 @@ actor DeliveryQueue {
     let outbox: Outbox?
     private var items: [Delivery] = []
     private var nextID: UInt64 = 0
+    private var lastDeliveredMs: Int64?
+    private var lastError: (text: String, atMs: Int64)?
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
 
@@ -83,9 +85,11 @@ actor DeliveryQueue {
                     }
                     remove(head.id)
                     failures = 0
+                    delivered()
                     metrics.sent.increment()
                 } catch {
                     failures += 1
+                    lastError = ("\(error)", Int64(Date().timeIntervalSince1970 * 1000))
                     metrics.failedAttempts.increment()
                     let delay = options.backoff(afterFailures: failures)
                     logger.warning(
@@ -107,8 +111,21 @@ actor DeliveryQueue {
             let status = try? await transport.post(head.url, headers: head.headers, body: head.body, timeout: timeout)
             guard let status, (200..<300).contains(status) else { return }
             remove(head.id)
+            delivered()
             metrics.sent.increment()
         }
+    }
+
+    /// How this channel is delivering, for `status` and `/api/alerts`.
+    var status: NotificationChannelStatus {
+        NotificationChannelStatus(
+            name: channel, queued: items.count, lastDeliveredMs: lastDeliveredMs, lastError: lastError?.text,
+            lastErrorMs: lastError?.atMs)
+    }
+
+    private func delivered() {
+        lastDeliveredMs = Int64(Date().timeIntervalSince1970 * 1000)
+        lastError = nil
     }
 
     /// Delivered or dropped: out of the queue and out of the outbox.

@@ -176,6 +176,27 @@ public final class Notifier: NotificationSink {
         }
     }
 
+    /// Each channel of `declared` (and any other with deliveries queued), with its delivery state.
+    public func channelStatus(declared: [String]) async -> [NotificationChannelStatus] {
+        var byName: [String: NotificationChannelStatus] = [:]
+        for name in declared { byName[name] = NotificationChannelStatus(name: name, queued: 0) }
+        for queue in queues.withLock({ Array($0.values) }) {
+            let status = await queue.status
+            guard var merged = byName[status.name] else {
+                if status.queued > 0 { byName[status.name] = status }
+                continue
+            }
+            // A channel whose URL changed has had two queues: their counts add up, the latest events win.
+            merged.queued += status.queued
+            if (status.lastDeliveredMs ?? .min) > (merged.lastDeliveredMs ?? .min) { merged.lastDeliveredMs = status.lastDeliveredMs }
+            if (status.lastErrorMs ?? .min) > (merged.lastErrorMs ?? .min) {
+                (merged.lastError, merged.lastErrorMs) = (status.lastError, status.lastErrorMs)
+            }
+            byName[status.name] = merged
+        }
+        return byName.values.sorted { $0.name < $1.name }
+    }
+
     /// Deliveries not yet accepted, over all channels.
     public func backlog() async -> Int {
         var total = 0

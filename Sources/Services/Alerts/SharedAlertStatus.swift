@@ -13,6 +13,7 @@ enum SharedAlertStatus {
     struct Document: Codable, Sendable {
         var active: [AlertStatusDTO]
         var history: [AlertStatusDTO]
+        var channels: [NotificationChannelStatus]?
     }
 }
 
@@ -39,7 +40,8 @@ public struct AlertStatusPublisher: Service {
         let encoder = JSONEncoder()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let document = SharedAlertStatus.Document(
-                active: await alerts.active(), history: await alerts.history(limit: historyLimit))
+                active: await alerts.active(), history: await alerts.history(limit: historyLimit),
+                channels: await alerts.channels())
             if let json = try? encoder.encode(document) {
                 redis.enqueue(["SET", RESPArg(key), RESPArg(ByteBuffer(bytes: json)), "PX", RESPArg(ttlMs)])
             }
@@ -66,4 +68,6 @@ public struct RedisAlertStatusSource: AlertStatusSource {
     public func active() async -> [AlertStatusDTO] { await document()?.active ?? [] }
 
     public func history(limit: Int) async -> [AlertStatusDTO] { Array((await document()?.history ?? []).prefix(limit)) }
+
+    public func channels() async -> [NotificationChannelStatus] { await document()?.channels ?? [] }
 }

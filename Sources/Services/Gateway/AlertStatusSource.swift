@@ -35,12 +35,37 @@ public struct AlertStatusDTO: Sendable, Codable, Equatable {
     }
 }
 
+/// How one notification channel is delivering: what waits, and how the last attempts went.
+public struct NotificationChannelStatus: Sendable, Codable, Equatable {
+    public var name: String
+    /// Notifications not yet accepted by the receiver.
+    public var queued: Int
+    public var lastDeliveredMs: Int64?
+    /// The last failure in one line (`cannot resolve hooks.example.com`), nil once a delivery succeeds after it.
+    public var lastError: String?
+    public var lastErrorMs: Int64?
+
+    public init(name: String, queued: Int, lastDeliveredMs: Int64? = nil, lastError: String? = nil, lastErrorMs: Int64? = nil) {
+        self.name = name
+        self.queued = queued
+        self.lastDeliveredMs = lastDeliveredMs
+        self.lastError = lastError
+        self.lastErrorMs = lastErrorMs
+    }
+}
+
 /// What the alert evaluator exposes to the gateway: alerts active now, and past alert periods.
 public protocol AlertStatusSource: Sendable {
     /// Alerts pending or firing now.
     func active() async -> [AlertStatusDTO]
     /// Recent alert periods, newest first (resolved ones carry `endedMs`).
     func history(limit: Int) async -> [AlertStatusDTO]
+    /// Each notification channel's delivery state.
+    func channels() async -> [NotificationChannelStatus]
+}
+
+extension AlertStatusSource {
+    public func channels() async -> [NotificationChannelStatus] { [] }
 }
 
 extension AlertStatusDTO.Severity {

@@ -12,7 +12,7 @@ struct AlertsController<Context: RequestContext>: Sendable {
 
     @Sendable func active(_ request: Request, context: Context) async throws -> Response {
         let alerts = await source?.active() ?? []
-        return try JSONResponse.make(AlertList(alerts: alerts))
+        return try JSONResponse.make(AlertList(alerts: alerts, channels: await source?.channels() ?? []))
     }
 
     @Sendable func history(_ request: Request, context: Context) async throws -> Response {

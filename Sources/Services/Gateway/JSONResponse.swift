@@ -29,4 +29,6 @@ struct MachineList: Encodable {
 /// `/api/alerts` and `/api/alerts/history`.
 struct AlertList: Encodable {
     var alerts: [AlertStatusDTO]
+    /// On `/api/alerts` only: each notification channel's delivery state.
+    var channels: [NotificationChannelStatus]?
 }

@@ -31,6 +31,10 @@ import Testing
                 clock.advance(seconds: 5)
                 await first.process(AlertsFixture.cpu(10, machine: "mcrn", at: clock.nowMs()))
                 #expect(await eventually { files().count == 3 && receiver.attempts >= 2 }, "\(files()) \(receiver.attempts)")
+                // What status and /api/alerts say meanwhile: three waiting, and why.
+                let failing = await first.channels()
+                #expect(failing.map(\.name) == ["ops"] && failing.first?.queued == 3, "\(failing)")
+                #expect(failing.first?.lastError?.contains("answered HTTP 503") == true && failing.first?.lastDeliveredMs == nil, "\(failing)")
             }
             // Stopped with the receiver still failing: nothing accepted, all three kept.
             #expect(receiver.requests.isEmpty)
@@ -45,6 +49,8 @@ import Testing
             let second = AlertsServiceTests.make(box, bus: bus, dataDir: dataDir, clock: clock)
             try await AlertsServiceTests.running(second) {
                 #expect(await eventually { receiver.requests.count == 3 && files().isEmpty }, "\(receiver.kinds) \(files())")
+                let delivering = await second.channels()
+                #expect(delivering.first?.queued == 0 && delivering.first?.lastError == nil && delivering.first?.lastDeliveredMs != nil, "\(delivering)")
                 try await Task.sleep(for: .milliseconds(300))  // a window for a duplicate, which must not come
             }
             #expect(receiver.kinds == ["firing", "firing", "resolved"], "\(receiver.kinds)")

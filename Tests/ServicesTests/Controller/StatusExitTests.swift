@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Controller
+@testable import Services
 
 /// `smsctl status` tells the truth in its exit code and last lines: a critical alert is not "all healthy".
 @Suite("Status exit code")
@@ -31,6 +32,21 @@ struct StatusExitTests {
         #expect(Self.report(problems: ["machine nfrt: never seen"]).exitCode == 3)
         #expect(Self.report(alerts: [Self.alert("critical")]).exitCode == 4)
         #expect(Self.report(problems: ["hub: unhealthy"], alerts: [Self.alert("critical")]).exitCode == 4)
+    }
+
+    @Test("a channel whose notifications wait after a failure is a problem (exit 3) naming the error; its row shows the queue")
+    func undeliveredNotifications() {
+        var report = Self.report()
+        report.channels = [
+            NotificationChannelStatus(name: "ops", queued: 3, lastDeliveredMs: 400, lastError: "cannot resolve hooks.example.com", lastErrorMs: 900),
+            NotificationChannelStatus(name: "chat", queued: 0, lastDeliveredMs: 900),
+        ]
+        report.problems = report.channels!.compactMap(StatusText.deliveryProblem)
+        #expect(report.problems == ["alert channel ops: 3 notifications not delivered; last error: cannot resolve hooks.example.com"])
+        #expect(report.exitCode == 3)
+        let text = StatusText.render(report)
+        #expect(text.contains("NOTIFICATIONS") && text.contains("cannot resolve hooks.example.com"), "\(text)")
+        #expect(StatusText.deliveryProblem(NotificationChannelStatus(name: "ops", queued: 2)) == nil, "queued without a failure yet: in flight")
     }
 
     @Test("the last lines name the critical alerts; a machine the hub cannot tell about was last seen at an unknown time")

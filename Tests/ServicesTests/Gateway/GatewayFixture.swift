@@ -13,7 +13,9 @@ import Synchronization
 final class FixedAlerts: AlertStatusSource {
     let current = Mutex<[AlertStatusDTO]>([])
     let past = Mutex<[AlertStatusDTO]>([])
+    let delivery = Mutex<[NotificationChannelStatus]>([])
     func active() async -> [AlertStatusDTO] { current.withLock { $0 } }
+    func channels() async -> [NotificationChannelStatus] { delivery.withLock { $0 } }
     func history(limit: Int) async -> [AlertStatusDTO] { Array(past.withLock { $0 }.prefix(limit)) }
 }
 

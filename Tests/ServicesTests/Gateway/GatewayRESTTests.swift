@@ -144,6 +144,9 @@ struct GatewayRESTTests {
             rule: "cpu_high", machine: "mcrn", series: "cpu.usage_percent", severity: .warning, state: .firing,
             sinceMs: 1000, value: 85, threshold: 80)
         fx.alerts.current.withLock { $0 = [firing] }
+        fx.alerts.delivery.withLock {
+            $0 = [NotificationChannelStatus(name: "ops", queued: 2, lastError: "cannot resolve hooks.example.com", lastErrorMs: 5)]
+        }
         fx.alerts.past.withLock { p in
             p = [
                 firing,
@@ -158,6 +161,9 @@ struct GatewayRESTTests {
                 let alerts = try #require(body["alerts"] as? [[String: Any]])
                 #expect(alerts.count == 1)
                 #expect(alerts.first?["threshold"] as? Double == 80)
+                let channels = try #require(body["channels"] as? [[String: Any]])
+                #expect(channels.first?["name"] as? String == "ops" && channels.first?["queued"] as? Int == 2)
+                #expect(channels.first?["lastError"] as? String == "cannot resolve hooks.example.com")
             }
             try await client.execute(uri: "/api/alerts/history?limit=1", method: .get) { response in
                 let body = try response.body.json()
