@@ -44,7 +44,15 @@ extension StatusReport {
         if let fleet {
             for m in fleet.machines
             where spec.machine(m.id) != nil && !HubClient.isStreaming(m, serverTimeMs: fleet.serverTimeMs) {
-                problems.append("machine \(m.id): \(m.lastSeenMs == nil ? "never seen" : "not connected")")
+                if m.lastSeenMs == nil {
+                    let setUp = spec.machine(m.id)?.ssh != nil
+                        ? "smsctl apply \(target.specFile) installs its collector over ssh"
+                        : spec.machine(m.id)?.isLocal == true ? "smsctl apply \(target.specFile) starts its collector"
+                        : "run ctrl/collectors/\(m.id).sh on it"
+                    problems.append("machine \(m.id): pending, never reported; \(setUp)")
+                } else {
+                    problems.append("machine \(m.id): not connected")
+                }
             }
             for m in fleet.machines {
                 if let problem = StatusText.clockProblem(m.clockOffsetMs) { problems.append("machine \(m.id): \(problem)") }

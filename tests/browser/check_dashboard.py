@@ -83,6 +83,15 @@ def check_fleet(driver, url, out, checks):
     first = driver.execute_script(CARD_FIGURES_JS)
     changed = wait_for(lambda: driver.execute_script(CARD_FIGURES_JS) != first, timeout=12)
     checks.expect(bool(changed), "card figures change live without a reload")
+    if PUBLIC is None:
+        # A declared machine that never reported is pending, not down, and pages nobody.
+        pending = driver.execute_script(
+            "return [...document.querySelectorAll('.card.st-pending')].map((c) => c.dataset.id)")
+        checks.expect(bool(pending), f"a machine that never reported shows as pending ({pending})")
+        alerts = driver.execute_script(
+            "return fetch('/api/alerts').then((r) => r.json()).then((j) => j.alerts.map((a) => a.rule + '@' + a.machine))")
+        checks.expect(not any(a.startswith("machine_down@") and a.split("@")[1] in pending for a in alerts),
+                      f"no machine_down for a pending machine ({alerts})")
     time.sleep(3)  # let sparklines fill a little
     screenshot(driver, os.path.join(out, "fleet.png"))
 

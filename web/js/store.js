@@ -93,7 +93,7 @@ export class FleetStore {
   }
 
   resort() {
-    const rank = { critical: 0, warning: 1, down: 2, nodata: 3, ok: 4 };
+    const rank = { critical: 0, warning: 1, down: 2, pending: 3, ok: 4 };
     this.order = [...this.machines.values()]
       .sort((a, b) => (rank[a.status] - rank[b.status]) || a.id.localeCompare(b.id))
       .map((m) => m.id);
@@ -101,7 +101,7 @@ export class FleetStore {
 
   /** Counts per status, for the header. */
   counts() {
-    const c = { critical: 0, warning: 0, down: 0, nodata: 0, ok: 0 };
+    const c = { critical: 0, warning: 0, down: 0, pending: 0, ok: 0 };
     for (const m of this.machines.values()) c[m.status]++;
     return c;
   }

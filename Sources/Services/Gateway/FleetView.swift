@@ -82,7 +82,7 @@ struct FleetView: Sendable {
         let worst = alerts.filter { $0.state == .firing }.map(\.severity).min { $0.rank < $1.rank }
         var summary = MachineSummary(
             id: id, host: nil, labels: [:], intervalMs: version.spec.defaults.interval.milliseconds, declared: false,
-            status: .nodata, connected: state?.connected ?? false, lastSeenMs: state?.lastSeenMs,
+            status: .pending, connected: state?.connected ?? false, lastSeenMs: state?.lastSeenMs,
             lastSampleMs: state?.lastSampleMs, lagMs: state?.lagMs, clockOffsetMs: state?.clockOffsetMs,
             agentVersion: state?.agentVersion,
             configHash: state?.specHash,
@@ -98,7 +98,7 @@ struct FleetView: Sendable {
     /// Firing alerts decide first; then a machine is down when disconnected or silent for 3 intervals (≥ 15 s).
     static func status(_ m: MachineSummary, alerts: [AlertStatusDTO], nowMs: Int64) -> MachineStatus {
         if let severity = m.alertState { return severity == .critical ? .critical : .warning }
-        guard let lastSeen = m.lastSeenMs else { return .nodata }
+        guard let lastSeen = m.lastSeenMs else { return .pending }
         let silentFor = nowMs - lastSeen
         if !m.connected || silentFor > max(15_000, 3 * m.intervalMs) { return .down }
         return .ok

@@ -24,7 +24,7 @@ public struct KeyValues: Sendable, Codable, Equatable {
 
 /// How a machine is doing, in the order the fleet view sorts by (worst first).
 public enum MachineStatus: String, Sendable, Codable, CaseIterable {
-    case critical, warning, down, nodata, ok
+    case critical, warning, down, pending, ok
 
     var rank: Int { Self.allCases.firstIndex(of: self)! }
 }

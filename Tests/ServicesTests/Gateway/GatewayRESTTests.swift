@@ -31,7 +31,7 @@ struct GatewayRESTTests {
                 #expect(values["disk"] as? Double == 63)
                 #expect(values["diskMount"] as? String == "/")
                 #expect(values["netRxBytes"] as? Double == 1000, "loopback is left out")
-                #expect(machines[0]["status"] as? String == "nodata")
+                #expect(machines[0]["status"] as? String == "pending")
                 #expect(machines[0]["intervalMs"] as? Int == 5000)
             }
         }

@@ -4,7 +4,7 @@
 import { drawSparkline } from '../chart.js';
 import { ago, bytes, clock, duration, esc, percent, rate } from '../format.js';
 
-const STATUS_TEXT = { critical: 'critical', warning: 'warning', down: 'down', nodata: 'no data yet', ok: 'ok' };
+const STATUS_TEXT = { critical: 'critical', warning: 'warning', down: 'down', pending: 'pending', ok: 'ok' };
 
 function cardHTML(id) {
   return `<header><span class="dot"></span><a class="name" href="#/machine/${encodeURIComponent(id)}">${esc(id)}</a>
@@ -108,7 +108,7 @@ class FleetPanel {
   renderCounts() {
     const c = this.store.counts();
     this.countsEl.innerHTML = `<span>${this.store.machines.size} machines</span>` + ['critical', 'warning', 'down',
-      'nodata', 'ok'].filter((s) => c[s]).map((s) => `<span class="pill st-${s}">${c[s]} ${STATUS_TEXT[s]}</span>`).join('');
+      'pending', 'ok'].filter((s) => c[s]).map((s) => `<span class="pill st-${s}">${c[s]} ${STATUS_TEXT[s]}</span>`).join('');
   }
 
   schedule() {
@@ -145,7 +145,7 @@ class FleetPanel {
     r['.bar i'].className = v.disk >= 90 ? 'hot' : v.disk >= 80 ? 'warm' : '';
     r['.load'].textContent = v.load1 == null ? '' : `load ${v.load1.toFixed(2)}`;
     r['.seen'].textContent = m.lastSeenMs ? `seen ${ago(m.lastSeenMs, now)}` : '';
-    r['.overlay'].textContent = m.status === 'nodata' ? 'no data yet'
+    r['.overlay'].textContent = m.status === 'pending' ? 'pending: not set up yet'
       : m.status === 'down' ? `down since ${clock(m.lastSeenMs)}` : '';
     const h = this.store.history.get(id) || { t: [], cpu: [], mem: [], net: [] };
     drawSparkline(r['.s-cpu'], h.t, h.cpu, { now, max: 100, color: '#4cc9f0' });

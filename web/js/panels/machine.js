@@ -149,16 +149,16 @@ class MachinePanel {
     const now = this.store.now();
     const v = m.values || {};
     head.innerHTML = `<a href="#/" class="back">← fleet</a><h2><span class="dot st-${m.status}"></span>${esc(m.id)}</h2>
-      <span class="pill st-${m.status}">${m.status === 'nodata' ? 'no data yet' : m.status}</span>
+      <span class="pill st-${m.status}">${m.status}</span>
       <span class="meta">${[m.host, ...Object.entries(m.labels || {}).map(([k, x]) => `${k}=${x}`),
         m.agentVersion && `agent ${m.agentVersion}`, `every ${duration(m.intervalMs)}`,
         m.lagMs != null && `lag ${duration(m.lagMs)}`, m.lastSeenMs && `seen ${ago(m.lastSeenMs, now)}`]
         .filter(Boolean).map(esc).join(' · ')}</span>
       ${m.specDrift ? '<span class="badge drift">collector runs an older spec</span>' : ''}`;
     const state = this.q('.machine-state');
-    state.hidden = !(m.status === 'down' || m.status === 'nodata');
+    state.hidden = !(m.status === 'down' || m.status === 'pending');
     state.textContent = m.status === 'down' ? `Machine down since ${clock(m.lastSeenMs)} (${ago(m.lastSeenMs, now)}).`
-      : 'No data yet: the collector has not reported since the hub started.';
+      : `Pending: this machine has not reported yet. Set it up with smsctl apply (machines with ssh:), or run ctrl/collectors/${this.id}.sh on it.`;
     const stat = (label, value, extra = '') => `<div><label>${label}</label><b>${value}</b><small>${extra}</small></div>`;
     this.q('.stats').innerHTML = [
       stat('CPU', percent(v.cpu), v.cores ? `${v.cores} cores` : ''),
