@@ -56,9 +56,11 @@ import Testing
         let gaps = zip(times, times.dropFirst()).filter { $1 - $0 != 1000 }
         #expect(gaps.isEmpty, "gaps in cpu.usage_percent: \(gaps.prefix(5))")
 
-        // Status: no drift after the reload.
+        // Status: no drift after the reload; healthy (exit 0), or 4 exactly while an alert is critical (the CPU
+        // rule's critical 99 can fire on a loaded test machine).
         let (code, json) = try d.status()
-        #expect(code == 0)
+        let critical = (json["alerts"] as? [[String: Any]] ?? []).contains { $0["severity"] as? String == "critical" && $0["state"] as? String == "firing" }
+        #expect(code == (critical ? 4 : 0), "\(json["problems"] ?? "")")
         for service in json["services"] as? [[String: Any]] ?? [] {
             #expect(service["drift"] as? Bool == false, "\(service)")
         }
