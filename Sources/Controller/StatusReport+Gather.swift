@@ -83,9 +83,16 @@ extension StatusReport {
         return StatusReport(
             spec: spec.name, specFile: target.specFile, specHash: spec.hash, stateDirectory: target.state.url.path,
             dashboard: hub.dashboardURL, serverTimeMs: fleet?.serverTimeMs, services: services, machines: machines,
-            alerts: alerts, channels: channels,
+            alerts: alerts, channels: channels, silences: Self.silencesInForce(target),
             edges: spec.edges.map { EdgeRow(name: $0.name, url: Redact.url($0.url), machines: $0.machines) },
             problems: problems)
+    }
+
+    /// The silences of the state directory not yet over; none when the file is missing or unreadable.
+    static func silencesInForce(_ target: ControllerTarget) -> [Silence] {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let all = (try? SilenceStore(url: target.state.silencesFile).load()) ?? []
+        return all.filter { $0.endsMs > now }.sorted { $0.endsMs < $1.endsMs }
     }
 
     /// A process's row; drift compares its start-time hash (and the hub's live spec hash) with the file's.

@@ -67,6 +67,8 @@ public struct StatusReport: Encodable, Sendable {
     public var alerts: [AlertRow]?
     /// Each notification channel's delivery state; nil when the hub does not answer.
     public var channels: [NotificationChannelStatus]? = nil
+    /// Silences in force now (from the state directory's `silences.json`).
+    public var silences: [Silence] = []
     public var edges: [EdgeRow]
     /// Everything declared that is not healthy, in words; empty when all is well.
     public var problems: [String]
@@ -81,7 +83,7 @@ public struct StatusReport: Encodable, Sendable {
     /// `healthy` and `exitCode` included in JSON for scripts.
     enum CodingKeys: String, CodingKey {
         case spec, specFile, specHash, stateDirectory, dashboard, serverTimeMs, services, machines, alerts, channels
-        case edges, problems, healthy, exitCode
+        case silences, edges, problems, healthy, exitCode
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -96,6 +98,7 @@ public struct StatusReport: Encodable, Sendable {
         try c.encode(machines, forKey: .machines)
         try c.encodeIfPresent(alerts, forKey: .alerts)
         try c.encodeIfPresent(channels, forKey: .channels)
+        try c.encode(silences, forKey: .silences)
         try c.encode(edges, forKey: .edges)
         try c.encode(problems, forKey: .problems)
         try c.encode(healthy, forKey: .healthy)

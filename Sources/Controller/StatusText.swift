@@ -64,6 +64,16 @@ public enum StatusText {
         } else {
             out += r.alerts == nil ? "(unknown: the hub does not answer)\n" : "(none)\n"
         }
+        if !r.silences.isEmpty {
+            var table = TextTable(["MACHINE", "RULE", "ENDS", "REASON"])
+            for s in r.silences {
+                table.add([
+                    s.machine ?? "(all)", s.rule ?? "(all)", "in " + duration(Double(max(0, s.endsMs - now)) / 1000),
+                    s.reason,
+                ])
+            }
+            out += "\nSILENCES\n" + table.text
+        }
         if let channels = r.channels, !channels.isEmpty {
             var table = TextTable(["CHANNEL", "QUEUED", "LAST DELIVERED", "LAST ERROR"])
             for c in channels {

@@ -43,6 +43,13 @@ struct CLIConventionTests {
         try FileManager.default.copyItem(at: d.spec, to: d.dir.appendingPathComponent("specs/home.yaml"))
         let list = try d.run(["silence", "list"], stateDir: false)
         #expect(list.status == 0, "\(list.out)\n\(list.err)")
+        // A silence added there is shown by status, which finds the same state directory.
+        let add = try d.run(["silence", "add", "--machine", "mcrn", "--for", "2h", "--reason", "disk swap"], stateDir: false)
+        #expect(add.status == 0, "\(add.out)\n\(add.err)")
+        let status = try d.run(["status", "-o", "json"], stateDir: false)
+        let json = try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any]
+        let silences = json?["silences"] as? [[String: Any]] ?? []
+        #expect(silences.map { $0["machine"] as? String } == ["mcrn"] && silences.first?["reason"] as? String == "disk swap", "\(status.out)")
     }
 
     @Test("help paragraphs are wrapped once: no short line in the middle of a paragraph", arguments: [

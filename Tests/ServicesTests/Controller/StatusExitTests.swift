@@ -49,6 +49,18 @@ struct StatusExitTests {
         #expect(StatusText.deliveryProblem(NotificationChannelStatus(name: "ops", queued: 2)) == nil, "queued without a failure yet: in flight")
     }
 
+    @Test("silences in force are listed: what they mute, when they end, why")
+    func silencesAreShown() {
+        var report = Self.report()
+        report.silences = [
+            Silence(id: "s1", machine: "nfrt", rule: nil, startsMs: 0, endsMs: 1_000 + 7_200_000, reason: "disk swap"),
+        ]
+        let text = StatusText.render(report)
+        #expect(text.contains("SILENCES") && text.contains("nfrt") && text.contains("(all)") && text.contains("in 2h0m")
+            && text.contains("disk swap"), "\(text)")
+        #expect(!StatusText.render(Self.report()).contains("SILENCES"))
+    }
+
     @Test("the last lines name the critical alerts; a machine the hub cannot tell about was last seen at an unknown time")
     func text() {
         let critical = StatusText.render(Self.report(alerts: [Self.alert("critical")]))
