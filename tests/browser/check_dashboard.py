@@ -110,7 +110,10 @@ def check_machine(driver, url, out, checks):
     machine = reporting_machine(driver)
     if not checks.expect(machine is not None, "a machine to open"):
         return
-    driver.find_element(By.CSS_SELECTOR, f'.card[data-id="{machine}"] a.name').click()
+    # The card's body opens the machine, not only its name.
+    driver.find_element(By.CSS_SELECTOR, f'.card[data-id="{machine}"] .row label').click()
+    opened = wait_for(lambda: driver.execute_script("return location.hash") == f"#/machine/{machine}")
+    checks.expect(bool(opened), f"clicking the card's body opens {machine} ({driver.execute_script('return location.hash')})")
     charts = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".chart:not([hidden]) canvas"))
     checks.expect(len(charts) >= 4, f"machine view of {machine} shows charts ({len(charts)})")
     # A blank chart has no coloured pixels (grid and labels are grey). Through an edge, history starts at the first

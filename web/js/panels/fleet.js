@@ -33,6 +33,14 @@ class FleetPanel {
     this.grid = root.querySelector('.grid');
     this.countsEl = root.querySelector('.counts');
     this.emptyEl = root.querySelector('.empty');
+    // The whole card opens the machine (the name is a link too, for a new tab); Enter does it from the keyboard.
+    const open = (e) => {
+      const card = e.target.closest('.card');
+      if (!card || e.target.closest('a')) return;
+      location.hash = `#/machine/${encodeURIComponent(card.dataset.id)}`;
+    };
+    this.grid.addEventListener('click', open);
+    this.grid.addEventListener('keydown', (e) => { if (e.key === 'Enter') open(e); });
     root.querySelector('.filter').addEventListener('input', (e) => {
       this.filter = e.target.value.trim().toLowerCase();
       this.layout();
@@ -82,6 +90,7 @@ class FleetPanel {
         const el = document.createElement('article');
         el.className = 'card';
         el.dataset.id = id;
+        el.tabIndex = 0;
         el.innerHTML = cardHTML(id);
         card = { el, q: (s) => el.querySelector(s) };
         card.refs = Object.fromEntries(['.sub', '.badges', '.v-cpu', '.v-mem', '.v-net', '.v-disk', '.bar i',
