@@ -135,6 +135,22 @@ def check_machine(driver, url, out, checks):
     screenshot(driver, os.path.join(out, "machine.png"))
 
 
+def check_pending(driver, url, out, checks):
+    """A machine that never reported: its page says pending and how to set it up, and shows no made-up numbers."""
+    pending = driver.execute_script(
+        "return [...document.querySelectorAll('.card.st-pending')].map((c) => c.dataset.id)")
+    if not pending:
+        return
+    driver.get(url.rstrip("/") + f"/#/machine/{pending[0]}")
+    said = wait_for(lambda: "Pending" in driver.find_element(By.CSS_SELECTOR, ".machine-state").text)
+    state = driver.find_element(By.CSS_SELECTOR, ".machine-state").text
+    checks.expect(bool(said) and "smsctl apply" in state, f"the pending machine's page says how to set it up ({state!r})")
+    stats = driver.find_element(By.CSS_SELECTOR, ".stats").text
+    checks.expect("0 B" not in stats and "0%" not in stats, f"no made-up figures for a machine without data ({stats!r})")
+    time.sleep(1)
+    screenshot(driver, os.path.join(out, "pending.png"))
+
+
 def check_alerts(driver, url, out, checks):
     driver.get(url.rstrip("/") + "/#/alerts")
     ok = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".page-alerts .panel"))
@@ -163,6 +179,10 @@ def main():
     try:
         check_fleet(driver, url, out, checks)
         check_machine(driver, url, out, checks)
+        if PUBLIC is None:
+            driver.get(url)
+            wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".card.st-pending"))
+            check_pending(driver, url, out, checks)
         check_alerts(driver, url, out, checks)
         errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
         checks.expect(not errors, f"no JavaScript errors in the console {[e['message'] for e in errors][:3]}")

@@ -240,9 +240,11 @@ export class TimeChart {
     }
     // Percentages may add up to a hair above 100 (rounding in the collector): keep the fixed scale then.
     const scale = this.yMax != null && max <= this.yMax * 1.02 ? niceScale(this.yMax) : niceScale(max * 1.05);
+    // With nothing in range the scale is made up: no value labels ("1 B, 1 B, 0 B" said nothing true).
+    const empty = !this.series.some((s) => s.t.some(inRange));
     ctx.font = '11px system-ui, sans-serif';
     let labelWidth = 0;
-    for (let v = 0; v <= scale.max + 1e-9; v += scale.step) {
+    for (let v = 0; !empty && v <= scale.max + 1e-9; v += scale.step) {
       labelWidth = Math.max(labelWidth, ctx.measureText(byUnit(this.unit, v)).width);
     }
     const left = Math.ceil(labelWidth) + 10;
@@ -250,7 +252,7 @@ export class TimeChart {
     this.box = box;
     const x = (t) => box.left + ((t - this.from) / (this.to - this.from)) * box.width;
     const y = (v) => box.top + box.height - (v / scale.max) * box.height;
-    this.drawAxes(ctx, box, scale, x, y);
+    this.drawAxes(ctx, box, scale, x, y, !empty);
     this.drawBands(ctx, box, x);
     ctx.save();
     ctx.beginPath();
@@ -263,7 +265,6 @@ export class TimeChart {
       ctx.fillStyle = 'rgba(76, 201, 240, 0.15)';
       ctx.fillRect(Math.min(this.drag.x0, this.drag.x1), box.top, Math.abs(this.drag.x1 - this.drag.x0), box.height);
     }
-    const empty = !this.series.some((s) => s.t.some(inRange));
     if (empty) {
       ctx.fillStyle = '#7d8794';
       ctx.font = '12px system-ui, sans-serif';
@@ -272,7 +273,7 @@ export class TimeChart {
     }
   }
 
-  drawAxes(ctx, box, scale, x, y) {
+  drawAxes(ctx, box, scale, x, y, labels = true) {
     ctx.font = '11px system-ui, sans-serif';
     ctx.fillStyle = '#7d8794';
     ctx.strokeStyle = 'rgba(255,255,255,0.06)';
@@ -285,7 +286,7 @@ export class TimeChart {
       ctx.moveTo(box.left, py);
       ctx.lineTo(box.left + box.width, py);
       ctx.stroke();
-      ctx.fillText(byUnit(this.unit, v), box.left - 6, py);
+      if (labels) ctx.fillText(byUnit(this.unit, v), box.left - 6, py);
     }
     const span = this.to - this.from;
     const step = TIME_STEPS.find((s) => span / s <= Math.max(2, box.width / 90)) ?? TIME_STEPS.at(-1);

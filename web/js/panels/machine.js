@@ -165,7 +165,8 @@ class MachinePanel {
       stat('Memory', percent(v.memory), v.memoryTotalBytes ? `${bytes(v.memoryUsedBytes)} / ${bytes(v.memoryTotalBytes)}` : ''),
       stat('Disk', percent(v.disk), v.diskMount ?? ''),
       stat('Net in', rate(v.netRxBytes), `out ${rate(v.netTxBytes)}`),
-      stat('Disk I/O', rate((v.diskReadBytes ?? 0) + (v.diskWriteBytes ?? 0)), v.diskReadBytes == null ? '' : `r ${rate(v.diskReadBytes)}`),
+      stat('Disk I/O', v.diskReadBytes == null && v.diskWriteBytes == null ? '–' : rate((v.diskReadBytes ?? 0) + (v.diskWriteBytes ?? 0)),
+        v.diskReadBytes == null ? '' : `r ${rate(v.diskReadBytes)}`),
       stat('Load', number(v.load1), v.load5 == null ? '' : `${number(v.load5)} · ${number(v.load15)}`),
       stat('Uptime', v.uptimeSeconds ? duration(v.uptimeSeconds * 1000) : '–', ''),
     ].join('');
