@@ -151,6 +151,19 @@ def check_pending(driver, url, out, checks):
     screenshot(driver, os.path.join(out, "pending.png"))
 
 
+def check_unknown(driver, url, checks):
+    """An id that is no machine: said so, with no charts drawn and no request failing."""
+    driver.get(url.rstrip("/") + "/#/machine/no-such-machine")
+    said = wait_for(lambda: "No machine" in driver.find_element(By.CSS_SELECTOR, ".machine-state").text)
+    checks.expect(bool(said), "an unknown machine id is said to be unknown")
+    charts = driver.find_elements(By.CSS_SELECTOR, ".charts:not([hidden]) .chart")
+    checks.expect(not charts, f"no charts for an unknown machine ({len(charts)})")
+    time.sleep(1)
+    asked = driver.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/api/history') && n.includes('machine=no-such-machine'))")
+    checks.expect(not asked, f"no history requested for an unknown machine ({len(asked)})")
+
+
 def check_alerts(driver, url, out, checks):
     driver.get(url.rstrip("/") + "/#/alerts")
     ok = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".page-alerts .panel"))
@@ -183,6 +196,7 @@ def main():
             driver.get(url)
             wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".card.st-pending"))
             check_pending(driver, url, out, checks)
+        check_unknown(driver, url, checks)
         check_alerts(driver, url, out, checks)
         errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
         checks.expect(not errors, f"no JavaScript errors in the console {[e['message'] for e in errors][:3]}")

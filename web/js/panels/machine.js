@@ -51,7 +51,8 @@ class MachinePanel {
     live.subscribe(id);
     this.refresher = setInterval(() => this.tick(), 1000);
     this.renderHead();
-    this.load();
+    // History is read once the fleet is known: an id that is not a machine asks for nothing.
+    if (this.store.received) this.load();
   }
 
   unmount() {
@@ -69,6 +70,8 @@ class MachinePanel {
 
   /** Reads every chart group's history for the current range; series the machine lacks are hidden. */
   async load() {
+    if (!this.store.machines.get(this.id)) return;
+    this.loaded = true;
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
@@ -138,14 +141,17 @@ class MachinePanel {
   renderHead() {
     const m = this.store.machines.get(this.id);
     const head = this.q('.machine-head');
+    // An unknown id shows only that: no figures, charts or tables to fill.
+    for (const s of ['.toolbar', '.charts', '.split']) this.q(s).hidden = !m;
     if (!m) {
       head.innerHTML = `<a href="#/" class="back">← fleet</a><h2>${esc(this.id)}</h2>`;
       this.q('.stats').innerHTML = '';
       const state = this.q('.machine-state');
       state.hidden = !this.store.received;
-      state.textContent = 'This machine is not in the spec.';
+      state.textContent = 'No machine of this id is in the spec, nor reporting.';
       return;
     }
+    if (!this.loaded) this.load();
     const now = this.store.now();
     const v = m.values || {};
     head.innerHTML = `<a href="#/" class="back">← fleet</a><h2><span class="dot st-${m.status}"></span>${esc(m.id)}</h2>
