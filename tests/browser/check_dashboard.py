@@ -168,6 +168,15 @@ def check_alerts(driver, url, out, checks):
     driver.get(url.rstrip("/") + "/#/alerts")
     ok = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".page-alerts .panel"))
     checks.expect(bool(ok), "alert list renders")
+    active = driver.execute_script(
+        "return [...document.querySelectorAll('.active tbody tr')].map((r) => [...r.cells].map((c) => c.textContent))")
+    for cells in active:
+        value, threshold = cells[6], cells[7]
+        checks.expect(value.endswith(("%", "s", "B", "B/s", "°C")) and threshold.endswith(("%", "s", "B", "B/s", "°C")),
+                      f"an active alert's value and threshold carry units ({value!r} / {threshold!r})")
+    past = driver.execute_script(
+        "return [...document.querySelectorAll('.past tbody tr')].map((r) => r.cells[5].textContent)")
+    checks.expect(all(" – " in when for when in past), f"resolved periods only under Resolved ({past[:3]})")
     time.sleep(1)
     screenshot(driver, os.path.join(out, "alerts.png"))
 

@@ -1,7 +1,19 @@
-// Alert list (#/alerts): what fires now, live from the WebSocket, and recent periods from /api/alerts/history.
+// Alert list (#/alerts): what fires now, live from the WebSocket, and resolved periods from /api/alerts/history.
 
 import * as api from '../api.js';
-import { ago, clock, duration, esc, number } from '../format.js';
+import { ago, byUnit, clock, duration, esc } from '../format.js';
+
+/** The unit of an alert's value and threshold: from its metric's name, or seconds for an absence rule. */
+function unitOf(a) {
+  if (!a.series) return 'seconds'; // machine_down and other absence rules: how long nothing came
+  const metric = a.series.split('{')[0];
+  if (metric.endsWith('_percent')) return 'percent';
+  if (metric.endsWith('_bytes_per_second')) return 'bytes/s';
+  if (metric.endsWith('_bytes')) return 'bytes';
+  if (metric.endsWith('_seconds')) return 'seconds';
+  if (metric === 'temperature.celsius') return '°C';
+  return '';
+}
 
 function row(a, now) {
   const when = a.endedMs ? `${clock(a.sinceMs)} – ${clock(a.endedMs)} (${duration(a.endedMs - a.sinceMs)})`
@@ -10,7 +22,8 @@ function row(a, now) {
     <td><span class="badge sev-${a.severity}">${a.severity}</span></td><td>${esc(a.state)}</td>
     <td><b>${esc(a.rule)}</b></td><td><a href="#/machine/${encodeURIComponent(a.machine)}">${esc(a.machine)}</a></td>
     <td class="mono">${esc(a.series ?? '')}</td><td>${when}</td>
-    <td class="num">${a.value == null ? '' : number(a.value)}</td><td class="num">${a.threshold == null ? '' : number(a.threshold)}</td>
+    <td class="num">${a.value == null ? '' : byUnit(unitOf(a), a.value)}</td>
+    <td class="num">${a.threshold == null ? '' : byUnit(unitOf(a), a.threshold)}</td>
     <td class="muted">${esc(a.message ?? '')}</td></tr>`;
 }
 
@@ -21,7 +34,7 @@ class AlertsPanel {
   constructor(root, { store }) {
     this.store = store;
     root.innerHTML = `<section class="panel"><h3>Active</h3><div class="active"></div></section>
-      <section class="panel"><h3>Recent</h3><div class="past"><p class="muted">Loading…</p></div></section>`;
+      <section class="panel"><h3>Resolved</h3><div class="past"><p class="muted">Loading…</p></div></section>`;
     this.root = root;
     this.render();
     this.loadPast();
@@ -46,10 +59,11 @@ class AlertsPanel {
   async loadPast() {
     const el = this.root.querySelector('.past');
     try {
-      const { alerts } = await api.alertHistory(200);
+      // Periods still going are in Active above: here only the ones that ended.
+      const alerts = (await api.alertHistory(200)).alerts.filter((a) => a.endedMs);
       const now = this.store.now();
       el.innerHTML = alerts.length ? `<table>${HEAD}<tbody>${alerts.map((a) => row(a, now)).join('')}</tbody></table>`
-        : '<p class="muted">No alert history.</p>';
+        : '<p class="muted">No resolved alerts yet.</p>';
     } catch (e) {
       el.innerHTML = `<p class="muted">Alert history unavailable: ${esc(e.message)}</p>`;
     }
