@@ -22,7 +22,7 @@ struct IngestRejectionTests {
     func startHealthyHub(_ d: TempDeployment) async throws -> SMSProcess {
         let hub = try d.startHub()
         let healthz = URL(string: "\(d.api)/healthz")!
-        #expect(await waitFor(timeout: .seconds(20)) { (try? await URLSession.shared.data(from: healthz)) != nil })
+        #expect(await waitFor(timeout: .seconds(20)) { (try? await httpGet(healthz)) != nil })
         return hub
     }
 
@@ -197,11 +197,11 @@ struct IngestRejectionTests {
             #expect(points.allSatisfy { $0.1.isFinite })
         }
         for path in ["/api/machines", "/api/machines/odd", "/api/history?machine=odd&metric=cpu.usage_percent&from=-1h&to=now&tier=1h"] {
-            let (data, response) = try await URLSession.shared.data(from: URL(string: "\(d.api)\(path)")!)
+            let (data, response) = try await httpGet(URL(string: "\(d.api)\(path)")!)
             #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(path): \(String(decoding: data, as: UTF8.self))")
             #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "\(path) is not JSON")
         }
-        let (metrics, _) = try await URLSession.shared.data(from: URL(string: "\(d.api)/metrics")!)
+        let (metrics, _) = try await httpGet(URL(string: "\(d.api)/metrics")!)
         #expect(String(decoding: metrics, as: UTF8.self).contains("sms_samples_rejected_total 4"))
     }
 

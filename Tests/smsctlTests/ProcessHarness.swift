@@ -80,7 +80,7 @@ func waitFor(timeout: Duration, every: Duration = .milliseconds(100), _ conditio
 
 /// GET a JSON document from the gateway.
 func getJSON(_ url: String) async throws -> Any {
-    let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+    let (data, response) = try await httpGet(URL(string: url)!)
     guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
         throw HarnessError("GET \(url): status \((response as? HTTPURLResponse)?.statusCode ?? -1): \(String(decoding: data, as: UTF8.self))")
     }

@@ -32,11 +32,18 @@ public final class URLSessionWebhookTransport: WebhookTransport, @unchecked Send
         request.httpBody = body
         request.timeoutInterval = Notifier.Options.seconds(timeout)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let response: URLResponse
-        do {
-            (_, response) = try await session.data(for: request)
-        } catch {
-            throw WebhookError(description: Self.describe(error, url: url, timeout: timeout))
+        // The completion handler in a continuation, not the async `data(for:)`: that one can deadlock inside the
+        // Swift runtime on Linux when its completion races its cancellation handler.
+        let response: URLResponse = try await withCheckedThrowingContinuation { continuation in
+            session.dataTask(with: request) { _, response, error in
+                if let error {
+                    continuation.resume(throwing: WebhookError(description: Self.describe(error, url: url, timeout: timeout)))
+                } else if let response {
+                    continuation.resume(returning: response)
+                } else {
+                    continuation.resume(throwing: WebhookError(description: "\(url.host ?? "webhook") answered nothing"))
+                }
+            }.resume()
         }
         guard let http = response as? HTTPURLResponse else {
             throw WebhookError(description: "\(url.host ?? "webhook") answered without an HTTP response")
