@@ -1,7 +1,29 @@
 import Foundation
 
-/// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it).
+/// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it), and that no earlier call in
+/// this test process returned: the kernel hands a just-closed ephemeral port out again, and two roles of one test
+/// given the same port fail to start ("hub.http_port: must differ from hub.grpc_port").
 public func freePort() throws -> Int {
+    for _ in 0..<64 {
+        let port = try kernelPickedPort()
+        if HandedOutPorts.shared.claim(port) { return port }
+    }
+    throw TestServerError("cannot find a loopback port not handed out already in this test run")
+}
+
+private final class HandedOutPorts: @unchecked Sendable {
+    static let shared = HandedOutPorts()
+    private let lock = NSLock()
+    private var ports = Set<Int>()
+
+    func claim(_ port: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ports.insert(port).inserted
+    }
+}
+
+private func kernelPickedPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()

@@ -21,8 +21,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-grpc=$(port); http=$(port); edge=$(port)
+# Three distinct free ports, held open together while picked (one at a time, the kernel may hand one out twice).
+read -r grpc http edge < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(3)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
 export SMS_E2E_EDGE_TOKEN="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 cat > "$work/spec/spec.yaml" <<YAML
 version: 1
