@@ -159,7 +159,7 @@ if FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests") {
         .testTarget(
             name: "smsctlTests",
             dependencies: [
-                "Spec", "SMSCore", "Services", "Controller", "TestSupport",
+                "Spec", "SMSCore", "Collector", "Services", "Controller", "TestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]

@@ -46,6 +46,9 @@ public final class DiskBuffer: @unchecked Sendable {
     private var held: [(batch: Snapshot, seq: UInt64, bytes: Int64)] = []
     private var heldBytes: Int64 = 0
     private var diskFailure: String?
+    /// The last batches written to disk, newest last: the live stream sends them without reading them back.
+    private var recent: [(seq: UInt64, snapshot: Snapshot)] = []
+    private static let recentLimit = 8
 
     /// Opens (or creates) the buffer in `directory`, recovering every intact record.
     public init(directory: URL, limits: Limits = Limits(), logger: Logger) throws {
@@ -103,6 +106,8 @@ public final class DiskBuffer: @unchecked Sendable {
             let seq = lastSeq + 1
             do {
                 try write(snapshot, seq: seq)
+                recent.append((seq, snapshot))
+                if recent.count > Self.recentLimit { recent.removeFirst() }
                 if droppedUnsaved { droppedUnsaved = !droppedFile.write(dropped) }
                 if let was = diskFailure {
                     diskFailure = nil
@@ -135,6 +140,7 @@ public final class DiskBuffer: @unchecked Sendable {
             ])
         }
         diskFailure = failure
+        recent.removeAll()
         let bytes = Int64(64 + snapshot.samples.count * 48 + snapshot.top.count * 96)
         held.append((snapshot, seq, bytes))
         heldBytes += bytes
@@ -150,6 +156,12 @@ public final class DiskBuffer: @unchecked Sendable {
     /// Batches after `seq`, oldest first, at most `limit` of them: from the disk and from memory.
     public func batches(after seq: UInt64, machine: String, limit: Int = 256) throws -> [Batch] {
         try lock.withLock {
+            // Live: everything asked for was just written (and nothing waits in memory), so it is at hand.
+            if held.isEmpty, let first = recent.first, seq + 1 >= first.seq {
+                return recent.lazy.filter { $0.seq > seq }.prefix(limit).map {
+                    Batch(machine: machine, seq: $0.seq, snapshot: $0.snapshot)
+                }
+            }
             var out: [Batch] = []
             disk: for segment in segments where (segment.records.last?.seq ?? 0) > seq {
                 for record in segment.records where record.seq > seq {

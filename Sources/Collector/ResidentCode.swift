@@ -13,9 +13,11 @@ import SMSCore
 /// 64 KB around each fault, so scattered hot code keeps ~9 MB, see docs/benchmarks.md). Nothing is lost by this:
 /// the pages are clean copies of files on disk.
 public enum ResidentCode {
-    /// Applies to every executable, file-backed mapping (the code of the binary and of shared libraries), which
-    /// the process never writes. (Read-only data is left alone: relocation wrote some of it, and dropping those
-    /// pages would bring back the file's unrelocated bytes.) Returns the bytes of mappings released.
+    /// Drops the pages of every executable, file-backed mapping (the code of the binary and of shared libraries),
+    /// which the process never writes. The binary's data mappings (type metadata and the like, read at start-up)
+    /// are only asked to be reclaimed (`MADV_PAGEOUT`): the kernel takes back their clean pages and leaves
+    /// written ones (relocations) alone, where `MADV_DONTNEED` would bring back the file's unrelocated bytes.
+    /// Returns the bytes of code mappings released.
     @discardableResult
     public static func trim() -> Int {
         #if os(Linux)
@@ -26,16 +28,20 @@ public enum ResidentCode {
             while fgets(&line, Int32(line.count), maps) != nil {
                 let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 let fields = text.split(separator: " ", omittingEmptySubsequences: true)
-                // address perms offset dev inode path: file-backed (inode ≠ 0) code only.
-                guard fields.count >= 6, fields[4] != "0", fields[5].hasPrefix("/"), fields[1] == "r-xp",
+                // address perms offset dev inode path: file-backed (inode ≠ 0) mappings only.
+                guard fields.count >= 6, fields[4] != "0", fields[5].hasPrefix("/"),
                     let dash = fields[0].firstIndex(of: "-"),
                     let start = UInt(fields[0][..<dash], radix: 16),
-                    let end = UInt(fields[0][fields[0].index(after: dash)...], radix: 16), end > start
+                    let end = UInt(fields[0][fields[0].index(after: dash)...], radix: 16), end > start,
+                    let address = UnsafeMutableRawPointer(bitPattern: start)
                 else { continue }
-                guard let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
                 let length = Int(end - start)
-                _ = madvise(address, length, MADV_RANDOM)
-                if madvise(address, length, MADV_DONTNEED) == 0 { released += length }
+                if fields[1] == "r-xp" {
+                    _ = madvise(address, length, MADV_RANDOM)
+                    if madvise(address, length, MADV_DONTNEED) == 0 { released += length }
+                } else if fields[1].hasPrefix("r"), fields[1].hasSuffix("p") {
+                    _ = madvise(address, length, MADV_PAGEOUT)
+                }
             }
             return released
         #else

@@ -7,6 +7,7 @@ import SwiftProtobuf
 final class SeriesCatalogFile {
     private(set) var keys: [SeriesKey] = []
     private var ids: [SeriesKey: UInt32] = [:]
+    private var memo = LayoutMemo()
     private let fd: Int32
     private let url: URL
 
@@ -30,6 +31,14 @@ final class SeriesCatalogFile {
     }
 
     deinit { close(fd) }
+
+    /// The indexes of the samples' series, in order.
+    func ids(for samples: [Sample]) throws -> [UInt32] {
+        if let known = memo.ids(for: samples) { return known }
+        let ids = try samples.map { try id(for: $0.series) }
+        memo.remember(samples, ids: ids)
+        return ids
+    }
 
     /// The index of `key`, writing it to the file the first time it is seen.
     func id(for key: SeriesKey) throws -> UInt32 {
@@ -62,7 +71,7 @@ final class SeriesCatalogFile {
 enum BufferRecordCodec {
     static func encode(snapshot: Snapshot, catalog: SeriesCatalogFile) throws -> [UInt8] {
         var message = Sms_V1_Batch()
-        message.layout = try snapshot.samples.map { try catalog.id(for: $0.series) }
+        message.layout = try catalog.ids(for: snapshot.samples)
         message.values = snapshot.samples.map(\.value)
         message.top = snapshot.top.map { Sms_V1_Process($0) }
         return try message.serializedBytes()

@@ -101,6 +101,8 @@ public struct Uplink: Sendable {
             metadata.addString(machine, forKey: "sms-machine")
             let epoch = buffer.epoch
             metadata.addString(String(epoch, radix: 16), forKey: "sms-epoch")
+            // Each Ack wakes the collector; it needs them only to free its buffer, so a few seconds apart will do.
+            metadata.addString(String(Self.ackEveryMs), forKey: "sms-ack-every-ms")
             let firstAck = Doorbell()
             let request = StreamingClientRequest<Sms_V1_Batch>(metadata: metadata) { writer in
                 // Wait for the aggregator to say what it already holds, so replay starts after that.
@@ -144,6 +146,9 @@ public struct Uplink: Sendable {
             }
         }
     }
+
+    /// How often the hub is asked to acknowledge a live stream: batches stay in the buffer up to this much longer.
+    public static let ackEveryMs = 5_000
 
     /// IP literals are dialled as addresses: TLS then checks the certificate's IP SAN instead of sending the
     /// address as an SNI host name, which TLS forbids.

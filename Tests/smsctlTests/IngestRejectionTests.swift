@@ -27,9 +27,10 @@ struct IngestRejectionTests {
     }
 
     /// The error the hub ended the stream with, nil when it ended cleanly.
-    func refusal(_ d: TempDeployment, machine: String, token: String, batches: [Sms_V1_Batch], epoch: String? = nil)
-        async -> RPCError?
-    {
+    func refusal(
+        _ d: TempDeployment, machine: String, token: String, batches: [Sms_V1_Batch], epoch: String? = nil,
+        extra: [String: String] = [:]
+    ) async -> RPCError? {
         do {
             try await withGRPCClient(
                 transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: d.grpcPort), transportSecurity: .plaintext)
@@ -38,6 +39,7 @@ struct IngestRejectionTests {
                 metadata.addString("Bearer \(token)", forKey: "authorization")
                 metadata.addString(machine, forKey: "sms-machine")
                 if let epoch { metadata.addString(epoch, forKey: "sms-epoch") }
+                for (key, value) in extra { metadata.addString(value, forKey: key) }
                 let request = StreamingClientRequest<Sms_V1_Batch>(metadata: metadata) { writer in
                     for b in batches { try await writer.write(b) }
                 }
@@ -96,6 +98,48 @@ struct IngestRejectionTests {
             let left = (try? await ingest.health(.init()).openStreams) ?? 0
             #expect(drained, "streams still counted open: \(left)")
         }
+    }
+
+    /// The acknowledgements a stream as machine "a" hears for batches of `seqs` sent 100 ms apart.
+    func acksHeard(_ d: TempDeployment, seqs: [UInt64], ackEveryMs: String?) async throws -> [UInt64] {
+        try await withGRPCClient(
+            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: d.grpcPort), transportSecurity: .plaintext)
+        ) { client in
+            var metadata = Metadata()
+            metadata.addString("Bearer \(d.token("a"))", forKey: "authorization")
+            metadata.addString("a", forKey: "sms-machine")
+            if let ackEveryMs { metadata.addString(ackEveryMs, forKey: "sms-ack-every-ms") }
+            let request = StreamingClientRequest<Sms_V1_Batch>(metadata: metadata) { writer in
+                for seq in seqs {
+                    try await writer.write(batch(machine: "a", seq: seq))
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            return try await Sms_V1_Ingest.Client(wrapping: client).stream(request: request) { response in
+                var heard: [UInt64] = []
+                for try await ack in response.messages { heard.append(ack.ackedSeq) }
+                return heard
+            }
+        }
+    }
+
+    @Test("sms-ack-every-ms paces acknowledgements: none within the interval, the last one when the stream ends; bad values refused")
+    func ackPacing() async throws {
+        let d = try TempDeployment(machines: ["a"])
+        defer { d.remove() }
+        let hub = try await startHealthyHub(d)
+        defer { hub.crash() }
+        // Unpaced: the stored high-water, then each batch as it is stored.
+        #expect(try await acksHeard(d, seqs: Array(1...6), ackEveryMs: nil) == [0, 1, 2, 3, 4, 5, 6])
+        // Paced by 10 s: the high-water, then only what is held when the stream ends (the 0.6 s fit in one interval).
+        #expect(try await acksHeard(d, seqs: Array(7...12), ackEveryMs: "10000") == [6, 12])
+        for bad in ["-1", "10001", "1e3", "x", "123456"] {
+            let refused = await refusal(d, machine: "a", token: d.token("a"), batches: [batch(machine: "a", seq: 13)],
+                                        extra: ["sms-ack-every-ms": bad])
+            #expect(refused?.code == .invalidArgument && refused?.message.contains("sms-ack-every-ms") == true,
+                    "\(bad): \(String(describing: refused))")
+        }
+        #expect(try await acksHeard(d, seqs: [], ackEveryMs: "0") == [12], "refused streams stored nothing")
     }
 
     @Test("clocks out of bounds: ahead by more than a minute or older than any buffer keeps is refused, naming the clock; the live view is never frozen", arguments: [

@@ -48,10 +48,14 @@ public struct MetricSourceError: Error, Hashable, Sendable, CustomStringConverti
 ///
 /// Kernel files report a size of 0 and are generated while read, so the file is read until EOF, doubling the
 /// buffer when it fills. The buffer keeps its capacity between ticks: a steady-state read allocates nothing.
+/// A procfs file stays open after its first read and is read again with one pread from offset 0 (the kernel
+/// generates it anew), instead of open, read, read to EOF and close each tick; other files (sysfs, the fixture
+/// trees of tests, which may be replaced between reads) are opened each time.
 /// Parse the returned slice before the next read, or the next read copies the buffer instead of reusing it.
 struct ProcFile: Sendable {
     private var storage: [UInt8]
     private var count = 0
+    private let kept = KeptDescriptors()
 
     init(capacity: Int = 4096) {
         storage = [UInt8](repeating: 0, count: max(capacity, 64))
@@ -59,10 +63,18 @@ struct ProcFile: Sendable {
 
     /// Reads the whole file at `path`.
     mutating func read(_ path: String) throws(MetricSourceError) -> ArraySlice<UInt8> {
+        if let fd = kept.descriptor(path) {
+            if let bytes = reread(fd) { return bytes }
+            kept.forget(path)
+        }
         let fd = openFile(path)
         guard fd >= 0 else { throw .unreadable(path, errno: errno) }
-        defer { close(fd) }
-        guard readAll(fd) else { throw .unreadable(path, errno: errno) }
+        guard readAll(fd) else {
+            let number = errno
+            close(fd)
+            throw .unreadable(path, errno: number)
+        }
+        if !kept.keep(fd, for: path, readBytes: count) { close(fd) }
         return storage[0..<count]
     }
 
@@ -113,6 +125,34 @@ struct ProcFile: Sendable {
                 return false
             }
         }
+    }
+}
+
+/// The procfs descriptors one `ProcFile` keeps open, by path (a few per source), closed with it. A class because it
+/// owns descriptors; a `ProcFile` is used from one task at a time (its source's), which makes it Sendable.
+private final class KeptDescriptors: @unchecked Sendable {
+    private static let limit = 8
+    private var byPath: [String: Int32] = [:]
+
+    deinit {
+        for fd in byPath.values { close(fd) }
+    }
+
+    func descriptor(_ path: String) -> Int32? { byPath[path] }
+
+    /// Keeps `fd` when it is a file the kernel generates at each read (procfs: it reports size 0 yet had
+    /// `readBytes`) and there is room; false when the caller should close it. A regular file (a test's fixture)
+    /// may be replaced between reads, and a descriptor kept open would read the old one.
+    func keep(_ fd: Int32, for path: String, readBytes: Int) -> Bool {
+        guard byPath.count < Self.limit, readBytes > 0 else { return false }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size == 0 else { return false }
+        byPath[path] = fd
+        return true
+    }
+
+    func forget(_ path: String) {
+        if let fd = byPath.removeValue(forKey: path) { close(fd) }
     }
 }
 

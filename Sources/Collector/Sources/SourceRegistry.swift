@@ -3,24 +3,33 @@ import Spec
 
 /// The metric sources of each group: one line per source.
 public enum SourceRegistry {
-    /// Builds a source from the set of groups being collected (the cpu and system sources share /proc/stat).
-    private typealias Factory = @Sendable (Set<MetricGroup>) -> any MetricSource
+    /// Builds a source from the set of groups being collected and what the sources of one sampler share: the cpu
+    /// and system sources share /proc/stat, the top and system sources one listing of /proc.
+    private typealias Factory = @Sendable (Shared) -> any MetricSource
+
+    private struct Shared {
+        let groups: Set<MetricGroup>
+        let census: ProcessCensus
+
+        func contains(_ group: MetricGroup) -> Bool { groups.contains(group) }
+    }
 
     private static let factories: [(MetricGroup, Factory)] = [
         (.cpu, { CPUSource(reportsTaskCounts: $0.contains(.system)) }),
         (.memory, { _ in MemorySource() }),
         (.load, { _ in LoadSource() }),
-        (.system, { SystemSource(readsTaskCounts: !$0.contains(.cpu)) }),
+        (.system, { SystemSource(readsTaskCounts: !$0.contains(.cpu), census: $0.census) }),
         (.disk, { _ in DiskSource() }),
         (.diskio, { _ in DiskIOSource() }),
         (.net, { _ in NetSource() }),
-        (.top, { _ in TopSource() }),
+        (.top, { TopSource(census: $0.census) }),
         (.temperature, { _ in TemperatureSource() }),
     ]
 
     /// The sources that produce the metrics of `groups`, in catalog order.
     public static func make(groups: [MetricGroup]) -> [any MetricSource] {
         let wanted = Set(groups)
-        return factories.filter { wanted.contains($0.0) }.map { $0.1(wanted) }
+        let shared = Shared(groups: wanted, census: ProcessCensus(fedByTop: wanted.contains(.top)))
+        return factories.filter { wanted.contains($0.0) }.map { $0.1(shared) }
     }
 }

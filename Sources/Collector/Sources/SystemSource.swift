@@ -30,7 +30,8 @@ struct TaskCounts: Sendable, Equatable {
 /// Threads come from the total of /proc/loadavg's `running/total` field, the kernel's count of scheduling
 /// entities (every thread, kernel threads included): one small read, where summing `num_threads` over every
 /// /proc/[pid]/stat would cost a file per process. Processes are the numeric entries of /proc, kernel threads
-/// included (as `ps -e` counts them); listing the directory reads no file.
+/// included (as `ps -e` counts them), from the `ProcessCensus`: listed at most every 3 s, by the top source when it
+/// is collected too.
 struct SystemSource: MetricSource {
     private static let uptimeKey = SeriesKey("system.uptime_seconds")
     private static let processesKey = SeriesKey("system.processes")
@@ -42,11 +43,13 @@ struct SystemSource: MetricSource {
     let group = MetricGroup.system
     /// Read procs_running/blocked from /proc/stat; off when the cpu source already reports them from its read.
     let readsTaskCounts: Bool
+    let census: ProcessCensus
     private var file = ProcFile(capacity: 256)
     private var statFile: ProcFile
 
-    init(readsTaskCounts: Bool = true) {
+    init(readsTaskCounts: Bool = true, census: ProcessCensus = ProcessCensus()) {
         self.readsTaskCounts = readsTaskCounts
+        self.census = census
         statFile = ProcFile(capacity: readsTaskCounts ? 8192 : 64)
     }
 
@@ -56,8 +59,7 @@ struct SystemSource: MetricSource {
             throw MetricSourceError.malformed(uptimePath, "expected seconds since boot")
         }
         let load = try LoadAverage.read(&file, context: context)
-        var processes = 0
-        try ProcDirectory.forEachProcess(in: context.procRoot, file: "stat") { _, _, _ in processes += 1 }
+        let processes = try census.processes(context)
         snapshot.samples.append(Sample(Self.uptimeKey, uptime))
         snapshot.samples.append(Sample(Self.processesKey, Double(processes)))
         snapshot.samples.append(Sample(Self.threadsKey, Double(load.threads)))

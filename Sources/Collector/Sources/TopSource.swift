@@ -73,6 +73,8 @@ final class TopSource: MetricSource, @unchecked Sendable {
     let pageSize: UInt64
     let maxOpenFiles: Int
     let every: Double
+    /// Told the process count of each walk, for the system source.
+    let census: ProcessCensus?
     private var file = ProcFile(capacity: 1024)
     private var tracked: [Int32: Tracked] = [:]
     private var openFiles = 0
@@ -89,8 +91,9 @@ final class TopSource: MetricSource, @unchecked Sendable {
     init(
         ticksPerSecond: Double = Double(sysconf(Int32(_SC_CLK_TCK))),
         pageSize: UInt64 = UInt64(sysconf(Int32(_SC_PAGESIZE))),
-        maxOpenFiles: Int = TopSource.defaultMaxOpenFiles(), every: Double = 3
+        maxOpenFiles: Int = TopSource.defaultMaxOpenFiles(), every: Double = 3, census: ProcessCensus? = nil
     ) {
+        self.census = census
         self.ticksPerSecond = ticksPerSecond
         self.pageSize = pageSize
         self.maxOpenFiles = maxOpenFiles
@@ -115,9 +118,12 @@ final class TopSource: MetricSource, @unchecked Sendable {
         }
         generation &+= 1
         let elapsed = previousTime.map { context.monotonicSeconds - $0 } ?? 0
+        var processes = 0
         try ProcDirectory.forEachProcess(in: context.procRoot, file: "stat") { pid, directory, path in
+            processes += 1
             read(pid, directory, path, elapsed: elapsed)
         }
+        census?.record(processes, root: context.procRoot, atSeconds: context.monotonicSeconds)
         forgetExited()
         previousTime = context.monotonicSeconds
         listed = elapsed > 0

@@ -7,6 +7,9 @@
 /// Authentication is per call: metadata `authorization: Bearer <token>` and `sms-machine: <id>`. A stream also
 /// carries `sms-epoch: <hex>`, the collector buffer's sequence epoch: a new epoch (a lost or restored buffer) is
 /// numbered by the aggregator after everything it stored, so its batches are never taken for replays.
+/// `sms-ack-every-ms: <n>` (optional, at most 10000) asks for acknowledgements about every n ms instead of per batch:
+/// each one wakes the collector, which needs them only to free its buffer. The last stored seq is still sent when
+/// the stream ends gracefully, and the first Ack of a reconnect says what is stored.
 /// Compactness: a series (metric + labels) is declared once per stream and then referred to by index, and a
 /// batch whose layout equals the previous one sends no layout at all: ~8 bytes per sample on the wire.
 ///

@@ -3,6 +3,7 @@
 public struct StreamEncoder: Sendable {
     private var ids: [SeriesKey: UInt32] = [:]
     private var previousLayout: [UInt32] = []
+    private var memo = LayoutMemo()
     private var sentIdentity = false
     public let machine: String
     public let agentVersion: String
@@ -26,27 +27,26 @@ public struct StreamEncoder: Sendable {
         message.seq = batch.seq
         message.timestampMs = batch.timestampMs
         message.backlog = backlog
-        var layout: [UInt32] = []
-        layout.reserveCapacity(batch.samples.count)
-        var values: [Double] = []
-        values.reserveCapacity(batch.samples.count)
-        for sample in batch.samples {
-            let id: UInt32
-            if let known = ids[sample.series] {
-                id = known
-            } else {
-                id = UInt32(ids.count)
-                ids[sample.series] = id
-                message.newSeries.append(Sms_V1_SeriesDef(sample.series))
+        if memo.ids(for: batch.samples) == nil {
+            var layout: [UInt32] = []
+            layout.reserveCapacity(batch.samples.count)
+            for sample in batch.samples {
+                let id: UInt32
+                if let known = ids[sample.series] {
+                    id = known
+                } else {
+                    id = UInt32(ids.count)
+                    ids[sample.series] = id
+                    message.newSeries.append(Sms_V1_SeriesDef(sample.series))
+                }
+                layout.append(id)
             }
-            layout.append(id)
-            values.append(sample.value)
-        }
-        if layout != previousLayout {
-            message.layout = layout
+            // An unchanged layout is not sent again.
+            if layout != previousLayout { message.layout = layout }
             previousLayout = layout
+            memo.remember(batch.samples, ids: layout)
         }
-        message.values = values
+        message.values = batch.samples.map(\.value)
         message.top = batch.snapshot.top.map { Sms_V1_Process($0) }
         return message
     }

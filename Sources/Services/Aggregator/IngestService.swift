@@ -76,9 +76,11 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
         let machine: String
         let token: String
         let epoch: UInt64
+        let ackEvery: Duration
         do {
             (machine, token) = try authenticate(request.metadata)
             epoch = try Self.epoch(request.metadata)
+            ackEvery = try Self.ackEvery(request.metadata)
         } catch {
             metrics.streamsRejected.increment()
             logger.warning("collector stream refused", metadata: ["peer": "\(context.remotePeer)", "reason": "\(error.message)"])
@@ -98,7 +100,7 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
             }
             defer { counter.value.subtract(1, ordering: .relaxed) }
             metrics.openStreams.set(Double(openStreams))
-            let session = StreamSession(machine: machine, token: token, epoch: epoch, service: self)
+            let session = StreamSession(machine: machine, token: token, epoch: epoch, ackEvery: ackEvery, service: self)
             await session.connected(true)
             do {
                 try await session.run(messages: request.messages, writer: writer)
@@ -121,6 +123,16 @@ public struct IngestService: Sms_V1_Ingest.ServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "sms-epoch must be 1 to 16 hex digits, not zero")
         }
         return value
+    }
+
+    /// How often the collector wants acknowledgements (`sms-ack-every-ms`, 0 to 10000; zero when absent: each
+    /// batch is acknowledged as it is stored).
+    static func ackEvery(_ metadata: Metadata) throws(RPCError) -> Duration {
+        guard let text = metadata[stringValues: "sms-ack-every-ms"].first(where: { _ in true }) else { return .zero }
+        guard text.utf8.count <= 5, let ms = Int(text), (0...10_000).contains(ms) else {
+            throw RPCError(code: .invalidArgument, message: "sms-ack-every-ms must be 0 to 10000 (milliseconds)")
+        }
+        return .milliseconds(ms)
     }
 
     /// The machine the call's metadata proves it is: `sms-machine` plus a matching `authorization: Bearer` token.

@@ -12,6 +12,9 @@ struct StreamSession: Sendable {
     let token: String
     /// The collector buffer's sequence epoch (`sms-epoch`; 0 when it sent none).
     let epoch: UInt64
+    /// At most one acknowledgement per this interval while batches stream in (the collector's `sms-ack-every-ms`);
+    /// zero acknowledges each batch once stored.
+    var ackEvery: Duration = .zero
     let service: IngestService
 
     /// Seqs above this are refused: no collector gets near it (2^53, one batch a second for 285 million years),
@@ -19,10 +22,16 @@ struct StreamSession: Sendable {
     static let maxSeq: UInt64 = 1 << 53
 
     /// Outstanding submissions, whether reading has ended, and the first failure.
+    /// What the acknowledging loop wakes for: a batch stored, or (paced) an interval ended.
+    enum AckEvent: Sendable {
+        case stored(UInt64)
+        case due
+    }
+
     private final class Tracker: Sendable {
         let state = Mutex<(outstanding: Int, readerDone: Bool, failure: (any Error)?)>((0, false, nil))
-        let acks: AsyncStream<UInt64>.Continuation
-        init(acks: AsyncStream<UInt64>.Continuation) { self.acks = acks }
+        let acks: AsyncStream<AckEvent>.Continuation
+        init(acks: AsyncStream<AckEvent>.Continuation) { self.acks = acks }
 
         func submitted() { state.withLock { $0.outstanding += 1 } }
         func completed(_ seq: UInt64?, failure: (any Error)?) {
@@ -31,7 +40,7 @@ struct StreamSession: Sendable {
                 if let failure, s.failure == nil { s.failure = failure }
                 return s.failure != nil || (s.readerDone && s.outstanding == 0)
             }
-            if let seq, failure == nil { acks.yield(seq) }
+            if let seq, failure == nil { acks.yield(.stored(seq)) }
             if finish { acks.finish() }
         }
         func readerFinished() {
@@ -55,9 +64,10 @@ struct StreamSession: Sendable {
         // Acknowledgements are in the collector's numbering: the hub's less the epoch's base.
         let base = try await service.committer.epochBase(machine, epoch: epoch)
         let stored = try await service.committer.acknowledged(machine)
-        try await writer.write(.with { $0.ackedSeq = stored > base ? stored - base : 0 })
+        let ack = { (seq: UInt64) in Sms_V1_Ack.with { $0.ackedSeq = seq > base ? seq - base : 0 } }
+        try await writer.write(ack(stored))
 
-        let (acks, continuation) = AsyncStream<UInt64>.makeStream()
+        let (acks, continuation) = AsyncStream<AckEvent>.makeStream()
         let tracker = Tracker(acks: continuation)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -72,8 +82,36 @@ struct StreamSession: Sendable {
                 }
                 tracker.readerFinished()
             }
-            for await seq in acks {
-                try await writer.write(.with { $0.ackedSeq = seq > base ? seq - base : 0 })
+            // Paced: a seq stored within `ackEvery` of the last acknowledgement waits for the next tick, so the
+            // collector hears at most two an interval and never waits longer than one.
+            let ticker: Task<Void, Never>? = ackEvery > .zero ? Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: ackEvery)
+                    continuation.yield(.due)
+                }
+            } : nil
+            defer { ticker?.cancel() }
+            var lastAck = ContinuousClock.now
+            var unsent: UInt64?
+            for await event in acks {
+                switch event {
+                case .stored(let seq):
+                    guard ContinuousClock.now - lastAck >= ackEvery else {
+                        unsent = seq
+                        continue
+                    }
+                    try await writer.write(ack(seq))
+                    lastAck = .now
+                    unsent = nil
+                case .due:
+                    guard let seq = unsent else { continue }
+                    try await writer.write(ack(seq))
+                    lastAck = .now
+                    unsent = nil
+                }
+            }
+            if let seq = unsent, tracker.failure == nil {
+                try await writer.write(ack(seq))
             }
             try await group.waitForAll()
         }
