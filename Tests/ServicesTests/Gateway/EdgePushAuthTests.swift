@@ -65,6 +65,11 @@ struct EdgePushAuthTests {
         #expect(PushSignature.open(sealed, counter: 7, key: otherKey) == nil, "another connection's")
         #expect(PushSignature.open(payload, counter: 1, key: key) == nil, "unsigned")
         #expect(PushSignature.open([], counter: 1, key: key) == nil)
+        // A MAC field that is not hex: non-ASCII (two UTF-8 bytes, one character), a sign, a space.
+        for mac in ["\u{6E6}", "+f", " f", String(repeating: "é", count: 32)] {
+            #expect(PushSignature.open(Array("7 \(mac)\n".utf8) + payload, counter: 7, key: key) == nil, "mac \(mac)")
+        }
+        #expect(PushSignature.unhex("00ff7Fa0") == [0x00, 0xFF, 0x7F, 0xA0])
     }
 
     @Test("against a live edge: a replayed upgrade is refused, a second gateway is refused while one pushes, a replayed message closes the push")
