@@ -56,14 +56,50 @@ struct CollectorSourcesRealProcTests {
         #expect(lists.map(\.isEmpty) == [true, false, true, false, true])
     }
 
-    /// How many of this process's descriptors are open on a /proc/[pid]/stat file.
+    @Test func aSleepingProcessCostsNoStatReadAndABusyOneIsMeasured() throws {
+        let busy = try Self.child("while :; do :; done")
+        let sleeper = try Self.child("exec sleep 60")
+        defer {
+            for process in [busy, sleeper] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        let source = TopSource(every: 0)
+        var lists: [[TopProcess]] = []
+        var statReads: [Set<Int32>] = []
+        let start = ProcessInfo.processInfo.systemUptime
+        for _ in 0..<3 {
+            Thread.sleep(forTimeInterval: 0.3)
+            var snapshot = Snapshot(timestampMs: 0, samples: [])
+            let now = ProcessInfo.processInfo.systemUptime - start
+            try source.collect(into: &snapshot, context: SourceContext(monotonicSeconds: now, wallTimeMs: 0))
+            lists.append(snapshot.top)
+            statReads.append(source.statReadPids)
+        }
+        // The first walk reads every process; later ones only those that ran: the busy child, not the sleeper.
+        #expect(statReads[0].contains(sleeper.processIdentifier))
+        #expect(!statReads[2].contains(sleeper.processIdentifier))
+        #expect(statReads[2].contains(busy.processIdentifier))
+        let busyRow = try #require(lists[2].first { $0.pid == busy.processIdentifier })
+        #expect(busyRow.cpuPercent > 20 && busyRow.name == "sh")
+    }
+
+    /// A child `sh -c script`, started.
+    private static func child(_ script: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        try process.run()
+        return process
+    }
+
+    /// How many of this process's descriptors are open on a /proc/[pid]/stat or /proc/[pid]/schedstat file.
     private static func openProcessStatFiles() -> Int {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         return fds.filter { fd in
             guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)") else {
                 return false
             }
-            return target.hasPrefix("/proc/") && target.hasSuffix("/stat") && target.split(separator: "/").count == 3
+            return target.hasPrefix("/proc/") && (target.hasSuffix("/stat") || target.hasSuffix("/schedstat"))
+                && target.split(separator: "/").count == 3
         }.count
     }
 }
