@@ -124,8 +124,8 @@ public struct CollectorOptions: ParsableArguments, Sendable {
                 .appendingPathComponent("buffer")).appendingPathComponent(machine)
             var config = CollectorService.Configuration(
                 machine: machine, token: token,
-                hub: .init(host: host, port: loaded.hub.grpcPort, tls: loaded.hub.tls != nil,
-                           caFile: loaded.resolvingPaths(relativeTo: spec).hub.tls?.ca),
+                hub: .init(host: host, port: loaded.hub.grpcPort, tls: loaded.hub.tls != .off,
+                           caFile: loaded.hubTLSFiles(state: state, specFile: spec)?.ca),
                 interval: m.interval, groups: m.metrics, bufferDirectory: dir,
                 bufferLimits: .init(maxAgeMs: m.buffer.milliseconds), specHash: loaded.collectorConfigHash(m))
             config.refreshToken = { MachineTokens.token(for: m, state: state) }

@@ -46,6 +46,23 @@ public struct Reconciler: Sendable {
         }
     }
 
+    /// Makes the CA and hub certificate of `hub.tls: auto` on the first apply, and a new hub certificate when the
+    /// hub's addresses changed or it expires within 30 days (the CA stays, so collectors carry on).
+    public static func ensureCertificates(_ spec: Spec, state: StateDirectory, progress: ProgressLine) throws {
+        do {
+            switch try HubCertificates.ensure(spec, state: state) {
+            case .unchanged: break
+            case .created:
+                progress.done("tls: generated a CA and the hub's certificate in \(state.certificates.path)/ (keys in secrets/)")
+            case .renewed(let why):
+                progress.done("tls: issued a new hub certificate (\(why)); the hub restarts to serve it")
+            }
+        } catch {
+            progress.failed("tls: cannot make the hub's certificates")
+            throw ControllerError("cannot make the hub's CA and certificate in \(state.url.path) (\(error))")
+        }
+    }
+
     /// Creates the state folders and every missing generated token (0600), never printing a token.
     public func ensureSecrets() throws {
         for dir in [state.logs, state.run] {

@@ -60,6 +60,8 @@ public enum RoleConfig {
         var history: HistoryBackend
         var dataDir: String
         var tls: TLSFiles?
+        /// The generated hub certificate's SHA-256: a renewed one restarts the hub.
+        var certificate: String?
     }
 
     /// A collector's start-time settings.
@@ -92,7 +94,9 @@ public enum RoleConfig {
             HubStart(
                 specFile: specFile, bind: bindAddress(spec), grpcPort: spec.hub.grpcPort, httpPort: spec.hub.httpPort,
                 state: spec.hub.state, history: spec.hub.history,
-                dataDir: state.dataDir(for: spec, specFile: specFile).path, tls: spec.hub.tls))
+                dataDir: state.dataDir(for: spec, specFile: specFile).path,
+                tls: spec.hubTLSFiles(state: state, specFile: specFile),
+                certificate: HubCertificates.fingerprint(spec, state: state)))
     }
 
     /// Start-time hash of `machine`'s collector.
@@ -101,7 +105,7 @@ public enum RoleConfig {
         hash(
             CollectorStart(
                 specFile: specFile, machine: machine.id, hubHost: localHubHost(spec), hubPort: spec.hub.grpcPort,
-                tls: spec.hub.tls, interval: machine.interval, buffer: machine.buffer, metrics: machine.metrics,
+                tls: spec.hubTLSFiles(state: state, specFile: specFile), interval: machine.interval, buffer: machine.buffer, metrics: machine.metrics,
                 token: machine.token, bufferDir: state.dataDir(for: spec, specFile: specFile).path,
                 reportedConfig: spec.collectorConfigHash(machine)))
     }

@@ -9,6 +9,15 @@ import Spec
 /// labels, edges, retention. Restart covers what a process reads once at start: ports, backends, paths, TLS,
 /// and a collector's interval, metrics, buffer and hub address.
 public struct SpecDiff: Sendable {
+    /// How a plan names a TLS setting (file names, never contents).
+    static func tlsText(_ tls: HubTLS) -> String {
+        switch tls {
+        case .generated: "auto (generated CA)"
+        case .off: "off"
+        case .files(let files): "cert \(files.cert)"
+        }
+    }
+
     public let old: Spec?
     public let new: Spec
 
@@ -81,7 +90,7 @@ public struct SpecDiff: Sendable {
             "data_dir", a.dataDir ?? "(state directory)", b.dataDir ?? "(state directory)", hub: .restart,
             collectors: true, destructive: "embedded history and buffers in the old folder are not moved")
         add(
-            "tls", a.tls.map { "cert \($0.cert)" } ?? "off", b.tls.map { "cert \($0.cert)" } ?? "off",
+            "tls", Self.tlsText(a.tls), Self.tlsText(b.tls),
             hub: .restart, collectors: true)
         return out
     }

@@ -16,6 +16,6 @@ extension Spec {
     public func collectorConfigHash(_ machine: Machine) -> String {
         CollectorConfigHash.of(
             machine: machine.id, interval: machine.interval, buffer: machine.buffer, metrics: machine.metrics,
-            hub: "\(hubHost(dialedBy: machine)):\(hub.grpcPort)", tls: hub.tls != nil)
+            hub: "\(hubHost(dialedBy: machine)):\(hub.grpcPort)", tls: hub.tls != .off)
     }
 }

@@ -10,8 +10,8 @@ extension Spec {
             path.hasPrefix("/") ? path : base.appendingPathComponent(path).standardizedFileURL.path
         }
         var copy = self
-        if let tls = hub.tls {
-            copy.hub.tls = TLSFiles(cert: absolute(tls.cert), key: absolute(tls.key), ca: tls.ca.map(absolute))
+        if let tls = hub.tls.files {
+            copy.hub.tls = .files(TLSFiles(cert: absolute(tls.cert), key: absolute(tls.key), ca: tls.ca.map(absolute)))
         }
         if let dir = hub.dataDir, !dir.isEmpty { copy.hub.dataDir = absolute(dir) }
         return copy

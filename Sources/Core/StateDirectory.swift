@@ -35,3 +35,13 @@ public struct StateDirectory: Sendable, Equatable {
     public func logFile(role: String) -> URL { logs.appendingPathComponent("\(role).log") }
     public func pidFile(role: String) -> URL { run.appendingPathComponent("\(role).pid") }
 }
+
+extension StateDirectory {
+    /// The generated CA and hub certificate (public: collectors on other machines get a copy of the CA).
+    public var certificates: URL { url.appendingPathComponent("tls") }
+    public var caCertificate: URL { certificates.appendingPathComponent("ca.pem") }
+    public var hubCertificate: URL { certificates.appendingPathComponent("hub.pem") }
+    /// Their private keys, with the other secrets (mode 0600).
+    public var caKey: URL { secrets.appendingPathComponent("ca.key") }
+    public var hubKey: URL { secrets.appendingPathComponent("hub.key") }
+}

@@ -64,7 +64,8 @@ public struct Hub: Sendable, Equatable, Codable {
     public var history: HistoryBackend
     /// Where embedded history and the collectors' buffers live; nil means the state directory beside the spec.
     public var dataDir: String?
-    public var tls: TLSFiles?
+    /// TLS on the gRPC port: a CA and certificate `smsctl apply` generates (the default), off, or the user's files.
+    public var tls: HubTLS
     /// Names (besides its addresses, `localhost` and `hub.host`) the dashboard and API answer to; a request for any
     /// other name is refused, so a DNS-rebinding page cannot read the fleet through a visitor's browser.
     public var allowedHosts: [String] = []
@@ -72,7 +73,7 @@ public struct Hub: Sendable, Equatable, Codable {
     public init(
         host: String = "127.0.0.1", grpcPort: Int = 50051, httpPort: Int = 8080,
         state: StateBackend = .embedded, history: HistoryBackend = .embedded, dataDir: String? = nil,
-        tls: TLSFiles? = nil, bind: String? = nil
+        tls: HubTLS = .generated, bind: String? = nil
     ) {
         self.host = host
         self.bind = bind
@@ -95,6 +96,23 @@ public enum StateBackend: Sendable, Equatable, Codable {
 public enum HistoryBackend: Sendable, Equatable, Codable {
     case embedded
     case postgres(url: String)
+}
+
+/// How the hub's gRPC port is secured.
+public enum HubTLS: Sendable, Equatable, Codable {
+    /// A CA and a hub certificate that `smsctl apply` (or the hub's first start) generates in the state directory;
+    /// collectors verify the hub against that CA.
+    case generated
+    /// Plaintext (`hub.tls: off`): tokens and figures travel in clear text.
+    case off
+    /// The user's own PEM files.
+    case files(TLSFiles)
+
+    /// The user's files, when the spec names them.
+    public var files: TLSFiles? {
+        if case .files(let files) = self { return files }
+        return nil
+    }
 }
 
 /// PEM files for TLS on the gRPC port (and the edge).

@@ -125,13 +125,21 @@ extension SpecReader {
             }
         }
         if let n = fields.present("data_dir") { hub.dataDir = line(n, "hub.data_dir") }
-        if let n = fields.present("tls"), let tls = mapping(n, "hub.tls", allowed: ["cert", "key", "ca"]) {
+        // `off` is a YAML 1.1 boolean, read here as the word it is meant to be.
+        if let n = fields.present("tls"), let text = n.scalar?.string {
+            switch text.lowercased() {
+            case "off", "false", "no": hub.tls = .off
+            case "auto", "on", "true", "yes": hub.tls = .generated
+            default:
+                error(n, "hub.tls", "expected auto (a CA that apply generates, the default), off, or a mapping of cert, key and ca; got \"\(text)\"")
+            }
+        } else if let n = fields.present("tls"), let tls = mapping(n, "hub.tls", allowed: ["cert", "key", "ca"]) {
             let cert = tls.present("cert").flatMap { line($0, "hub.tls.cert") }
             let key = tls.present("key").flatMap { line($0, "hub.tls.key") }
             let ca = tls.present("ca").flatMap { line($0, "hub.tls.ca") }
             if tls.present("cert") == nil { error(n, "hub.tls", "missing required key \"cert\"") }
             if tls.present("key") == nil { error(n, "hub.tls", "missing required key \"key\"") }
-            if let cert, let key { hub.tls = TLSFiles(cert: cert, key: key, ca: ca) }
+            if let cert, let key { hub.tls = .files(TLSFiles(cert: cert, key: key, ca: ca)) }
         }
         return hub
     }

@@ -74,6 +74,11 @@ struct SpecValidator {
         checkHost(spec.hub.host, "hub.host")
         if let bind = spec.hub.bind { checkHost(bind, "hub.bind") }
         validateHubReach()
+        if spec.hub.tls == .off, !Spec.isLoopback(spec.hubBindAddress) {
+            warning(
+                "hub.tls",
+                "the hub listens on \(spec.hubBindAddress) without TLS: machine tokens and every figure cross the network in clear text; leave hub.tls out (apply generates a CA and the hub's certificate) or name your own cert and key")
+        }
         if spec.hub.grpcPort == spec.hub.httpPort {
             let path = isWritten("hub.http_port") ? "hub.http_port" : "hub.grpc_port"
             let other = path == "hub.http_port" ? "hub.grpc_port" : "hub.http_port"

@@ -50,6 +50,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let (target, loaded) = try PlanCommand.load(spec: spec, options: options)
         let lock = try ApplyLock(state: target.state)
         defer { withExtendedLifetime(lock) {} }
+        // Before the plan: a new hub certificate changes the hub's start-time hash, so the plan restarts it.
+        try Reconciler.ensureCertificates(loaded, state: target.state, progress: ProgressLine())
         var plan = PlanCommand.plan(target: target, spec: loaded)
         let remote = fleet.fleet(spec: loaded, target: target)
         defer { remote.cleanUp() }

@@ -24,7 +24,7 @@ struct FleetOptions: ParsableArguments {
             ?? URL(fileURLWithPath: ProcessSupervisor.currentExecutable()).deletingLastPathComponent()
                 .appendingPathComponent("sms-collector")
         var fleet = RemoteFleet(
-            spec: spec, state: target.state, recorded: target.applied?.managed ?? [:], binaryURL: binary,
+            spec: spec, specFile: target.specFile, state: target.state, recorded: target.applied?.managed ?? [:], binaryURL: binary,
             sshConfig: sshConfig, log: FleetLog())
         fleet.parallel = parallel
         return fleet

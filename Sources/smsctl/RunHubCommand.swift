@@ -104,6 +104,8 @@ func runHub(
     let state = StateDirectory(specFile: options.spec, specName: spec.name, override: options.stateDir)
     let hub: HubRuntime
     do {
+        // Started without apply (a container, a test): make the generated CA and certificate if missing.
+        try HubCertificates.ensure(spec, state: state)
         hub = try await HubRuntime.make(
             spec: spec,
             options: .init(

@@ -36,7 +36,7 @@ import Testing
         #expect(spec.hub.state == .redis(url: "redis://10.0.0.6:6379/2"))
         #expect(spec.hub.history == .postgres(url: "postgresql://sms@10.0.0.7:5432/sms"))
         #expect(spec.hub.dataDir == "/var/lib/sms")
-        #expect(spec.hub.tls == TLSFiles(cert: "certs/hub.pem", key: "certs/hub.key", ca: "certs/ca.pem"))
+        #expect(spec.hub.tls == .files(TLSFiles(cert: "certs/hub.pem", key: "certs/hub.key", ca: "certs/ca.pem")))
         #expect(spec.retention == Retention(raw: .hours(72), oneMinute: .days(60), oneHour: .days(730)))
         #expect(spec.defaults == Defaults(interval: .seconds(2), buffer: .hours(2), metrics: [.cpu, .memory, .disk]))
 

@@ -165,4 +165,41 @@ struct EdgeURLWarningTests {
     func privateOrEncryptedIsQuiet(url: String) {
         #expect(warnings(url).isEmpty, "\(warnings(url))")
     }
+
+    func tlsDiagnostics(_ hub: String) -> [Diagnostic] {
+        let yaml = """
+            version: 1
+            hub:
+            \(hub.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            machines:
+              - id: mcrn
+                host: localhost
+            """
+        return SpecLoader.load(yaml: yaml, file: "tls.yaml").diagnostics.filter { $0.path.hasPrefix("hub.tls") }
+    }
+
+    @Test("hub.tls off with the hub listening beyond loopback warns at hub.tls", arguments: [
+        "tls: off\nbind: 0.0.0.0", "tls: false\nbind: 192.168.1.20", "tls: \"off\"\nbind: \"::\"", "tls: No\nbind: hub.lan",
+    ])
+    func plaintextBeyondLoopbackWarns(hub: String) {
+        let found = tlsDiagnostics(hub)
+        #expect(found.count == 1 && found.first?.severity == .warning, "\(found)")
+        #expect(found.first?.message.contains("clear text") == true)
+        #expect(found.first?.line == 3, "\(found)")
+    }
+
+    @Test("hub.tls off on loopback, auto, the default and own files are quiet", arguments: [
+        "tls: off", "tls: off\nbind: 127.0.0.1", "tls: auto\nbind: 0.0.0.0", "tls: on\nbind: 0.0.0.0", "bind: 0.0.0.0",
+        "tls: {cert: hub.pem, key: hub.key}\nbind: 0.0.0.0",
+    ])
+    func encryptedOrLoopbackIsQuiet(hub: String) {
+        #expect(tlsDiagnostics(hub).isEmpty, "\(tlsDiagnostics(hub))")
+    }
+
+    @Test("hub.tls with another word is an error naming the choices", arguments: ["tls: letsencrypt", "tls: 1", "tls: required"])
+    func unknownTLSWordIsAnError(hub: String) {
+        let found = tlsDiagnostics(hub)
+        #expect(found.count == 1 && found.first?.severity == .error, "\(found)")
+        #expect(found.first?.message.contains("expected auto") == true && found.first?.column == 8, "\(found)")
+    }
 }

@@ -179,7 +179,8 @@ struct FleetTests {
         try old.write(to: oldFile, atomically: true, encoding: .utf8)
         let stale = await fleet.net.inHub(
             ["/usr/bin/timeout", "6", fleet.bin.appendingPathComponent("sms-collector").path, "--hub", "127.0.0.1:50051",
-             "--machine", "r1", "--token-file", oldFile.path, "--buffer-dir", fleet.net.dir.appendingPathComponent("stale").path])
+             "--machine", "r1", "--token-file", oldFile.path,
+             "--tls-ca", fleet.state.appendingPathComponent("tls/ca.pem").path, "--buffer-dir", fleet.net.dir.appendingPathComponent("stale").path])
         #expect(stale.output.contains("wrong or missing token"), "the old token was not refused:\n\(stale.output)")
         // Every sample from the rotation's start to after its end (r1 samples every 3 s now) is in the history:
         // the collector never stopped sampling and replayed from its buffer.

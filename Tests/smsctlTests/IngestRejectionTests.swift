@@ -33,7 +33,7 @@ struct IngestRejectionTests {
     ) async -> RPCError? {
         do {
             try await withGRPCClient(
-                transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: d.grpcPort), transportSecurity: .plaintext)
+                transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: d.grpcPort), transportSecurity: Self.security(d))
             ) { client in
                 var metadata = Metadata()
                 metadata.addString("Bearer \(token)", forKey: "authorization")
@@ -73,7 +73,7 @@ struct IngestRejectionTests {
         let hub = try await startHealthyHub(d)
         defer { hub.crash() }
         try await withGRPCClient(
-            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: d.grpcPort), transportSecurity: .plaintext)
+            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: d.grpcPort), transportSecurity: Self.security(d))
         ) { client in
             let ingest = Sms_V1_Ingest.Client(wrapping: client)
             var metadata = Metadata()
@@ -101,9 +101,14 @@ struct IngestRejectionTests {
     }
 
     /// The acknowledgements a stream as machine "a" hears for batches of `seqs` sent 100 ms apart.
+    /// TLS against the CA the hub generated, as a collector on this machine dials it.
+    static func security(_ d: TempDeployment) -> HTTP2ClientTransport.Posix.TransportSecurity {
+        .tls { $0.trustRoots = .certificates([.file(path: d.caFile, format: .pem)]) }
+    }
+
     func acksHeard(_ d: TempDeployment, seqs: [UInt64], ackEveryMs: String?) async throws -> [UInt64] {
         try await withGRPCClient(
-            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: d.grpcPort), transportSecurity: .plaintext)
+            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: d.grpcPort), transportSecurity: Self.security(d))
         ) { client in
             var metadata = Metadata()
             metadata.addString("Bearer \(d.token("a"))", forKey: "authorization")

@@ -124,6 +124,8 @@ struct TempDeployment {
     }
 
     func token(_ machine: String) -> String { "token-\(machine)-0123456789" }
+    /// The CA the hub generated (hub.tls: auto, the default) on its first start.
+    var caFile: String { dir.appendingPathComponent(".sms/it/tls/ca.pem").path }
     var api: String { "http://127.0.0.1:\(httpPort)" }
     func log(_ name: String) -> URL { dir.appendingPathComponent("\(name).log") }
 
@@ -148,7 +150,7 @@ struct TempDeployment {
             [
                 "run", "collector", "--hub", "127.0.0.1:\(grpcPort)", "--machine", machine,
                 "--token-file", dir.appendingPathComponent(".sms/it/secrets/\(machine).token").path,
-                "--buffer-dir", dir.appendingPathComponent(".sms/it/data/buffer").path,
+                "--buffer-dir", dir.appendingPathComponent(".sms/it/data/buffer").path, "--tls-ca", caFile,
             ], log: log("collector-\(machine)"))
     }
 

@@ -3,15 +3,18 @@
 # The collector of machine mcrn (localhost): run this on that machine.
 # Token: copy .sms/home/secrets/mcrn.token from the hub's machine to /etc/sms/mcrn.token (mode 0600); `smsctl collector-cmd mcrn` says where it is.
 # It is read at start, never passed on the command line or written here.
+# CA: copy .sms/home/tls/ca.pem from the hub's machine to /etc/sms/ca.pem (smsctl apply generates it); SMS_CA_FILE=PATH names another place.
 set -eu
 MACHINE=mcrn
+CA_FILE="${SMS_CA_FILE:-/etc/sms/ca.pem}"
+[ -r "$CA_FILE" ] || { echo "$MACHINE: cannot read the hub's CA $CA_FILE" >&2; exit 1; }
 TOKEN_FILE="${SMS_TOKEN_FILE:-/etc/sms/mcrn.token}"
 [ -r "$TOKEN_FILE" ] || { echo "$MACHINE: cannot read the token file $TOKEN_FILE" >&2; exit 1; }
 
 if command -v sms-collector >/dev/null 2>&1 && [ "${SMS_USE_DOCKER:-0}" != 1 ]; then
     # Native (scripts/install puts sms-collector in /usr/local/bin): buffer in /var/lib/sms when
     # writable, else ~/.sms.
-    exec sms-collector --hub 127.0.0.1:50051 --machine mcrn --interval 1s --buffer 1h --token-file "$TOKEN_FILE"
+    exec sms-collector --hub 127.0.0.1:50051 --machine mcrn --interval 1s --buffer 1h --tls-ca "$CA_FILE" --token-file "$TOKEN_FILE"
 fi
 
 # Docker, as the original sysmonstm: host network and the host's /proc and /sys, read-only.
@@ -19,6 +22,7 @@ exec docker run -d --name "sms-collector-$MACHINE" --restart unless-stopped \
     --network host --pid host \
     -v /proc:/host/proc:ro -v /sys:/host/sys:ro -v /:/rootfs:ro \
     -v "sms-buffer-$MACHINE:/var/lib/sms" \
+    -v "$CA_FILE:/etc/sms/ca.pem:ro" \
     -v "$TOKEN_FILE:/run/secrets/sms-token:ro" \
-    --entrypoint /usr/local/bin/sms-collector sms:latest --hub 127.0.0.1:50051 --machine mcrn --interval 1s --buffer 1h --token-file /run/secrets/sms-token \
+    --entrypoint /usr/local/bin/sms-collector sms:latest --hub 127.0.0.1:50051 --machine mcrn --interval 1s --buffer 1h --tls-ca /etc/sms/ca.pem --token-file /run/secrets/sms-token \
     --proc-root /host/proc --sys-root /host/sys --buffer-dir /var/lib/sms/buffer

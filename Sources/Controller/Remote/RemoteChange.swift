@@ -27,6 +27,7 @@ public struct RemoteChange: Sendable, Codable, Equatable {
     public var drift: [String]
     public var installBinary = false
     public var writeToken = false
+    public var writeCA = false
     public var writeConfig = false
     public var start = false
 
@@ -68,6 +69,7 @@ extension RemoteChange {
             change.kind = .install
             change.reasons = ["sms-collector \(desired.version) to \(desired.layout.prefix), \(observed.supervisor == .systemd ? "systemd unit" : "supervised by a shell loop (no systemd)")"]
             (change.installBinary, change.writeToken, change.writeConfig, change.start) = (true, true, true, true)
+            change.writeCA = desired.caSHA != nil
             return change
         }
         if observed.binarySHA != desired.binarySHA {
@@ -92,6 +94,7 @@ extension RemoteChange {
             change.kind = .install
             change.reasons = ["container of \(image) (runtime: docker)"]
             (change.writeToken, change.writeConfig, change.start) = (true, true, true)
+            change.writeCA = desired.caSHA != nil
             return change
         }
         change.compareSettings(desired, observed, configSHA: configSHA, record: record, what: "the container")
@@ -115,6 +118,11 @@ extension RemoteChange {
             if kind == .none { kind = .reconfigure }
             writeToken = true
             reasons.append(observed.tokenSHA == nil ? "token missing" : "new token")
+        }
+        if let wanted = desired.caSHA, observed.caSHA != wanted {
+            if kind == .none { kind = .reconfigure }
+            writeCA = true
+            reasons.append(observed.caSHA == nil ? "CA missing" : "new CA")
         }
         start = kind != .none || observed.runningPid == nil
         if kind == .none, observed.runningPid == nil {

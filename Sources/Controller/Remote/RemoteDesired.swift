@@ -46,6 +46,10 @@ public struct RemoteDesired: Sendable {
     /// the first apply has generated it (a plan then shows the token as new).
     public let tokenFile: URL?
     public let tokenSHA: String?
+    /// The CA the collector verifies the hub against (the generated one, or `hub.tls.ca`), and its SHA-256; nil
+    /// without TLS, with the system's roots, or before the first apply has generated it.
+    public let caFile: URL?
+    public let caSHA: String?
     /// The config hash the collector reports once it runs these settings.
     public let reportedHash: String
 
@@ -65,7 +69,8 @@ public struct RemoteDesired: Sendable {
 
     /// Everything apply wants on `machine`; writes the token's upload file (0600) in `state.run`.
     public static func make(
-        spec: Spec, machine: Machine, access: SSHAccess, binary: CollectorBinary, state: StateDirectory
+        spec: Spec, specFile: String, machine: Machine, access: SSHAccess, binary: CollectorBinary,
+        state: StateDirectory
     ) throws -> RemoteDesired {
         var tokenFile: URL?
         var tokenSHA: String?
@@ -75,9 +80,14 @@ public struct RemoteDesired: Sendable {
             try MachineTokens.write(token, to: file)
             (tokenFile, tokenSHA) = (file, SHA256.hex(try Data(contentsOf: file)))
         }
+        let layout = RemoteLayout(machine: machine.id, prefix: access.prefix)
+        let caFile = (spec.hubTLSFiles(state: state, specFile: specFile)?.ca).map { URL(fileURLWithPath: $0) }
+        let caSHA = caFile.flatMap { FileManager.default.contents(atPath: $0.path) }.map(SHA256.hex)
+        // The rendered scripts' CA path, on this machine under its prefix.
+        let flags = Renderer.collectorFlags(spec, machine).map { $0 == Renderer.caPath ? layout.ca : $0 }
         return RemoteDesired(
-            machine: machine, access: access, layout: RemoteLayout(machine: machine.id, prefix: access.prefix),
-            flags: Renderer.collectorFlags(spec, machine), specName: spec.name, binary: binary, tokenFile: tokenFile,
-            tokenSHA: tokenSHA, reportedHash: spec.collectorConfigHash(machine))
+            machine: machine, access: access, layout: layout, flags: flags, specName: spec.name, binary: binary,
+            tokenFile: tokenFile, tokenSHA: tokenSHA, caFile: caSHA == nil ? nil : caFile, caSHA: caSHA,
+            reportedHash: spec.collectorConfigHash(machine))
     }
 }

@@ -7,6 +7,8 @@ import Synchronization
 /// (at most `parallel` at once). One machine failing never stops the others; it is left as it was and reported.
 public struct RemoteFleet: Sendable {
     public let spec: Spec
+    /// The spec's file (absolute): relative paths in it (`hub.tls` files) are against its folder.
+    public let specFile: String
     public let state: StateDirectory
     /// What the last apply installed, by machine id.
     public let recorded: [String: ManagedMachine]
@@ -18,10 +20,11 @@ public struct RemoteFleet: Sendable {
     public let log: FleetLog
 
     public init(
-        spec: Spec, state: StateDirectory, recorded: [String: ManagedMachine], binaryURL: URL, sshConfig: String?,
+        spec: Spec, specFile: String, state: StateDirectory, recorded: [String: ManagedMachine], binaryURL: URL, sshConfig: String?,
         log: FleetLog
     ) {
         self.spec = spec
+        self.specFile = specFile
         self.state = state
         self.recorded = recorded
         self.binaryURL = binaryURL
@@ -82,7 +85,7 @@ public struct RemoteFleet: Sendable {
             return Planned(change: unreachable, desired: desired, observed: observed, error: why)
         }
         do {
-            let desired = try RemoteDesired.make(spec: spec, machine: machine, access: access, binary: binary, state: state)
+            let desired = try RemoteDesired.make(spec: spec, specFile: specFile, machine: machine, access: access, binary: binary, state: state)
             let docker = desired.runtime != .native
             let observed = try await RemoteProbe.observe(client(access), desired.layout, docker: docker)
             if docker, !observed.hasDocker {
@@ -152,6 +155,10 @@ public struct RemoteFleet: Sendable {
             defer { try? FileManager.default.removeItem(at: tokenFile) }
             log.step(id, "installing the token")
             try await step(ssh, RemoteSteps.writeFile(desired.layout.token, mode: "0600", umask: "077"), input: tokenFile, "install the token")
+        }
+        if change.writeCA, let caFile = desired.caFile {
+            log.step(id, "installing the hub's CA")
+            try await step(ssh, RemoteSteps.writeFile(desired.layout.ca, mode: "0644", umask: "022"), input: caFile, "install the CA")
         }
         if change.writeConfig {
             let file = state.run.appendingPathComponent("\(id).config.upload")

@@ -14,6 +14,8 @@ public struct RemoteLayout: Sendable, Equatable {
     public var binary: String { "\(prefix)/bin/sms-collector" }
     public var etc: String { "\(prefix)/etc/sms" }
     public var token: String { "\(etc)/\(machine).token" }
+    /// The CA the collector verifies the hub against (public; one per machine, like its token).
+    public var ca: String { "\(etc)/\(machine).ca.pem" }
     /// The supervisor script where systemd does not run (containers, minimal hosts).
     public var runScript: String { "\(etc)/\(machine).run" }
     /// With `runtime: docker`: the script that (re)creates the container, and the container's names.
@@ -90,7 +92,7 @@ public struct RemoteLayout: Sendable, Equatable {
                 docker rm -f \(q(container)) >/dev/null 2>&1 || true
                 docker run -d --name \(q(container)) --restart unless-stopped --network host --pid host \\
                     -v /proc:/host/proc:ro -v /sys:/host/sys:ro -v \(q(volume)):/var/lib/sms \\
-                    -v \(q(token)):/run/secrets/sms-token:ro \\
+                    -v \(q(token)):/run/secrets/sms-token:ro \\\(flags.contains(ca) ? "\n    -v \(q(ca)):\(q(ca)):ro \\" : "")
                     --entrypoint /usr/local/bin/sms-collector \(q(image)) \(flags.map(shellQuote).joined(separator: " ")) \\
                     --token-file /run/secrets/sms-token --proc-root /host/proc --sys-root /host/sys \\
                     --buffer-dir /var/lib/sms/buffer

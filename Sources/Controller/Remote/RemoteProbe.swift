@@ -13,6 +13,8 @@ public struct RemoteObserved: Sendable, Equatable {
     /// The `sms-flags:` line of the installed unit or script.
     public var flags: String?
     public var tokenSHA: String?
+    /// SHA-256 of the CA file there.
+    public var caSHA: String?
     /// The supervisor's pid (loop) or the unit's main pid (systemd), when running.
     public var runningPid: Int?
     /// Free space where the binary goes, in KiB.
@@ -44,6 +46,7 @@ public enum RemoteProbe {
                 echo "flags=$(sed -n 's/^# sms-flags: //p' "$conf" | head -n1)"
             fi
             [ -f \(q(layout.token)) ] && echo "token=$(sha256sum < \(q(layout.token)) | cut -d' ' -f1)"
+            [ -f \(q(layout.ca)) ] && echo "ca=$(sha256sum < \(q(layout.ca)) | cut -d' ' -f1)"
             if [ "$sup" = docker ]; then
                 state=$(docker inspect -f '{{.State.Running}} {{.State.Pid}}' \(q(layout.container)) 2>/dev/null || true)
                 case "$state" in "true "*) echo "running=${state#true }" ;; esac
@@ -81,6 +84,7 @@ public enum RemoteProbe {
         observed.configSHA = fields["config"]
         observed.flags = fields["flags"]
         observed.tokenSHA = fields["token"]
+        observed.caSHA = fields["ca"]
         observed.runningPid = fields["running"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
         observed.freeKiB = fields["free"].flatMap { Int($0) }
         return observed

@@ -112,7 +112,7 @@ enum RemoteSteps {
             s += "docker rm -f \(q(layout.container)) >/dev/null 2>&1 || true\n"
             if purge { s += "docker volume rm \(q(layout.volume)) >/dev/null 2>&1 || true\n" }
         }
-        s += "rm -f \(q(layout.runScript)) \(q(layout.dockerScript)) \(q(layout.token)) \(q(layout.log))\n"
+        s += "rm -f \(q(layout.runScript)) \(q(layout.dockerScript)) \(q(layout.token)) \(q(layout.ca)) \(q(layout.log))\n"
         s += """
             others=$(ls \(q(layout.etc)) 2>/dev/null | grep -E '\\.(run|token|docker)$' | head -n1 || true)
             [ -n "$others" ] || rm -f \(q(layout.binary))

@@ -26,6 +26,20 @@ extension Renderer {
         }
     }
 
+    /// Where a rendered collector looks for the CA it verifies the hub against.
+    static let caPath = "/etc/sms/ca.pem"
+
+    /// How the CA gets to the machine, when its collector verifies the hub against one.
+    static func caHowTo(_ spec: Spec) -> String? {
+        switch spec.hub.tls {
+        case .off: nil
+        case .generated:
+            "copy .sms/\(spec.name)/tls/ca.pem from the hub's machine to \(caPath) (smsctl apply generates it)"
+        case .files(let files):
+            files.ca.map { "copy \($0) from the hub's machine to \(caPath)" }
+        }
+    }
+
     /// The flags every rendered collector runs with (no secret among them).
     static func collectorFlags(_ spec: Spec, _ machine: Machine) -> [String] {
         var flags = ["--hub", "\(spec.hubHost(dialedBy: machine)):\(spec.hub.grpcPort)", "--machine", machine.id,
@@ -33,7 +47,11 @@ extension Renderer {
         if Set(machine.metrics) != Set(MetricGroup.allCases) {
             flags += ["--metrics", machine.metrics.map(\.rawValue).joined(separator: ",")]
         }
-        if let tls = spec.hub.tls { flags += ["--tls-ca", tls.ca.map { _ in "/etc/sms/ca.pem" } ?? "system"] }
+        switch spec.hub.tls {
+        case .off: break
+        case .generated: flags += ["--tls-ca", caPath]
+        case .files(let files): flags += ["--tls-ca", files.ca == nil ? "system" : caPath]
+        }
         return flags
     }
 
@@ -42,15 +60,24 @@ extension Renderer {
         let token = tokenPlacement(spec, machine)
         let flags = collectorFlags(spec, machine).map(shellQuote).joined(separator: " ")
         let isFile = token.flag == "--token-file"
+        let ca = caHowTo(spec)
         var s = "#!/bin/sh\n" + banner("#", spec)
         s += """
             # The collector of machine \(machine.id) (\(machine.host)): run this on that machine.
             # Token: \(commentText(token.howTo)).
             # It is read at start, never passed on the command line or written here.
+
+            """
+        if let ca { s += "# CA: \(commentText(ca)); SMS_CA_FILE=PATH names another place.\n" }
+        s += """
             set -eu
             MACHINE=\(shellQuote(machine.id))
 
             """
+        if ca != nil {
+            s += "CA_FILE=\"${SMS_CA_FILE:-\(caPath)}\"\n"
+            s += "[ -r \"$CA_FILE\" ] || { echo \"$MACHINE: cannot read the hub's CA $CA_FILE\" >&2; exit 1; }\n"
+        }
         if isFile {
             s += "TOKEN_FILE=\"${SMS_TOKEN_FILE:-\(token.value)}\"\n"
             s += "[ -r \"$TOKEN_FILE\" ] || { echo \"$MACHINE: cannot read the token file $TOKEN_FILE\" >&2; exit 1; }\n"
@@ -63,7 +90,7 @@ extension Renderer {
             if command -v sms-collector >/dev/null 2>&1 && [ "${SMS_USE_DOCKER:-0}" != 1 ]; then
                 # Native (scripts/install puts sms-collector in /usr/local/bin): buffer in /var/lib/sms when
                 # writable, else ~/.sms.
-                exec sms-collector \(flags) \(nativeToken)
+                exec sms-collector \(flags.replacingOccurrences(of: shellQuote(caPath), with: "\"$CA_FILE\"")) \(nativeToken)
             fi
 
             # Docker, as the original sysmonstm: host network and the host's /proc and /sys, read-only.
@@ -73,6 +100,7 @@ extension Renderer {
                 -v "sms-buffer-$MACHINE:/var/lib/sms" \\
 
             """
+        if ca != nil { s += "    -v \"$CA_FILE:\(caPath):ro\" \\\n" }
         if isFile {
             s += "    -v \"$TOKEN_FILE:/run/secrets/sms-token:ro\" \\\n"
             s += "    --entrypoint /usr/local/bin/sms-collector sms:latest \(flags) --token-file /run/secrets/sms-token \\\n"
@@ -99,7 +127,7 @@ extension Renderer {
         }
         return banner("#", spec) + """
             # Install: cp \(machine.id).service /etc/systemd/system/sms-collector.service && systemctl enable --now sms-collector
-            # Token: \(commentText(token.howTo)).
+            # Token: \(commentText(token.howTo)).\(caHowTo(spec).map { "\n# CA: " + commentText($0) + "." } ?? "")
             [Unit]
             Description=sms collector for machine \(machine.id) (spec \(spec.name))
             After=network-online.target

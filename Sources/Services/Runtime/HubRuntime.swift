@@ -82,7 +82,7 @@ public struct HubRuntime: Sendable {
             services += history.backgroundServices(logger: logger)
             services.append(AggregatorServer(
                 service: ingest, host: options.bindHost, port: options.grpcPort ?? spec.hub.grpcPort,
-                tls: spec.resolvingPaths(relativeTo: options.specFile).hub.tls, logger: logger))
+                tls: spec.hubTLSFiles(state: options.stateDirectory, specFile: options.specFile), logger: logger))
         }
         var alerts: AlertsService?
         if options.roles.contains(.alerts) {

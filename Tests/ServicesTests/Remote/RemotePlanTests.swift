@@ -32,7 +32,7 @@ struct RemotePlanTests {
         return RemoteDesired(
             machine: machine, access: machine.ssh!, layout: RemoteLayout(machine: "r1", prefix: "/usr/local"),
             flags: Renderer.collectorFlags(spec, machine), specName: spec.name, binary: binary, tokenFile: nil,
-            tokenSHA: "t2", reportedHash: spec.collectorConfigHash(machine))
+            tokenSHA: "t2", caFile: nil, caSHA: nil, reportedHash: spec.collectorConfigHash(machine))
     }
 
     @Test("ssh destinations: user@host, :port, [v6]:port; anything else is refused", arguments: [
@@ -64,7 +64,7 @@ struct RemotePlanTests {
         observed.binarySHA = "b2"
         #expect(RemoteChange.between(d, observed, record: nil).kind == .none)
         observed.configSHA = "other"
-        observed.flags = "--hub 10.0.0.1:50051 --machine r1 --interval 1s --buffer 1h"
+        observed.flags = "--hub 10.0.0.1:50051 --machine r1 --interval 1s --buffer 1h --tls-ca /etc/sms/ca.pem"
         let reconfigure = RemoteChange.between(d, observed, record: nil)
         #expect(reconfigure.kind == .reconfigure && reconfigure.reasons == ["interval 1s → 5s"])
         observed.configSHA = d.configSHA(.loop)
