@@ -74,6 +74,7 @@ struct SpecValidator {
         checkHost(spec.hub.host, "hub.host")
         if let bind = spec.hub.bind { checkHost(bind, "hub.bind") }
         validateHubReach()
+        validateAuth()
         if spec.hub.grpcPort == spec.hub.httpPort {
             let path = isWritten("hub.http_port") ? "hub.http_port" : "hub.grpc_port"
             let other = path == "hub.http_port" ? "hub.grpc_port" : "hub.http_port"
