@@ -34,6 +34,9 @@ public struct HubUser: Sendable, Equatable, Codable {
     public var passwordHash: String
     public var role: UserRole
 
+    /// The spec's rule for names: a-z, 0-9, `_` and `-`, starting with a letter or digit.
+    public static func isValidName(_ name: String) -> Bool { SpecReader.isValidName(name) }
+
     public init(name: String, passwordHash: String, role: UserRole = .viewer) {
         self.name = name
         self.passwordHash = passwordHash

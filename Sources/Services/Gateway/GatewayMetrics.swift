@@ -16,6 +16,9 @@ final class GatewayMetrics: Sendable {
     let droppedProtocol: Counter
     let uptime: Gauge
     let buildInfo: Gauge
+    let loginSucceeded: Counter
+    let loginFailed: Counter
+    let loginThrottled: Counter
     private let refusedHeaderTooLarge: Counter
     private let refusedHeaderTimeout: Counter
     private let refusedBadRequest: Counter
@@ -47,6 +50,12 @@ final class GatewayMetrics: Sendable {
         buildInfo = registry.makeGauge(
             descriptor: name("build", "Always 1; labelled by version.", unit: "info"), labels: [("version", version)])
         buildInfo.set(to: 1)
+        let logins = name(
+            "login_attempts", "Logins by password or one-time link: success, failure, or throttled (answered 429).",
+            unit: "total")
+        loginSucceeded = registry.makeCounter(descriptor: logins, labels: [("result", "success")])
+        loginFailed = registry.makeCounter(descriptor: logins, labels: [("result", "failure")])
+        loginThrottled = registry.makeCounter(descriptor: logins, labels: [("result", "throttled")])
         let refused = name("http_connections_refused", "Connections answered 431/408/400 and closed before any route ran.", unit: "total")
         refusedHeaderTooLarge = registry.makeCounter(descriptor: refused, labels: [("reason", "header_too_large")])
         refusedHeaderTimeout = registry.makeCounter(descriptor: refused, labels: [("reason", "header_timeout")])

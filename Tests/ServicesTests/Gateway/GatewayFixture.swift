@@ -80,10 +80,10 @@ struct GatewayFixture {
         }
     }
 
-    func app(_ configuration: GatewayConfiguration = GatewayConfiguration(host: "127.0.0.1", port: 0))
-        -> some ApplicationProtocol
+    func app(_ configuration: GatewayConfiguration = GatewayConfiguration(auth: .open, host: "127.0.0.1", port: 0))
+        throws -> some ApplicationProtocol
     {
-        buildGatewayApplication(context: context, configuration: configuration)
+        try buildGatewayApplication(context: context, configuration: configuration)
     }
 }
 
