@@ -37,7 +37,8 @@ public func buildGatewayApplication(
         router: buildGatewayRouter(parts: parts),
         server: .guardedWebSocketUpgrade(
             webSocketRouter: buildLiveRouter(parts: parts), limits: configuration.requestLimits,
-            refused: { [metrics = parts.metrics] in metrics.requestRefused($0) }),
+            refused: { [metrics = parts.metrics] in metrics.requestRefused($0) },
+            upgradeCheck: { [auth = parts.auth] head in auth.refusal(upgrade: head) }),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sms"),
         services: [parts.feed] + edgePushers(parts: parts),
         logger: context.logger)

@@ -22,6 +22,7 @@ final class GatewayMetrics: Sendable {
     private let refusedHeaderTooLarge: Counter
     private let refusedHeaderTimeout: Counter
     private let refusedBadRequest: Counter
+    private let refusedUnauthorized: Counter
 
     init(registry: PrometheusCollectorRegistry, version: String) {
         self.registry = registry
@@ -56,10 +57,11 @@ final class GatewayMetrics: Sendable {
         loginSucceeded = registry.makeCounter(descriptor: logins, labels: [("result", "success")])
         loginFailed = registry.makeCounter(descriptor: logins, labels: [("result", "failure")])
         loginThrottled = registry.makeCounter(descriptor: logins, labels: [("result", "throttled")])
-        let refused = name("http_connections_refused", "Connections answered 431/408/400 and closed before any route ran.", unit: "total")
+        let refused = name("http_connections_refused", "Connections answered 431/408/400 (or 401 to a WebSocket upgrade without login) and closed before any route ran.", unit: "total")
         refusedHeaderTooLarge = registry.makeCounter(descriptor: refused, labels: [("reason", "header_too_large")])
         refusedHeaderTimeout = registry.makeCounter(descriptor: refused, labels: [("reason", "header_timeout")])
         refusedBadRequest = registry.makeCounter(descriptor: refused, labels: [("reason", "bad_request")])
+        refusedUnauthorized = registry.makeCounter(descriptor: refused, labels: [("reason", "unauthorized")])
     }
 
     /// Counts a connection the request guard refused (`RequestHeadGuard`'s reason).
@@ -67,6 +69,7 @@ final class GatewayMetrics: Sendable {
         switch reason {
         case "header_too_large": refusedHeaderTooLarge.increment()
         case "header_timeout": refusedHeaderTimeout.increment()
+        case "unauthorized": refusedUnauthorized.increment()
         default: refusedBadRequest.increment()
         }
     }

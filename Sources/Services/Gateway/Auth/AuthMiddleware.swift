@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOHTTP1
 import Hummingbird
 import SMSCore
 import Spec
@@ -49,4 +50,14 @@ extension HTTPFieldsView {
 extension HTTPField.Name {
     /// The dashboard's CSRF token on writes.
     static let csrfToken = HTTPField.Name("X-CSRF-Token")!
+}
+
+extension Authenticator {
+    /// A `/ws` upgrade without a session or the bearer token is answered 401 with a JSON body before the upgrader
+    /// runs (which could only answer an empty 400); the WebSocket is not opened.
+    func refusal(upgrade head: HTTPRequestHead) -> (status: HTTPResponseStatus, reason: String, message: String)? {
+        let fields = HTTPFieldsView(authorization: head.headers["authorization"].first, cookies: head.headers["cookie"])
+        guard identify(fields) == nil else { return nil }
+        return (.unauthorized, "unauthorized", "log in first: the live feed needs a session or the CLI's token")
+    }
 }
