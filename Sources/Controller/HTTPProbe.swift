@@ -17,8 +17,9 @@ public enum HTTPProbe {
         public var body: Data
     }
 
-    /// GETs `path` from `host:port`; nil when nothing answers (refused, timeout, garbage).
-    public static func get(host: String, port: Int, path: String, timeout: Double = 2) -> Response? {
+    /// GETs `path` from `host:port`, with `Authorization: Bearer` when a token is given; nil when nothing answers
+    /// (refused, timeout, garbage).
+    public static func get(host: String, port: Int, path: String, bearer: String? = nil, timeout: Double = 2) -> Response? {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
@@ -31,7 +32,9 @@ public enum HTTPProbe {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         guard connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else { return nil }
-        let request = "GET \(path) HTTP/1.0\r\nHost: \(host):\(port)\r\nConnection: close\r\n\r\n"
+        // The token travels only in this header, never in a path, an argument or a message.
+        let authorization = bearer.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        let request = "GET \(path) HTTP/1.0\r\nHost: \(host):\(port)\r\n\(authorization)Connection: close\r\n\r\n"
         let bytes = Array(request.utf8)
         guard send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { return nil }
         var data = Data()
@@ -74,9 +77,11 @@ public enum HTTPProbe {
 
     /// GETs and decodes JSON; nil unless the answer is 200 with a body of type `T`.
     public static func json<T: Decodable>(
-        _ type: T.Type, host: String, port: Int, path: String, timeout: Double = 2
+        _ type: T.Type, host: String, port: Int, path: String, bearer: String? = nil, timeout: Double = 2
     ) -> T? {
-        guard let response = get(host: host, port: port, path: path, timeout: timeout), response.status == 200 else {
+        guard let response = get(host: host, port: port, path: path, bearer: bearer, timeout: timeout),
+            response.status == 200
+        else {
             return nil
         }
         return try? JSONDecoder().decode(T.self, from: response.body)

@@ -32,18 +32,28 @@ public struct AlertsAnswer: Codable, Sendable {
 public struct HubClient: Sendable {
     public var host: String
     public var port: Int
+    /// The CLI's API token (`secrets/api.token`), sent as `Authorization: Bearer` on `/api` calls.
+    var bearer: String?
 
-    public init(host: String, port: Int) {
+    public init(host: String, port: Int, bearer: String? = nil) {
         self.host = host
         self.port = port
+        self.bearer = bearer
     }
 
-    /// The hub of `spec`, dialled on this machine.
-    public init(spec: Spec) {
-        self.init(host: RoleConfig.localHubHost(spec), port: spec.hub.httpPort)
+    /// The hub of `spec`, dialled on this machine, with the API token of the state directory `state`.
+    public init(spec: Spec, state: StateDirectory) {
+        self.init(host: RoleConfig.localHubHost(spec), port: spec.hub.httpPort, bearer: HubSecrets.apiToken(state: state))
     }
 
     public var dashboardURL: String { "http://localhost:\(port)" }
+
+    /// What a browser opens for the dashboard of `spec`: `hub.host` when others can dial it, else localhost.
+    public static func dashboardBase(_ spec: Spec) -> String {
+        let host = spec.hub.host
+        let shown = Spec.isLoopback(host) || Spec.isWildcard(host) ? "localhost" : (host.contains(":") ? "[\(host)]" : host)
+        return "http://\(shown):\(spec.hub.httpPort)"
+    }
 
     /// `GET /healthz`; nil when it does not answer 200 with JSON.
     public func health(timeout: Double = 2) -> HubHealth? {
@@ -52,12 +62,12 @@ public struct HubClient: Sendable {
 
     /// `GET /api/machines`.
     public func machines(timeout: Double = 2) -> FleetAnswer? {
-        HTTPProbe.json(FleetAnswer.self, host: host, port: port, path: "/api/machines", timeout: timeout)
+        HTTPProbe.json(FleetAnswer.self, host: host, port: port, path: "/api/machines", bearer: bearer, timeout: timeout)
     }
 
     /// `GET /api/alerts` (active alerts).
     public func alerts(timeout: Double = 2) -> AlertsAnswer? {
-        HTTPProbe.json(AlertsAnswer.self, host: host, port: port, path: "/api/alerts", timeout: timeout)
+        HTTPProbe.json(AlertsAnswer.self, host: host, port: port, path: "/api/alerts", bearer: bearer, timeout: timeout)
     }
 
     /// True when the machine streams: connected, and seen within three intervals (at least 10 s) of the hub's clock.

@@ -26,7 +26,7 @@ public struct Reconciler: Sendable {
         self.progress = progress
     }
 
-    var hub: HubClient { HubClient(spec: spec) }
+    var hub: HubClient { HubClient(spec: spec, state: state) }
 
     /// Writes the rendered files that changed under `renderDir`.
     public func render(to renderDir: URL) throws {
@@ -68,11 +68,19 @@ public struct Reconciler: Sendable {
         for dir in [state.logs, state.run] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
-        let created = try MachineTokens.ensureGenerated(for: spec, state: state)
+        var created = try MachineTokens.ensureGenerated(for: spec, state: state).map { "\($0)'s token" }
+        // The CLI's token for the hub's API, and (login on, nobody declared) the one-time admin link.
+        if HubSecrets.apiToken(state: state) == nil {
+            try HubSecrets.ensureAPIToken(state: state)
+            created.append("the CLI's API token")
+        }
+        if spec.hub.auth.requiresLogin, spec.hub.auth.users.isEmpty, try HubSecrets.ensureLoginLink(state: state) != nil {
+            progress.done("secrets: a one-time admin login link (printed at the end) in \(state.secrets.path)/")
+        }
         if created.isEmpty {
-            progress.skipped("secrets: every machine token present")
+            progress.skipped("secrets: every token present")
         } else {
-            progress.done("secrets: generated tokens for \(created.joined(separator: ", ")) in \(state.secrets.path)/")
+            progress.done("secrets: generated \(created.joined(separator: ", ")) in \(state.secrets.path)/")
         }
     }
 

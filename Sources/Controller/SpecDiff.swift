@@ -92,6 +92,11 @@ public struct SpecDiff: Sendable {
         add(
             "tls", Self.tlsText(a.tls), Self.tlsText(b.tls),
             hub: .restart, collectors: true)
+        // The gateway reads hub.auth from the spec in force, so a reload switches it; hashes are never shown.
+        if a.auth != b.auth {
+            let changed = a.auth.summary == b.auth.summary ? " (a password changed)" : ""
+            add("auth", a.auth.summary, b.auth.summary + changed, hub: .reload, collectors: false)
+        }
         return out
     }
 

@@ -32,6 +32,12 @@ public struct StateDirectory: Sendable, Equatable {
     }
 
     public func tokenFile(machine: String) -> URL { secrets.appendingPathComponent("\(machine).token") }
+    /// The bearer token `smsctl status`, `down`… send to the hub's API (`HubSecrets`).
+    public var apiTokenFile: URL { secrets.appendingPathComponent("api.token") }
+    /// The one-time admin login link's token and expiry, until it is used.
+    public var loginLinkFile: URL { secrets.appendingPathComponent("login-once.json") }
+    /// The hash of the password the one-time link's admin set (when the spec declares no users).
+    public var adminPasswordFile: URL { secrets.appendingPathComponent("admin.password") }
     public func logFile(role: String) -> URL { logs.appendingPathComponent("\(role).log") }
     public func pidFile(role: String) -> URL { run.appendingPathComponent("\(role).pid") }
 }

@@ -69,6 +69,8 @@ public struct Hub: Sendable, Equatable, Codable {
     /// Names (besides its addresses, `localhost` and `hub.host`) the dashboard and API answer to; a request for any
     /// other name is refused, so a DNS-rebinding page cannot read the fleet through a visitor's browser.
     public var allowedHosts: [String] = []
+    /// Who may use the dashboard and API: login (the default) or, explicitly, nobody checked.
+    public var auth: HubAuth = .login(users: [])
 
     public init(
         host: String = "127.0.0.1", grpcPort: Int = 50051, httpPort: Int = 8080,

@@ -6,7 +6,7 @@ extension SpecReader {
     static let topKeys = [
         "version", "name", "hub", "retention", "defaults", "machines", "alerts", "notify", "edges", "maintenance",
     ]
-    static let hubKeys = ["host", "bind", "grpc_port", "http_port", "state", "history", "data_dir", "tls", "allowed_hosts"]
+    static let hubKeys = ["host", "bind", "grpc_port", "http_port", "state", "history", "data_dir", "tls", "allowed_hosts", "auth"]
     static let retentionKeys = ["raw", "1m", "1h"]
     static let defaultsKeys = ["interval", "buffer", "metrics", "ssh", "runtime", "image"]
 
@@ -141,6 +141,7 @@ extension SpecReader {
             if tls.present("key") == nil { error(n, "hub.tls", "missing required key \"key\"") }
             if let cert, let key { hub.tls = .files(TLSFiles(cert: cert, key: key, ca: ca)) }
         }
+        if let n = fields.present("auth") { hub.auth = readAuth(n) }
         return hub
     }
 

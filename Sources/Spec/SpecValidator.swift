@@ -79,6 +79,7 @@ struct SpecValidator {
                 "hub.tls",
                 "the hub listens on \(spec.hubBindAddress) without TLS: machine tokens and every figure cross the network in clear text; leave hub.tls out (apply generates a CA and the hub's certificate) or name your own cert and key")
         }
+        validateAuth()
         if spec.hub.grpcPort == spec.hub.httpPort {
             let path = isWritten("hub.http_port") ? "hub.http_port" : "hub.grpc_port"
             let other = path == "hub.http_port" ? "hub.grpc_port" : "hub.http_port"

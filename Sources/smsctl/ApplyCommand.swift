@@ -78,7 +78,7 @@ struct ApplyCommand: AsyncParsableCommand {
         if planned.contains(where: { $0.desired != nil && $0.desired?.tokenFile == nil }) {
             planned = try await remote.plan(purge: purge)
         }
-        let outcomes = await remote.apply(planned, hub: HubClient(spec: loaded), purge: purge)
+        let outcomes = await remote.apply(planned, hub: HubClient(spec: loaded, state: target.state), purge: purge)
         await remote.closeConnections()
         if plan.hasChanges || target.applied == nil {
             let hashes = RoleConfig.hashes(loaded, specFile: target.specFile, state: target.state)
@@ -87,7 +87,7 @@ struct ApplyCommand: AsyncParsableCommand {
             applied.managed = managed.isEmpty ? nil : Dictionary(managed) { a, _ in a }
             try applied.save(to: target.state)
         }
-        printOutcome(loaded, plan: plan, renderTo: renderTo, elapsed: ContinuousClock.now - began)
+        printOutcome(loaded, plan: plan, renderTo: renderTo, state: target.state, elapsed: ContinuousClock.now - began)
         let failed = outcomes.filter { $0.1 != nil }
         if !failed.isEmpty {
             print("\n\(failed.count) of \(outcomes.count) managed machines failed (each was left as it was):")
@@ -97,14 +97,34 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     /// The closing lines: what is in force, the dashboard, and the remote machines' commands.
-    func printOutcome(_ spec: Spec, plan: Plan, renderTo: URL, elapsed: Duration) {
+    func printOutcome(_ spec: Spec, plan: Plan, renderTo: URL, state: StateDirectory, elapsed: Duration) {
         let verb = plan.hasChanges ? "Applied" : "No changes; in force"
         print("\n\(verb): spec \"\(spec.name)\" (\(spec.hash)) in \(ProgressLine.seconds(elapsed)).")
-        print("Dashboard: \(HubClient(spec: spec).dashboardURL)")
+        print("Dashboard: \(HubClient.dashboardBase(spec))")
+        printLogin(spec, state: state)
         for machine in spec.machines where !machine.isLocal && machine.ssh == nil {
             print(
                 "Remote \(machine.id) (\(machine.host)): run \(renderTo.path)/collectors/\(machine.id).sh there "
                     + "(smsctl collector-cmd \(machine.id) shows it and where its token comes from)")
         }
+    }
+}
+
+extension ApplyCommand {
+    /// How to log in: the one-time admin link while no password is set and the spec declares nobody; a note when
+    /// login is off. The link is printed here only, on the terminal of whoever ran apply.
+    func printLogin(_ spec: Spec, state: StateDirectory) {
+        guard spec.hub.auth.requiresLogin else {
+            print("Login: off (hub.auth: none): anyone who reaches port \(spec.hub.httpPort) sees the dashboard.")
+            return
+        }
+        guard spec.hub.auth.users.isEmpty else { return }
+        guard let link = try? HubSecrets.ensureLoginLink(state: state) else {
+            print("Login: as admin, with the password set through the one-time link.")
+            return
+        }
+        let until = ISO8601DateFormatter.string(from: link.expires, timeZone: .current, formatOptions: [.withInternetDateTime])
+        print("Log in once (this link works one time, until \(until)), then set the admin password:")
+        print("  \(HubClient.dashboardBase(spec))\(link.path)")
     }
 }

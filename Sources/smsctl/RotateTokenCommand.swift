@@ -37,7 +37,7 @@ struct RotateTokenCommand: AsyncParsableCommand {
         let remote = fleet.fleet(spec: applied, target: target)
         var failure: (any Error)?
         do {
-            try await remote.rotateToken(machine, hub: HubClient(spec: applied))
+            try await remote.rotateToken(machine, hub: HubClient(spec: applied, state: target.state))
         } catch {
             failure = error
         }

@@ -21,6 +21,7 @@ struct SMSCtl: AsyncParsableCommand {
             CollectorCmdCommand.self,
             SilenceCommand.self,
             RotateTokenCommand.self,
+            PasswdCommand.self,
             BenchCommand.self,
         ]
     )

@@ -106,6 +106,27 @@ extension BadFixtureTests {
             "hub_allowed_hosts_url", 5, 33, "hub.allowed_hosts[1]",
             "not a host name: give the name alone, such as sms.home.lan (no scheme, port or path)"),
         .init(
+            "hub_auth_unknown_key_did_you_mean", 5, 5, "hub.auth.user",
+            "unknown key \"user\"; did you mean 'users'?"),
+        .init(
+            "hub_auth_unknown_word", 4, 9, "hub.auth",
+            "expected \"none\" or a mapping with users, got \"nnoe\"; did you mean 'none'?"),
+        .init(
+            "hub_auth_user_duplicate_name", 7, 17, "hub.auth.users[1].name",
+            "duplicate user name \"alice\" (first on line 6)"),
+        .init(
+            "hub_auth_user_name_invalid", 6, 15, "hub.auth.users[0].name",
+            "\"Alice\" is not a valid name: use a-z, 0-9, _ and -"),
+        .init(
+            "hub_auth_user_password_missing", 6, 9, "hub.auth.users[0]",
+            "missing required key \"password_hash\"; make one with `smsctl passwd --name NAME`"),
+        .init(
+            "hub_auth_user_password_not_a_hash", 7, 24, "hub.auth.users[0].password_hash",
+            "not a password hash: expected a hash from `smsctl passwd` (scrypt$N$r$p$salt$hash)"),
+        .init(
+            "hub_auth_user_role_invalid", 8, 15, "hub.auth.users[0].role",
+            "expected one of \"admin\", \"viewer\", got \"root\""),
+        .init(
             "hub_bind_loopback_with_remote_machine", 5, 9, "hub.bind",
             "the hub would listen on loopback only (127.0.0.1), but machine \"nfrt\" (machines[0], host 192.168.1.11) runs elsewhere"),
         .init(

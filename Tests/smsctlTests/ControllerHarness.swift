@@ -91,7 +91,8 @@ struct ControllerDeployment {
     /// Timestamps (ms) of the stored raw points of `metric` for `machine` over the last 5 minutes.
     func historyTimes(machine: String = "mcrn", metric: String = "cpu.usage_percent") -> [Int64] {
         let path = "/api/history?machine=\(machine)&metric=\(metric)&from=-5m&step=1s&tier=raw"
-        guard let response = HTTPProbe.get(host: "127.0.0.1", port: httpPort, path: path), response.status == 200,
+        let token = HubSecrets.apiToken(state: StateDirectory(url: state))
+        guard let response = HTTPProbe.get(host: "127.0.0.1", port: httpPort, path: path, bearer: token), response.status == 200,
             let doc = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
             let series = doc["series"] as? [[String: Any]], let points = series.first?["points"] as? [[String: Any]]
         else { return [] }

@@ -246,11 +246,11 @@ struct IngestRejectionTests {
             #expect(points.allSatisfy { $0.1.isFinite })
         }
         for path in ["/api/machines", "/api/machines/odd", "/api/history?machine=odd&metric=cpu.usage_percent&from=-1h&to=now&tier=1h"] {
-            let (data, response) = try await httpGet(URL(string: "\(d.api)\(path)")!)
+            let (data, response) = try await httpGet(URL(string: "\(d.api)\(path)")!, bearer: TempDeployment.apiToken)
             #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(path): \(String(decoding: data, as: UTF8.self))")
             #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "\(path) is not JSON")
         }
-        let (metrics, _) = try await httpGet(URL(string: "\(d.api)/metrics")!)
+        let (metrics, _) = try await httpGet(URL(string: "\(d.api)/metrics")!, bearer: TempDeployment.apiToken)
         #expect(String(decoding: metrics, as: UTF8.self).contains("sms_samples_rejected_total 4"))
     }
 

@@ -85,7 +85,7 @@ struct PipelineTests {
 
     /// `/metrics` of the live hub (aggregator, gateway and alerts metrics together) passes `promtool check metrics`.
     func checkMetricsWithPromtool(_ d: TempDeployment) async throws {
-        let (data, _) = try await httpGet(URL(string: "\(d.api)/metrics")!)
+        let (data, _) = try await httpGet(URL(string: "\(d.api)/metrics")!, bearer: TempDeployment.apiToken)
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("sms_samples_stored_total"))
         guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: FileManager.default.isExecutableFile) else {

@@ -78,9 +78,9 @@ func waitFor(timeout: Duration, every: Duration = .milliseconds(100), _ conditio
     return (try? await condition()) == true
 }
 
-/// GET a JSON document from the gateway.
+/// GET a JSON document from the gateway, with the CLI's token a `TempDeployment` gives its hub.
 func getJSON(_ url: String) async throws -> Any {
-    let (data, response) = try await httpGet(URL(string: url)!)
+    let (data, response) = try await httpGet(URL(string: url)!, bearer: TempDeployment.apiToken)
     guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
         throw HarnessError("GET \(url): status \((response as? HTTPURLResponse)?.statusCode ?? -1): \(String(decoding: data, as: UTF8.self))")
     }
@@ -121,11 +121,15 @@ struct TempDeployment {
         let secrets = dir.appendingPathComponent(".sms/it/secrets")
         try FileManager.default.createDirectory(at: secrets, withIntermediateDirectories: true)
         for m in machines { try "token-\(m)-0123456789\n".write(to: secrets.appendingPathComponent("\(m).token"), atomically: true, encoding: .utf8) }
+        try "\(Self.apiToken)\n".write(to: secrets.appendingPathComponent("api.token"), atomically: true, encoding: .utf8)
     }
 
     func token(_ machine: String) -> String { "token-\(machine)-0123456789" }
     /// The CA the hub generated (hub.tls: auto, the default) on its first start.
     var caFile: String { dir.appendingPathComponent(".sms/it/tls/ca.pem").path }
+
+    /// The CLI's API token every `TempDeployment` writes before its hub starts (the hub keeps a token it finds).
+    static let apiToken = "api-token-it-0123456789abcdef"
     var api: String { "http://127.0.0.1:\(httpPort)" }
     func log(_ name: String) -> URL { dir.appendingPathComponent("\(name).log") }
 

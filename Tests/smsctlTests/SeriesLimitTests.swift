@@ -43,7 +43,7 @@ extension IngestRejectionTests {
         let stored = (page?["series"] as? [Any])?.count ?? 0
         #expect(shown >= 15_000 && shown <= 20_000 + 10, "the machine's page shows \(shown) series")
         #expect(stored >= 15_000 && stored <= 20_000 + 10, "history keeps \(stored) series of the machine")
-        let metrics = String(decoding: try await httpGet(URL(string: "\(d.api)/metrics")!).0, as: UTF8.self)
+        let metrics = String(decoding: try await httpGet(URL(string: "\(d.api)/metrics")!, bearer: TempDeployment.apiToken).0, as: UTF8.self)
         let rejected = metrics.split(separator: "\n").first { $0.hasPrefix("sms_samples_rejected_total") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
         #expect(rejected >= 25_000, "sms_samples_rejected_total \(rejected)")
         #expect(hub.output.contains("machine at its series limit"))

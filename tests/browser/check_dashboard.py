@@ -2,6 +2,8 @@
 
 Usage: check_dashboard.py URL OUTDIR [--public MACHINE,...]. Exit status 0 when every check passes; each failure is
 printed. With --public (an edge), it checks the redaction instead: exactly those machines, no process table.
+With SMS_E2E_USER and SMS_E2E_PASSWORD in the environment (never on the command line) it first logs in through the
+dashboard's login form, as a user would, and at the end logs out.
 """
 
 import os
@@ -10,6 +12,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 # Counts strongly coloured pixels of a canvas: grid lines and labels are grey, series are saturated.
@@ -184,6 +187,54 @@ def check_alerts(driver, url, out, checks):
 PUBLIC = None
 
 
+def check_login(driver, url, out, checks):
+    """The login form comes first; a wrong password is refused; the right one shows the dashboard."""
+    user, password = os.environ["SMS_E2E_USER"], os.environ["SMS_E2E_PASSWORD"]
+    driver.get(url)
+    form = wait_for(lambda: [f for f in driver.find_elements(By.CSS_SELECTOR, "form.sign-in") if f.is_displayed()])
+    checks.expect(bool(form), "the login form is shown before anything else")
+    checks.expect(not driver.find_elements(By.CSS_SELECTOR, ".card"), "no machine card before logging in")
+    if not form:
+        return
+    form = form[0]
+    form.find_element(By.NAME, "name").send_keys(user)
+    form.find_element(By.NAME, "password").send_keys("not-the-password")
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    refused = wait_for(lambda: "wrong name or password" in driver.find_element(By.CSS_SELECTOR, ".login-message").text)
+    checks.expect(bool(refused), "a wrong password is refused with a message")
+    screenshot(driver, os.path.join(out, "login.png"))
+    field = form.find_element(By.NAME, "password")
+    field.clear()
+    field.send_keys(password)
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    cards = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".card"))
+    checks.expect(bool(cards), "after logging in, the dashboard shows machine cards")
+    who = driver.find_element(By.CSS_SELECTOR, ".who-name").text
+    checks.expect(user in who, f"the header names the user ({who!r})")
+
+
+def displayed(driver, selector):
+    """The visible elements matching selector; none while the page is being replaced under us."""
+    try:
+        return [e for e in driver.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()]
+    except StaleElementReferenceException:
+        return []
+
+
+def check_logout(driver, url, checks):
+    """"log out" ends the session: the login form is back and the API answers 401."""
+    driver.get(url)
+    button = wait_for(lambda: displayed(driver, "button.logout"))
+    checks.expect(bool(button), "a log out control is shown")
+    if not button:
+        return
+    button[0].click()
+    form = wait_for(lambda: displayed(driver, "form.sign-in"))
+    checks.expect(bool(form), "after logging out, the login form is shown again")
+    status = driver.execute_script("return fetch('/api/machines').then((r) => r.status)")
+    checks.expect(status == 401, f"after logging out, the API answers 401 ({status})")
+
+
 def main():
     global PUBLIC
     args = sys.argv[1:]
@@ -198,7 +249,10 @@ def main():
     os.makedirs(out, exist_ok=True)
     checks = Checks()
     driver = make_driver()
+    login = PUBLIC is None and "SMS_E2E_USER" in os.environ
     try:
+        if login:
+            check_login(driver, url, out, checks)
         check_fleet(driver, url, out, checks)
         check_machine(driver, url, out, checks)
         if PUBLIC is None:
@@ -207,8 +261,12 @@ def main():
             check_pending(driver, url, out, checks)
         check_unknown(driver, url, checks)
         check_alerts(driver, url, out, checks)
-        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        # The 401s of the login itself (asking who is logged in, the wrong password) are expected, not errors.
+        errors = [e for e in driver.get_log("browser")
+                  if e.get("level") == "SEVERE" and "status of 401" not in e.get("message", "")]
         checks.expect(not errors, f"no JavaScript errors in the console {[e['message'] for e in errors][:3]}")
+        if login:
+            check_logout(driver, url, checks)
     finally:
         driver.quit()
     print(f"{len(checks.failures)} failure(s)")

@@ -27,10 +27,20 @@ s = [socket.socket() for _ in range(3)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 export SMS_E2E_EDGE_TOKEN="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+# A dashboard user, declared as a user would: a hash from `smsctl passwd` (the password on stdin, never in argv).
+export SMS_E2E_USER=erin
+export SMS_E2E_PASSWORD="pw-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+user_entry=$(printf '%s\n' "$SMS_E2E_PASSWORD" | "$bin" passwd --name "$SMS_E2E_USER" --role admin)
 cat > "$work/spec/spec.yaml" <<YAML
 version: 1
 name: e2e
-hub: { host: 192.0.2.1, grpc_port: $grpc, http_port: $http }   # what nfrt would dial (never used here)
+hub:
+  host: 192.0.2.1   # what nfrt would dial (never used here)
+  grpc_port: $grpc
+  http_port: $http
+  auth:
+    users:
+      $user_entry
 machines:
   - { id: mcrn, host: localhost, labels: { role: workstation } }
   - { id: nfrt, host: 192.0.2.11 }
@@ -54,10 +64,14 @@ pids+=($!)
 pids+=($!)
 cd "$root"
 
+# The API needs login: ask with the CLI's token, which the hub creates in the state directory at start.
+token_file=$work/spec/.sms/e2e/secrets/api.token
 ready=0
 for _ in $(seq 1 100); do
-    if python3 -c 'import sys, urllib.request; sys.exit(0 if b"lastSampleMs" in urllib.request.urlopen(sys.argv[1], timeout=2).read() else 1)' \
-        "http://127.0.0.1:$http/api/machines" 2>/dev/null; then ready=1; break; fi
+    if [ -s "$token_file" ] && python3 -c 'import sys, urllib.request
+r = urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + open(sys.argv[2]).read().strip()})
+sys.exit(0 if b"lastSampleMs" in urllib.request.urlopen(r, timeout=2).read() else 1)' \
+        "http://127.0.0.1:$http/api/machines" "$token_file" 2>/dev/null; then ready=1; break; fi
     sleep 0.2
 done
 if [ $ready = 0 ]; then
@@ -70,7 +84,7 @@ status=0
 echo "--- dashboard at the hub"
 tests/browser/run.sh "http://127.0.0.1:$http" "$out/hub" || status=1
 echo "--- dashboard through the edge (read-only, redacted)"
-tests/browser/run.sh "http://127.0.0.1:$edge" "$out/edge" --public mcrn || status=1
+SMS_E2E_USER= tests/browser/run.sh "http://127.0.0.1:$edge" "$out/edge" --public mcrn || status=1
 if [ $status != 0 ]; then
     echo "e2e: logs follow" >&2
     tail -n 30 "$work/hub.log" "$work/edge.log" >&2

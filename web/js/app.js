@@ -4,6 +4,7 @@ import { LiveConnection, State } from './live.js';
 import { FleetStore } from './store.js';
 import { panels } from './panels/registry.js';
 import { duration, esc } from './format.js';
+import * as session from './session.js';
 
 const store = new FleetStore();
 const main = document.querySelector('main');
@@ -67,6 +68,35 @@ function renderConnection() {
 }
 
 setInterval(() => { if (connState.state === State.unreachable) renderConnection(); }, 1000);
-window.addEventListener('hashchange', route);
-route();
-live.start();
+
+/** Who is logged in, shown in the header with a "log out" control (none on the edge or with login off). */
+function renderUser(who) {
+  const el = document.querySelector('.who');
+  el.hidden = !who || who.auth !== 'login' || who.open;
+  if (el.hidden) return;
+  el.querySelector('.who-name').textContent = `${who.user} (${who.role})`;
+  el.querySelector('.logout').onclick = async () => {
+    await session.logout();
+    location.replace('/');
+  };
+}
+
+/** Logs in first when the hub asks for it (401), then shows the dashboard as before. */
+async function start() {
+  const params = new URLSearchParams(location.search);
+  let who = await session.whoAmI();
+  if (!who) {
+    const note = params.get('link') === 'invalid'
+      ? 'That login link was already used or has expired: log in below, or run smsctl apply for a new link.'
+      : '';
+    who = await session.askLogin(note);
+  }
+  if (who.mustSetPassword) await session.askNewPassword();
+  if (params.has('link') || params.has('welcome')) history.replaceState(null, '', `/${location.hash}`);
+  renderUser(who);
+  window.addEventListener('hashchange', route);
+  route();
+  live.start();
+}
+
+start();

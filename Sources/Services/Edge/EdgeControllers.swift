@@ -37,6 +37,11 @@ struct EdgeController<Context: RequestContext>: Sendable {
                 status: .unauthorized, message: "push requires a WebSocket upgrade with a valid bearer token")
         }
         let api = router.group("api")
+        // The public view needs no login: the dashboard asks, and is told so.
+        api.get("session") { _, _ in
+            try JSONResponse.make(
+                AuthController.SessionInfo(auth: "none", user: "public", role: "viewer", csrf: nil, mustSetPassword: false))
+        }
         api.get("machines") { _, _ in
             try JSONResponse.make(
                 MachineList(

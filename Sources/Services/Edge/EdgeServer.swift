@@ -67,7 +67,7 @@ func buildEdgeSocketRouter(
     let policy = OriginPolicy(allowed: configuration.allowedOrigins)
     let socket = LiveSocket(
         feed: relay, clients: clients, metrics: metrics,
-        configuration: GatewayConfiguration(readOnly: true, pushToEdges: false, hostNames: nil))
+        configuration: GatewayConfiguration(auth: .open, readOnly: true, pushToEdges: false, hostNames: nil))
     let current = PushSlot()
     router.ws("push") { request, _ in
         if let refusal = auth.refusal(request) {

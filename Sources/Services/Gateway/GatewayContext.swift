@@ -29,13 +29,16 @@ public struct GatewayContext: Sendable {
     /// Registry `/metrics` renders; pass the process-wide one so swift-metrics from other roles show up too.
     public var metrics: PrometheusCollectorRegistry
     public var logger: Logger
+    /// `silences.json` (`/api/silences` reads and writes it); nil keeps none.
+    public var silencesFile: URL?
 
     public init(
         spec: any SpecProvider, state: any StateStore, bus: any EventBus, history: any HistoryStore,
         alerts: (any AlertStatusSource)? = nil, webRoot: String? = nil, health: HealthInfo,
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        logger: Logger = Logger(label: "sms.gateway")
+        logger: Logger = Logger(label: "sms.gateway"), silencesFile: URL? = nil
     ) {
+        self.silencesFile = silencesFile
         self.spec = spec
         self.state = state
         self.bus = bus
@@ -70,12 +73,15 @@ public struct GatewayConfiguration: Sendable {
     public var pushToEdges: Bool
     /// Header sizes and the head timeout, enforced before any route (see `RequestLimits`).
     public var requestLimits = RequestLimits()
+    /// Login: `.spec(…)` for the hub (as `hub.auth` says), `.open` for the public edge. No default on purpose.
+    public var auth: GatewayAuthMode
 
     public init(
-        host: String = "0.0.0.0", port: Int = 8080, allowedOrigins: [String] = [],
+        auth: GatewayAuthMode, host: String = "0.0.0.0", port: Int = 8080, allowedOrigins: [String] = [],
         flushInterval: Duration = .milliseconds(20), writeTimeout: Duration = .seconds(10),
         maxPendingBytes: Int = 8 << 20, readOnly: Bool = false, pushToEdges: Bool = true, hostNames: [String]? = []
     ) {
+        self.auth = auth
         self.hostNames = hostNames
         self.host = host
         self.port = port

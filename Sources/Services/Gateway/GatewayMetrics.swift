@@ -16,9 +16,13 @@ final class GatewayMetrics: Sendable {
     let droppedProtocol: Counter
     let uptime: Gauge
     let buildInfo: Gauge
+    let loginSucceeded: Counter
+    let loginFailed: Counter
+    let loginThrottled: Counter
     private let refusedHeaderTooLarge: Counter
     private let refusedHeaderTimeout: Counter
     private let refusedBadRequest: Counter
+    private let refusedUnauthorized: Counter
 
     init(registry: PrometheusCollectorRegistry, version: String) {
         self.registry = registry
@@ -47,10 +51,17 @@ final class GatewayMetrics: Sendable {
         buildInfo = registry.makeGauge(
             descriptor: name("build", "Always 1; labelled by version.", unit: "info"), labels: [("version", version)])
         buildInfo.set(to: 1)
-        let refused = name("http_connections_refused", "Connections answered 431/408/400 and closed before any route ran.", unit: "total")
+        let logins = name(
+            "login_attempts", "Logins by password or one-time link: success, failure, or throttled (answered 429).",
+            unit: "total")
+        loginSucceeded = registry.makeCounter(descriptor: logins, labels: [("result", "success")])
+        loginFailed = registry.makeCounter(descriptor: logins, labels: [("result", "failure")])
+        loginThrottled = registry.makeCounter(descriptor: logins, labels: [("result", "throttled")])
+        let refused = name("http_connections_refused", "Connections answered 431/408/400 (or 401 to a WebSocket upgrade without login) and closed before any route ran.", unit: "total")
         refusedHeaderTooLarge = registry.makeCounter(descriptor: refused, labels: [("reason", "header_too_large")])
         refusedHeaderTimeout = registry.makeCounter(descriptor: refused, labels: [("reason", "header_timeout")])
         refusedBadRequest = registry.makeCounter(descriptor: refused, labels: [("reason", "bad_request")])
+        refusedUnauthorized = registry.makeCounter(descriptor: refused, labels: [("reason", "unauthorized")])
     }
 
     /// Counts a connection the request guard refused (`RequestHeadGuard`'s reason).
@@ -58,6 +69,7 @@ final class GatewayMetrics: Sendable {
         switch reason {
         case "header_too_large": refusedHeaderTooLarge.increment()
         case "header_timeout": refusedHeaderTimeout.increment()
+        case "unauthorized": refusedUnauthorized.increment()
         default: refusedBadRequest.increment()
         }
     }

@@ -15,6 +15,7 @@ struct GuardedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
     let tls: NIOSSLContext?
     let limits: RequestLimits
     let refused: RequestHeadGuard.Refused
+    var upgradeCheck: RequestHeadGuard.UpgradeCheck? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -24,7 +25,7 @@ struct GuardedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
         }.flatMapThrowing { value in
             let decoder = try channel.pipeline.syncOperations.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try channel.pipeline.syncOperations.addHandler(
-                RequestHeadGuard(limits: limits, refused: refused), position: .after(decoder.handler))
+                RequestHeadGuard(limits: limits, refused: refused, upgradeCheck: upgradeCheck), position: .after(decoder.handler))
             return value
         }
     }
@@ -36,8 +37,11 @@ struct GuardedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
 
 extension ServerChildChannel {
     /// Opens the existential so the wrapper knows the concrete channel type.
-    func guarded(tls: NIOSSLContext?, limits: RequestLimits, refused: @escaping RequestHeadGuard.Refused) -> any ServerChildChannel {
-        GuardedHTTPChannel(base: self, tls: tls, limits: limits, refused: refused)
+    func guarded(
+        tls: NIOSSLContext?, limits: RequestLimits, refused: @escaping RequestHeadGuard.Refused,
+        upgradeCheck: RequestHeadGuard.UpgradeCheck? = nil
+    ) -> any ServerChildChannel {
+        GuardedHTTPChannel(base: self, tls: tls, limits: limits, refused: refused, upgradeCheck: upgradeCheck)
     }
 }
 
@@ -46,7 +50,7 @@ extension HTTPServerBuilder {
     /// TLS when `tls` is given.
     static func guardedWebSocketUpgrade<WSRouter: HTTPResponderBuilder>(
         webSocketRouter: WSRouter, limits: RequestLimits, tls: NIOSSLContext? = nil,
-        refused: @escaping RequestHeadGuard.Refused = { _ in }
+        refused: @escaping RequestHeadGuard.Refused = { _ in }, upgradeCheck: RequestHeadGuard.UpgradeCheck? = nil
     ) -> HTTPServerBuilder where WSRouter.Responder.Context: WebSocketRequestContext {
         let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
             http1: .init(
@@ -59,7 +63,7 @@ extension HTTPServerBuilder {
         return HTTPServerBuilder { responder in
             HTTP1WebSocketUpgradeChannel(
                 responder: responder, webSocketResponder: webSocketResponder, configuration: configuration
-            ).guarded(tls: tls, limits: limits, refused: refused)
+            ).guarded(tls: tls, limits: limits, refused: refused, upgradeCheck: upgradeCheck)
         }
     }
 }

@@ -26,20 +26,25 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Why a connection was refused: `header_too_large`, `header_timeout`, `bad_request`.
     typealias Refused = @Sendable (String) -> Void
+    /// Decides a WebSocket upgrade request before the upgrader sees it: a status and message refuse it with a JSON
+    /// body (the upgrader itself could only answer an empty 400); nil lets it through.
+    typealias UpgradeCheck = @Sendable (HTTPRequestHead) -> (status: HTTPResponseStatus, reason: String, message: String)?
 
     private let timeout: TimeAmount
     private let maxHeaderBytes: Int
     private let refused: Refused
+    private let upgradeCheck: UpgradeCheck?
     private var awaitingHead = true
     private var readEndedRequest = false
     private var steppedAside = false
     private var answered = false
     private var deadline: Scheduled<Void>?
 
-    init(limits: RequestLimits, refused: @escaping Refused) {
+    init(limits: RequestLimits, refused: @escaping Refused, upgradeCheck: UpgradeCheck? = nil) {
         timeout = limits.headTimeout
         maxHeaderBytes = limits.maxHeaderBytes
         self.refused = refused
+        self.upgradeCheck = upgradeCheck
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -59,6 +64,7 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if answered { return }
         if !steppedAside {
             switch unwrapInboundIn(data) {
             case .head(let head):
@@ -66,6 +72,10 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
                 readEndedRequest = false
                 disarm()
                 if head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" }) {
+                    if let refusal = upgradeCheck?(head) {
+                        refuse(context, refusal.status, refusal.reason, refusal.message)
+                        return
+                    }
                     steppedAside = true
                 }
             case .body:

@@ -24,6 +24,8 @@ public struct HubRuntime: Sendable {
         /// Ports instead of the spec's (several aggregators or gateways on one machine).
         public var grpcPort: Int?
         public var httpPort: Int?
+        /// True when the HTTP port speaks TLS (session cookies then carry `Secure`).
+        public var httpTLS = false
         public init(specFile: String, stateDirectory: StateDirectory, roles: Set<Role> = Set(Role.allCases),
                     bindHost: String = "0.0.0.0", webRoot: String? = nil, grpcPort: Int? = nil, httpPort: Int? = nil) {
             self.specFile = specFile
@@ -102,10 +104,14 @@ public struct HubRuntime: Sendable {
             }
             let context = GatewayContext(
                 spec: box, state: state, bus: bus, history: history, alerts: alertSource, webRoot: options.webRoot,
-                health: HealthInfo(version: SMSVersion.current, startedAt: started), metrics: registry, logger: logger)
-            services.append(buildGatewayApplication(
+                health: HealthInfo(version: SMSVersion.current, startedAt: started), metrics: registry, logger: logger,
+                silencesFile: options.stateDirectory.silencesFile)
+            let auth = GatewayAuthSettings(state: options.stateDirectory, secureCookies: options.httpTLS)
+            try Self.announceLoginLink(spec: spec, state: options.stateDirectory, logger: logger)
+            services.append(try buildGatewayApplication(
                 context: context, configuration: GatewayConfiguration(
-                    host: options.bindHost, port: options.httpPort ?? spec.hub.httpPort, hostNames: Self.hostNames(spec))))
+                    auth: .spec(auth), host: options.bindHost, port: options.httpPort ?? spec.hub.httpPort,
+                    hostNames: Self.hostNames(spec))))
         }
         services.append(SpecReloader(file: options.specFile, box: box, logger: logger) { [alerts] _ in
             await alerts?.reloadSilences()
@@ -115,6 +121,17 @@ public struct HubRuntime: Sendable {
 }
 
 extension HubRuntime {
+    /// With login on and no users declared, makes sure a one-time admin link exists (as `apply` does) and says
+    /// where it is; the link itself is never logged.
+    static func announceLoginLink(spec: Spec, state: StateDirectory, logger: Logger) throws {
+        guard spec.hub.auth.requiresLogin, spec.hub.auth.users.isEmpty,
+            let link = try HubSecrets.ensureLoginLink(state: state)
+        else { return }
+        logger.notice(
+            "no dashboard password set yet: `smsctl apply` prints the one-time admin login link",
+            metadata: ["file": "\(state.loginLinkFile.path)", "expires": "\(link.expires)"])
+    }
+
     /// The names the gateway answers to besides addresses and localhost: `hub.host`, `hub.allowed_hosts`, and
     /// this machine's own name (full and short), as a browser on the LAN would type it.
     static func hostNames(_ spec: Spec) -> [String] {

@@ -30,12 +30,14 @@ struct GatewayFixture {
 
     static let specHash = "sha256:test"
 
-    init(alerts withAlerts: Bool = true, webRoot: String? = nil) {
-        let machines = [
-            Machine(id: "mcrn", host: "localhost", labels: ["role": "workstation"]),
-            Machine(id: "nfrt", host: "192.168.1.11", interval: .seconds(5)),
-        ]
-        spec = SpecBox(Spec(name: "home", machines: machines), hash: Self.specHash)
+    static let machines = [
+        Machine(id: "mcrn", host: "localhost", labels: ["role": "workstation"]),
+        Machine(id: "nfrt", host: "192.168.1.11", interval: .seconds(5)),
+    ]
+
+    /// `spec` replaces the two-machine "home" spec (e.g. to declare users).
+    init(alerts withAlerts: Bool = true, webRoot: String? = nil, spec given: Spec? = nil) {
+        spec = SpecBox(given ?? Spec(name: "home", machines: Self.machines), hash: Self.specHash)
         var logger = Logger(label: "test.gateway")
         logger.logLevel = .warning
         context = GatewayContext(
@@ -80,10 +82,10 @@ struct GatewayFixture {
         }
     }
 
-    func app(_ configuration: GatewayConfiguration = GatewayConfiguration(host: "127.0.0.1", port: 0))
-        -> some ApplicationProtocol
+    func app(_ configuration: GatewayConfiguration = GatewayConfiguration(auth: .open, host: "127.0.0.1", port: 0))
+        throws -> some ApplicationProtocol
     {
-        buildGatewayApplication(context: context, configuration: configuration)
+        try buildGatewayApplication(context: context, configuration: configuration)
     }
 }
 

@@ -10,7 +10,7 @@ import Testing
 /// Host. The dashboard, the API and `/ws` answer only to addresses, localhost and configured names.
 @Suite("Gateway Host check")
 struct GatewayHostTests {
-    static let configuration = GatewayConfiguration(host: "127.0.0.1", port: 0, hostNames: ["sms.home.lan"])
+    static let configuration = GatewayConfiguration(auth: .open, host: "127.0.0.1", port: 0, hostNames: ["sms.home.lan"])
 
     @Test("names the hub does not answer to are refused with 400 and what to set, on every path", arguments: [
         "evil.example", "evil.example:8080", "EVIL.example.", "sms.home.lan.evil.example", "127.0.0.1.nip.io:8080",

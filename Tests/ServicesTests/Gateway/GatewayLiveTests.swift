@@ -11,7 +11,7 @@ import Testing
 
 @Suite("Gateway live WebSocket")
 struct GatewayLiveTests {
-    static let configuration = GatewayConfiguration(host: "127.0.0.1", port: 0, flushInterval: .milliseconds(50))
+    static let configuration = GatewayConfiguration(auth: .open, host: "127.0.0.1", port: 0, flushInterval: .milliseconds(50))
 
     /// Opens `/ws` on the live test server and runs `body` with a reader and the outbound writer.
     static func withSocket(

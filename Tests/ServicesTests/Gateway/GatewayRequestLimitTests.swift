@@ -38,7 +38,7 @@ struct GatewayRequestLimitTests {
     @Test("the hub's port answers 431, 400 or 408 and closes; good requests go on; each refusal is counted", arguments: cases.indices)
     func hub(_ index: Int) async throws {
         let (name, chunks, status) = Self.cases[index]
-        var configuration = GatewayConfiguration(host: "127.0.0.1", port: 0)
+        var configuration = GatewayConfiguration(auth: .open, host: "127.0.0.1", port: 0)
         configuration.requestLimits = Self.limits
         try await GatewayFixture().app(configuration).test(.live) { client in
             let port = try #require(client.port)
@@ -71,7 +71,7 @@ struct GatewayRequestLimitTests {
 
     @Test("a keep-alive connection idle between requests for longer than the head timeout stays open")
     func keepAliveIsNotAHeadTimeout() async throws {
-        var configuration = GatewayConfiguration(host: "127.0.0.1", port: 0)
+        var configuration = GatewayConfiguration(auth: .open, host: "127.0.0.1", port: 0)
         configuration.requestLimits = Self.limits
         try await GatewayFixture().app(configuration).test(.live) { client in
             let port = try #require(client.port)
