@@ -72,7 +72,7 @@ public struct CollectorService: Service {
         ])
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask { await uplink.run() }
+                group.addTask { await uplink.run(executor: executor) }
                 group.addTask { await sampleLoop(buffer: buffer, doorbell: doorbell, executor: executor) }
             }
         }
@@ -102,3 +102,16 @@ public struct CollectorService: Service {
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 
+
+/// How ServiceLifecycle names the service in its debug log: never the configuration, which holds the token.
+extension CollectorService: CustomStringConvertible {
+    public var description: String { "CollectorService(machine: \(config.machine), hub: \(config.hub.host):\(config.hub.port))" }
+}
+
+/// The token is never shown, whoever prints a configuration.
+extension CollectorService.Configuration: CustomStringConvertible, CustomDebugStringConvertible {
+    public var description: String {
+        "Configuration(machine: \(machine), hub: \(hub.host):\(hub.port), tls: \(hub.tls), interval: \(interval), token: <redacted>)"
+    }
+    public var debugDescription: String { description }
+}

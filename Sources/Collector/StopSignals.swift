@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -15,14 +16,14 @@ public enum StopSignals {
     public static func block() {
         var set = signalSet()
         pthread_sigmask(SIG_BLOCK, &set, nil)
+        calledBlock.store(true, ordering: .releasing)
     }
 
-    /// Whether `block()` ran in this process (the stop signals are blocked in the calling thread).
-    static var blocked: Bool {
-        var current = sigset_t()
-        pthread_sigmask(SIG_BLOCK, nil, &current)
-        return handled.allSatisfy { sigismember(&current, $0) == 1 }
-    }
+    /// Whether `block()` ran in this process. Not read from the calling thread's mask: libdispatch's and NIO's
+    /// threads block every signal, so a process that never called `block()` (`smsctl run collector`) would look
+    /// as if it had, nobody would take SIGTERM, and it would end the process without a graceful stop.
+    static var blocked: Bool { calledBlock.load(ordering: .acquiring) }
+    private static let calledBlock = Atomic<Bool>(false)
 
     /// Waits for the stop signals on a thread of its own: the first one calls `stop`; a second one ends the
     /// process at once (exit status 128 + the signal, as a shell reports it).

@@ -37,7 +37,9 @@ public struct Uplink: Sendable {
     let eventLoopGroup: any EventLoopGroup
     let refreshToken: (@Sendable () -> String?)?
     /// True while a stream is open and the aggregator has answered.
-    let connected = ConnectedFlag()
+    let connected = Flag()
+    /// Set when the collector stops: the open stream ends its requests and waits for the hub's last Ack.
+    let stopping = Flag()
 
     init(target: Target, machine: String, token: String, agentVersion: String, specHash: String, buffer: DiskBuffer,
          doorbell: Doorbell, logger: Logger, eventLoopGroup: any EventLoopGroup,
@@ -54,15 +56,41 @@ public struct Uplink: Sendable {
         self.logger = logger
     }
 
-    /// Streams until the task is cancelled.
-    func run() async {
+    /// How long a stopping collector waits for the hub's last Ack before it leaves anyway.
+    static let stopGrace: TimeAmount = .seconds(2)
+
+    /// Streams until the task is cancelled. Then an open stream ends gracefully: no further batch is sent, and
+    /// the hub's Ack for everything it stored (it paces Acks, so up to `ackEveryMs` of batches) is awaited for at
+    /// most `stopGrace`, so a restart does not resend what the hub holds.
+    func run(executor: (any TaskExecutor)? = nil) async {
+        let streaming = Task(executorPreference: executor) { await reconnect() }
+        let deadline = Mutex<Task<Void, Never>?>(nil)
+        await withTaskCancellationHandler {
+            await streaming.value
+        } onCancel: {
+            stopping.set(true)
+            doorbell.ring()
+            guard connected.get() else { return streaming.cancel() }
+            let loop = eventLoopGroup.next()
+            deadline.withLock {
+                $0 = Task(executorPreference: executor) {
+                    await loop.sleep(for: Self.stopGrace)
+                    if !Task.isCancelled { streaming.cancel() }
+                }
+            }
+        }
+        deadline.withLock { $0?.cancel() }
+    }
+
+    private func reconnect() async {
         var failures = 0
         while !Task.isCancelled {
             do {
                 try await streamOnce()
+                if stopping.get() { break }
                 logger.info("hub closed the stream; reconnecting", metadata: ["hub": "\(target.host):\(target.port)"])
             } catch {
-                if Task.isCancelled { break }
+                if Task.isCancelled || stopping.get() { break }
                 if failures == 0 || failures % 20 == 0 {
                     logger.warning("cannot stream to the hub; retrying with backoff", metadata: [
                         "hub": "\(target.host):\(target.port)", "error": "\(Self.describe(error))",
@@ -109,7 +137,7 @@ public struct Uplink: Sendable {
                 await firstAck.wait()
                 var encoder = StreamEncoder(machine: machine, agentVersion: agentVersion, specHash: specHash)
                 var sent = buffer.acknowledged
-                while !Task.isCancelled {
+                while !Task.isCancelled && !stopping.get() {
                     let pending = try buffer.batches(after: max(sent, buffer.acknowledged), machine: machine, limit: 128)
                     if pending.isEmpty {
                         await doorbell.wait()
@@ -172,8 +200,8 @@ struct EpochRestart: Error, CustomStringConvertible {
     var description: String { "reconnecting with a new sequence epoch" }
 }
 
-/// Whether the uplink is streaming, readable from any task.
-final class ConnectedFlag: Sendable {
+/// A yes-or-no state of the uplink (streaming, stopping), readable from any task.
+final class Flag: Sendable {
     private let value = Mutex(false)
     func get() -> Bool { value.withLock { $0 } }
     func set(_ v: Bool) { value.withLock { $0 = v } }
