@@ -77,6 +77,12 @@ struct BenchSpecCommand: ParsableCommand {
     @Option(help: "The spec's name (its state goes to .sms/NAME beside it).") var name = "bench"
     @Option(help: "hub.state: embedded or redis://HOST:PORT/DB.") var state = "embedded"
     @Option(help: "hub.history: embedded or postgres://USER@HOST:PORT/DB.") var history = "embedded"
+    @Option(help: "hub.tls: off (the load generator speaks plaintext gRPC) or auto (a generated CA, as apply makes; for real collectors).")
+    var tls = "off"
+
+    func validate() throws {
+        guard ["off", "auto"].contains(tls) else { throw ValidationError("--tls is off or auto, not \(tls)") }
+    }
 
     func run() throws {
         let spec = URL(fileURLWithPath: out)
@@ -89,7 +95,7 @@ struct BenchSpecCommand: ParsableCommand {
                                            attributes: [.posixPermissions: 0o600])
         }
         let yaml = BenchSpec.yaml(name: name, machines: machines, idPrefix: idPrefix, grpcPort: grpcPort, httpPort: httpPort,
-                                  tokenFile: "bench.token", state: state, history: history)
+                                  tokenFile: "bench.token", state: state, history: history, tls: tls)
         try yaml.write(to: spec, atomically: true, encoding: .utf8)
         print("\(spec.path): \(machines) machines; token in \(tokenURL.path)")
     }

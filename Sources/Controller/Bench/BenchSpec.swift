@@ -6,8 +6,11 @@ import SMSCore
 public enum BenchSpec {
     /// The YAML text; `tokenFile` is relative to the spec's folder.
     /// `state` and `history` are the hub's backends as written in a spec (`embedded`, `redis://…`, `postgres://…`).
+    /// `tls` is `hub.tls` (`off` for the load generator, which speaks plaintext gRPC; `auto` to measure a real
+    /// collector's TLS). The API needs no login (`hub.auth: none`): the hub of a bench listens on loopback only.
     public static func yaml(name: String = "bench", machines: Int, idPrefix: String, grpcPort: Int, httpPort: Int,
-                            tokenFile: String, state: String = "embedded", history: String = "embedded") -> String {
+                            tokenFile: String, state: String = "embedded", history: String = "embedded",
+                            tls: String = "off") -> String {
         let config = LoadConfiguration(host: "127.0.0.1", port: grpcPort, machines: machines, metrics: 0, intervalMs: 1000,
                                        durationMs: 0, token: "", idPrefix: idPrefix, jitter: false)
         var out = """
@@ -20,6 +23,9 @@ public enum BenchSpec {
               http_port: \(httpPort)
               state: "\(state)"
               history: "\(history)"
+              bind: 127.0.0.1
+              tls: \(tls)
+              auth: none
             machines:
 
             """
