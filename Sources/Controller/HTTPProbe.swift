@@ -6,7 +6,7 @@ import Foundation
     import Glibc
 #endif
 
-/// A minimal HTTP/1.0 GET over a plain socket, for health checks of the local hub.
+/// A minimal HTTP/1.0 GET over a plain socket or TLS, for health checks of the local hub.
 ///
 /// The controller only asks its own hub on loopback for small JSON bodies; a full HTTP client would add a
 /// dependency for nothing. Every call has a timeout, so a hung hub cannot hang `smsctl`.
@@ -19,7 +19,22 @@ public enum HTTPProbe {
 
     /// GETs `path` from `host:port`, with `Authorization: Bearer` when a token is given; nil when nothing answers
     /// (refused, timeout, garbage).
-    public static func get(host: String, port: Int, path: String, bearer: String? = nil, timeout: Double = 2) -> Response? {
+    /// With `tls`, over HTTPS, the certificate verified.
+    public static func get(
+        host: String, port: Int, path: String, bearer: String? = nil, timeout: Double = 2, tls: ProbeTLS? = nil
+    ) -> Response? {
+        // The token travels only in this header, never in a path, an argument or a message.
+        let authorization = bearer.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: \(hostHeader)\r\n\(authorization)Connection: close\r\n\r\n".utf8)
+        if let tls {
+            return exchangeTLS(host: host, port: port, request: request, tls: tls, timeout: timeout).flatMap(parse)
+        }
+        return exchange(host: host, port: port, request: request, timeout: timeout).flatMap(parse)
+    }
+
+    /// One request over a plain socket; the raw response, or nil when nothing answers.
+    static func exchange(host: String, port: Int, request bytes: [UInt8], timeout: Double) -> Data? {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
@@ -32,10 +47,6 @@ public enum HTTPProbe {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         guard connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else { return nil }
-        // The token travels only in this header, never in a path, an argument or a message.
-        let authorization = bearer.map { "Authorization: Bearer \($0)\r\n" } ?? ""
-        let request = "GET \(path) HTTP/1.0\r\nHost: \(host):\(port)\r\n\(authorization)Connection: close\r\n\r\n"
-        let bytes = Array(request.utf8)
         guard send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { return nil }
         var data = Data()
         var chunk = [UInt8](repeating: 0, count: 16_384)
@@ -44,7 +55,7 @@ public enum HTTPProbe {
             if n <= 0 { break }
             data.append(contentsOf: chunk[0..<n])
         }
-        return parse(data)
+        return data
     }
 
     /// Splits a raw HTTP/1.x response into status and body (no chunked encoding: HTTP/1.0 answers are not).
@@ -77,9 +88,10 @@ public enum HTTPProbe {
 
     /// GETs and decodes JSON; nil unless the answer is 200 with a body of type `T`.
     public static func json<T: Decodable>(
-        _ type: T.Type, host: String, port: Int, path: String, bearer: String? = nil, timeout: Double = 2
+        _ type: T.Type, host: String, port: Int, path: String, bearer: String? = nil, timeout: Double = 2,
+        tls: ProbeTLS? = nil
     ) -> T? {
-        guard let response = get(host: host, port: port, path: path, bearer: bearer, timeout: timeout),
+        guard let response = get(host: host, port: port, path: path, bearer: bearer, timeout: timeout, tls: tls),
             response.status == 200
         else {
             return nil

@@ -34,40 +34,59 @@ public struct HubClient: Sendable {
     public var port: Int
     /// The CLI's API token (`secrets/api.token`), sent as `Authorization: Bearer` on `/api` calls.
     var bearer: String?
+    /// How the hub's HTTPS is verified; nil when it speaks plain HTTP (`hub.tls: off`).
+    public var tls: ProbeTLS?
 
-    public init(host: String, port: Int, bearer: String? = nil) {
+    public init(host: String, port: Int, bearer: String? = nil, tls: ProbeTLS? = nil) {
         self.host = host
         self.port = port
         self.bearer = bearer
+        self.tls = tls
     }
 
-    /// The hub of `spec`, dialled on this machine, with the API token of the state directory `state`.
-    public init(spec: Spec, state: StateDirectory) {
-        self.init(host: RoleConfig.localHubHost(spec), port: spec.hub.httpPort, bearer: HubSecrets.apiToken(state: state))
+    /// The hub of `spec` (in the file `specFile`), dialled on this machine, with the API token of the state
+    /// directory `state`, over HTTPS verified against the hub's CA unless `hub.tls: off`.
+    public init(spec: Spec, specFile: String, state: StateDirectory) {
+        self.init(host: RoleConfig.localHubHost(spec), port: spec.hub.httpPort, bearer: HubSecrets.apiToken(state: state),
+                  tls: Self.trust(spec, specFile: specFile, state: state))
     }
 
-    public var dashboardURL: String { "http://localhost:\(port)" }
+    /// The generated CA checks the dialled address (its certificate names loopback and the bind address); the
+    /// user's certificate is checked for `hub.host` when that is a name, with their CA or the system's roots.
+    static func trust(_ spec: Spec, specFile: String, state: StateDirectory) -> ProbeTLS? {
+        switch spec.hub.tls {
+        case .off: return nil
+        case .generated: return ProbeTLS(caFile: state.caCertificate.path)
+        case .files:
+            let host = spec.hub.host
+            let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
+            return ProbeTLS(caFile: spec.hubTLSFiles(state: state, specFile: specFile)?.ca,
+                            serverName: isAddress || Spec.isWildcard(host) ? nil : host)
+        }
+    }
+
+    public var dashboardURL: String { "\(tls == nil ? "http" : "https")://localhost:\(port)" }
 
     /// What a browser opens for the dashboard of `spec`: `hub.host` when others can dial it, else localhost.
     public static func dashboardBase(_ spec: Spec) -> String {
         let host = spec.hub.host
         let shown = Spec.isLoopback(host) || Spec.isWildcard(host) ? "localhost" : (host.contains(":") ? "[\(host)]" : host)
-        return "http://\(shown):\(spec.hub.httpPort)"
+        return "\(spec.hub.tls == .off ? "http" : "https")://\(shown):\(spec.hub.httpPort)"
     }
 
     /// `GET /healthz`; nil when it does not answer 200 with JSON.
     public func health(timeout: Double = 2) -> HubHealth? {
-        HTTPProbe.json(HubHealth.self, host: host, port: port, path: "/healthz", timeout: timeout)
+        HTTPProbe.json(HubHealth.self, host: host, port: port, path: "/healthz", timeout: timeout, tls: tls)
     }
 
     /// `GET /api/machines`.
     public func machines(timeout: Double = 2) -> FleetAnswer? {
-        HTTPProbe.json(FleetAnswer.self, host: host, port: port, path: "/api/machines", bearer: bearer, timeout: timeout)
+        HTTPProbe.json(FleetAnswer.self, host: host, port: port, path: "/api/machines", bearer: bearer, timeout: timeout, tls: tls)
     }
 
     /// `GET /api/alerts` (active alerts).
     public func alerts(timeout: Double = 2) -> AlertsAnswer? {
-        HTTPProbe.json(AlertsAnswer.self, host: host, port: port, path: "/api/alerts", bearer: bearer, timeout: timeout)
+        HTTPProbe.json(AlertsAnswer.self, host: host, port: port, path: "/api/alerts", bearer: bearer, timeout: timeout, tls: tls)
     }
 
     /// True when the machine streams: connected, and seen within three intervals (at least 10 s) of the hub's clock.

@@ -26,7 +26,7 @@ public struct Reconciler: Sendable {
         self.progress = progress
     }
 
-    var hub: HubClient { HubClient(spec: spec, state: state) }
+    var hub: HubClient { HubClient(spec: spec, specFile: specFile, state: state) }
 
     /// Writes the rendered files that changed under `renderDir`.
     public func render(to renderDir: URL) throws {

@@ -9,7 +9,7 @@ extension StatusReport {
         guard let spec = target.spec ?? target.applied?.spec else {
             throw ControllerError("\(target.specFile) has errors and nothing was applied; run smsctl validate on it")
         }
-        let hub = HubClient(spec: target.runningSpec ?? spec, state: target.state)
+        let hub = HubClient(spec: target.runningSpec ?? spec, specFile: target.specFile, state: target.state)
         let runtime = RuntimeSnapshot.observe(state: target.state, hub: hub)
         let expected = RoleConfig.hashes(spec, specFile: target.specFile, state: target.state)
         var problems: [String] = []

@@ -78,7 +78,7 @@ struct ApplyCommand: AsyncParsableCommand {
         if planned.contains(where: { $0.desired != nil && $0.desired?.tokenFile == nil }) {
             planned = try await remote.plan(purge: purge)
         }
-        let outcomes = await remote.apply(planned, hub: HubClient(spec: loaded, state: target.state), purge: purge)
+        let outcomes = await remote.apply(planned, hub: HubClient(spec: loaded, specFile: target.specFile, state: target.state), purge: purge)
         await remote.closeConnections()
         if plan.hasChanges || target.applied == nil {
             let hashes = RoleConfig.hashes(loaded, specFile: target.specFile, state: target.state)
@@ -101,6 +101,11 @@ struct ApplyCommand: AsyncParsableCommand {
         let verb = plan.hasChanges ? "Applied" : "No changes; in force"
         print("\n\(verb): spec \"\(spec.name)\" (\(spec.hash)) in \(ProgressLine.seconds(elapsed)).")
         print("Dashboard: \(HubClient.dashboardBase(spec))")
+        if spec.hub.tls == .generated {
+            print(
+                "  Its certificate comes from this hub's own CA: import \(state.caCertificate.path) into your browser "
+                    + "(or the system's trust store) once, or it will warn (`curl --cacert` it from scripts).")
+        }
         printLogin(spec, state: state)
         for machine in spec.machines where !machine.isLocal && machine.ssh == nil {
             print(

@@ -64,7 +64,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     /// The plan against the processes as they run now (probed at the ports they were applied with).
     static func plan(target: ControllerTarget, spec: Spec) -> Plan {
-        let runtime = RuntimeSnapshot.observe(state: target.state, hub: HubClient(spec: target.runningSpec ?? spec, state: target.state))
+        let runtime = RuntimeSnapshot.observe(state: target.state, hub: HubClient(spec: target.runningSpec ?? spec, specFile: target.specFile, state: target.state))
         return Plan.make(
             applied: target.applied, spec: spec, specFile: target.specFile, state: target.state, runtime: runtime)
     }

@@ -37,7 +37,7 @@ struct RotateTokenCommand: AsyncParsableCommand {
         let remote = fleet.fleet(spec: applied, target: target)
         var failure: (any Error)?
         do {
-            try await remote.rotateToken(machine, hub: HubClient(spec: applied, state: target.state))
+            try await remote.rotateToken(machine, hub: HubClient(spec: applied, specFile: target.specFile, state: target.state))
         } catch {
             failure = error
         }

@@ -31,11 +31,22 @@ public enum RawHTTP {
         public let description: String
     }
 
-    /// Sends `method path` to `127.0.0.1:port` (from `from` when given) and reads the whole answer.
+    /// Sends `method path` to `127.0.0.1:port` (from `from` when given) and reads the whole answer. With `ca`,
+    /// over TLS (`openssl s_client`, the hub's certificate verified against that CA for 127.0.0.1).
     public static func request(
         _ method: String, port: Int, _ path: String, headers: [String: String] = [:], body: Data? = nil,
-        from source: String? = nil, timeout: Int = 10
+        from source: String? = nil, timeout: Int = 10, ca: String? = nil
     ) throws -> Response {
+        // A WebSocket upgrade names its own Connection header; the answer then ends at the timeout.
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        if !headers.keys.contains(where: { $0.lowercased() == "connection" }) { head += "Connection: close\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if let body { head += "Content-Length: \(body.count)\r\n" }
+        let bytes = Array(head.utf8) + Array("\r\n".utf8) + Array(body ?? Data())
+        if let ca {
+            precondition(source == nil, "RawHTTP over TLS cannot choose its source address")
+            return try parse(overTLS(bytes, port: port, ca: ca, timeout: timeout))
+        }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         defer { close(fd) }
@@ -58,12 +69,6 @@ public enum RawHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw Failure(description: "connect 127.0.0.1:\(port): errno \(errno)") }
-        // A WebSocket upgrade names its own Connection header; the answer then ends at the timeout.
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
-        if !headers.keys.contains(where: { $0.lowercased() == "connection" }) { head += "Connection: close\r\n" }
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if let body { head += "Content-Length: \(body.count)\r\n" }
-        let bytes = Array(head.utf8) + Array("\r\n".utf8) + Array(body ?? Data())
         guard send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
             throw Failure(description: "send: errno \(errno)")
         }
@@ -80,12 +85,36 @@ public enum RawHTTP {
     /// JSON in, for `POST /api/login` and friends.
     public static func json(
         _ method: String, port: Int, _ path: String, _ object: [String: Any], headers: [String: String] = [:],
-        from source: String? = nil
+        from source: String? = nil, ca: String? = nil
     ) throws -> Response {
         var all = headers
         all["Content-Type"] = "application/json"
         return try request(
-            method, port: port, path, headers: all, body: try JSONSerialization.data(withJSONObject: object), from: source)
+            method, port: port, path, headers: all, body: try JSONSerialization.data(withJSONObject: object), from: source,
+            ca: ca)
+    }
+
+    /// The exchange through `openssl s_client`, which verifies the certificate (against `ca`, for the address
+    /// 127.0.0.1) before anything is sent; what the server answered.
+    static func overTLS(_ bytes: [UInt8], port: Int, ca: String, timeout: Int) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["\(timeout)", "/usr/bin/openssl", "s_client", "-quiet", "-connect", "127.0.0.1:\(port)",
+                             "-CAfile", ca, "-verify_return_error", "-verify_ip", "127.0.0.1"]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(bytes))
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        if data.isEmpty {
+            let why = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw Failure(description: "TLS to 127.0.0.1:\(port) failed: \(why)")
+        }
+        return data
     }
 
     static func parse(_ data: Data) throws -> Response {

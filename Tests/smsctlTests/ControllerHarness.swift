@@ -92,7 +92,8 @@ struct ControllerDeployment {
     func historyTimes(machine: String = "mcrn", metric: String = "cpu.usage_percent") -> [Int64] {
         let path = "/api/history?machine=\(machine)&metric=\(metric)&from=-5m&step=1s&tier=raw"
         let token = HubSecrets.apiToken(state: StateDirectory(url: state))
-        guard let response = HTTPProbe.get(host: "127.0.0.1", port: httpPort, path: path, bearer: token), response.status == 200,
+        let tls = ProbeTLS(caFile: state.appendingPathComponent("tls/ca.pem").path)
+        guard let response = HTTPProbe.get(host: "127.0.0.1", port: httpPort, path: path, bearer: token, tls: tls), response.status == 200,
             let doc = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
             let series = doc["series"] as? [[String: Any]], let points = series.first?["points"] as? [[String: Any]]
         else { return [] }

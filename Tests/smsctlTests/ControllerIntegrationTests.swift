@@ -17,7 +17,7 @@ import Testing
         #expect(first.status == 0, "apply failed:\n\(first.out)\n\(first.err)")
         let applyTime = Date().timeIntervalSince(began)
         #expect(first.out.contains("hub: started") && first.out.contains("collector mcrn: started"))
-        #expect(first.out.contains("Dashboard: http://localhost:\(d.httpPort)"))
+        #expect(first.out.contains("Dashboard: https://localhost:\(d.httpPort)"))
 
         // Healthy, connected, with data, within 10 s of apply returning.
         let healthy = try controllerEventually(within: 10) {

@@ -67,14 +67,17 @@ struct FleetTests {
 
         /// Sample times (ms) of one machine's CPU series in 1 s history, asked from inside the hub namespace.
         func history(_ machine: String, from: String = "-10m") async -> [Int64] {
-            let url = "http://127.0.0.1:8080/api/history?machine=\(machine)&metric=cpu.usage_percent&from=\(from)&to=now&step=1s&tier=raw"
-            // The API needs the CLI's token; python reads it from its file (a token never goes on a command line).
-            let code = "import json,sys,urllib.request; t=open(sys.argv[2]).read().strip(); "
+            let url = "https://127.0.0.1:8080/api/history?machine=\(machine)&metric=cpu.usage_percent&from=\(from)&to=now&step=1s&tier=raw"
+            // The API needs the CLI's token; python reads it from its file (a token never goes on a command line),
+            // and verifies the hub's HTTPS against the CA apply generated.
+            let code = "import json,ssl,sys,urllib.request; t=open(sys.argv[2]).read().strip(); "
+                + "c=ssl.create_default_context(cafile=sys.argv[3]); "
                 + "r=urllib.request.Request(sys.argv[1], headers={'Authorization': 'Bearer '+t}); "
-                + "d=json.load(urllib.request.urlopen(r, timeout=5)); "
+                + "d=json.load(urllib.request.urlopen(r, timeout=5, context=c)); "
                 + "print(' '.join(str(p['t']) for s in d['series'][:1] for p in s['points']))"
             let tokenFile = state.appendingPathComponent("secrets/api.token").path
-            let r = await net.inHub(["/usr/bin/env", "python3", "-c", code, url, tokenFile])
+            let ca = state.appendingPathComponent("tls/ca.pem").path
+            let r = await net.inHub(["/usr/bin/env", "python3", "-c", code, url, tokenFile, ca])
             return r.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int64($0) }
         }
     }

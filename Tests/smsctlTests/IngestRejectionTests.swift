@@ -21,8 +21,7 @@ struct IngestRejectionTests {
     /// A hub for `d` that answers `/healthz` (no collector: the test plays it).
     func startHealthyHub(_ d: TempDeployment) async throws -> SMSProcess {
         let hub = try d.startHub()
-        let healthz = URL(string: "\(d.api)/healthz")!
-        #expect(await waitFor(timeout: .seconds(20)) { (try? await httpGet(healthz)) != nil })
+        #expect(await waitFor(timeout: .seconds(20)) { (try? await d.get("/healthz", bearer: false)) != nil })
         return hub
     }
 
@@ -246,11 +245,11 @@ struct IngestRejectionTests {
             #expect(points.allSatisfy { $0.1.isFinite })
         }
         for path in ["/api/machines", "/api/machines/odd", "/api/history?machine=odd&metric=cpu.usage_percent&from=-1h&to=now&tier=1h"] {
-            let (data, response) = try await httpGet(URL(string: "\(d.api)\(path)")!, bearer: TempDeployment.apiToken)
+            let (data, response) = try await d.get(path)
             #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(path): \(String(decoding: data, as: UTF8.self))")
             #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "\(path) is not JSON")
         }
-        let (metrics, _) = try await httpGet(URL(string: "\(d.api)/metrics")!, bearer: TempDeployment.apiToken)
+        let (metrics, _) = try await d.get("/metrics")
         #expect(String(decoding: metrics, as: UTF8.self).contains("sms_samples_rejected_total 4"))
     }
 
@@ -286,7 +285,7 @@ struct IngestRejectionTests {
         let before = try await d.history("good", "cpu.usage_percent").count
         #expect(await waitFor(timeout: .seconds(10)) { try await d.history("good", "cpu.usage_percent").count >= before + 2 })
         #expect(hub.isRunning)
-        let machines = try await getJSON("\(d.api)/api/machines") as? [String: Any]
+        let machines = try await d.json("/api/machines") as? [String: Any]
         let ids = (machines?["machines"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
         #expect(!ids.contains("intruder"), "an unknown machine appeared in the fleet: \(ids)")
     }

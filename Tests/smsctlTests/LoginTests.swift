@@ -4,6 +4,8 @@ import TestSupport
 import Testing
 
 /// Login on a real hub process: who gets 401, 403 and 429, what a session may do, and the CLI's bearer token.
+/// These hubs say `tls: off`: the rate-limit tests pick the client's source address, which a TLS client run as a
+/// tool cannot; HTTPS with login is the newcomer's path in LoginLinkTests and TLSDefaultTests.
 @Suite("Login", .serialized)
 struct LoginTests {
     static let alicePassword = "alice-correct-horse"
@@ -36,7 +38,7 @@ struct LoginTests {
         let alice = try hash(alicePassword), bob = try hash(bobPassword)
         let d = try TempDeployment(
             machines: ["mcrn"],
-            hub: ", auth: { users: [ { name: alice, password_hash: \"\(alice)\", role: admin }, { name: bob, password_hash: \"\(bob)\" } ] }")
+            hub: ", tls: off, auth: { users: [ { name: alice, password_hash: \"\(alice)\", role: admin }, { name: bob, password_hash: \"\(bob)\" } ] }")
         let hub = try d.startHub()
         let up = await waitFor(timeout: .seconds(30)) { (try? RawHTTP.request("GET", port: d.httpPort, "/healthz"))?.status == 200 }
         #expect(up, "\(d.logTails())")
@@ -188,7 +190,7 @@ struct LoginTests {
 
     @Test("hub.auth: none serves the API, /metrics and /ws to anyone, as before")
     func authNoneServesAsBefore() async throws {
-        let d = try TempDeployment(machines: ["mcrn"], hub: ", auth: none")
+        let d = try TempDeployment(machines: ["mcrn"], hub: ", tls: off, auth: none")
         defer { d.remove() }
         let hub = try d.startHub()
         #expect(await waitFor(timeout: .seconds(30)) { (try? RawHTTP.request("GET", port: d.httpPort, "/healthz"))?.status == 200 })

@@ -84,8 +84,9 @@ struct PipelineRecoveryTests {
 
     @Test("with hub.tls the collector streams to the hub over TLS")
     func tls() async throws {
-        let d0 = try TempDeployment(machines: ["secure"])
+        var d0 = try TempDeployment(machines: ["secure"])
         let dir = d0.dir
+        d0.ownCA = dir.appendingPathComponent("cert.pem").path
         defer { d0.remove() }
         let openssl = Process()
         openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")

@@ -46,7 +46,7 @@ struct PipelineTests {
         let hub = try deployment.startHub()
         // Started once the hub answers: gRPC's reconnect backoff after a refused connection sleeps with
         // Task.sleep, which starts libdispatch's timer thread (see docs/benchmarks.md).
-        let up = await waitFor(timeout: .seconds(20)) { (try? await httpGet(URL(string: "\(deployment.api)/healthz")!)) != nil }
+        let up = await waitFor(timeout: .seconds(20)) { (try? await deployment.get("/healthz", bearer: false)) != nil }
         #expect(up, "hub not healthy:\n\(hub.output)")
         let collector = try deployment.startLeanCollector("mcrn")
         defer {
@@ -85,7 +85,7 @@ struct PipelineTests {
 
     /// `/metrics` of the live hub (aggregator, gateway and alerts metrics together) passes `promtool check metrics`.
     func checkMetricsWithPromtool(_ d: TempDeployment) async throws {
-        let (data, _) = try await httpGet(URL(string: "\(d.api)/metrics")!, bearer: TempDeployment.apiToken)
+        let (data, _) = try await d.get("/metrics")
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("sms_samples_stored_total"))
         guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: FileManager.default.isExecutableFile) else {

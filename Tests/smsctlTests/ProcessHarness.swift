@@ -78,9 +78,10 @@ func waitFor(timeout: Duration, every: Duration = .milliseconds(100), _ conditio
     return (try? await condition()) == true
 }
 
-/// GET a JSON document from the gateway, with the CLI's token a `TempDeployment` gives its hub.
-func getJSON(_ url: String) async throws -> Any {
-    let (data, response) = try await httpGet(URL(string: url)!, bearer: TempDeployment.apiToken)
+/// GET a JSON document from the gateway, with the CLI's token a `TempDeployment` gives its hub (over HTTPS,
+/// verified against `ca`, when the URL says https).
+func getJSON(_ url: String, ca: String? = nil) async throws -> Any {
+    let (data, response) = try await httpGet(URL(string: url)!, bearer: TempDeployment.apiToken, ca: ca)
     guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
         throw HarnessError("GET \(url): status \((response as? HTTPURLResponse)?.statusCode ?? -1): \(String(decoding: data, as: UTF8.self))")
     }
@@ -99,6 +100,8 @@ struct TempDeployment {
     let grpcPort: Int
     let httpPort: Int
     let machines: [String]
+    /// What `hub` added to the hub mapping.
+    let hubKeys: String
 
     /// `hub` adds keys to the hub mapping (e.g. `, state: "redis://…", history: "postgres://…"`).
     init(machines: [String], hub: String = "", extra: String = "") throws {
@@ -107,6 +110,7 @@ struct TempDeployment {
         grpcPort = try freePort()
         httpPort = try freePort()
         self.machines = machines
+        hubKeys = hub
         var yaml = """
             version: 1
             name: it
@@ -126,11 +130,21 @@ struct TempDeployment {
 
     func token(_ machine: String) -> String { "token-\(machine)-0123456789" }
     /// The CA the hub generated (hub.tls: auto, the default) on its first start.
-    var caFile: String { dir.appendingPathComponent(".sms/it/tls/ca.pem").path }
+    var caFile: String { ownCA ?? dir.appendingPathComponent(".sms/it/tls/ca.pem").path }
+    /// The CA of a spec that names its own certificates (`hub.tls: {cert, key, ca}`).
+    var ownCA: String?
 
     /// The CLI's API token every `TempDeployment` writes before its hub starts (the hub keeps a token it finds).
     static let apiToken = "api-token-it-0123456789abcdef"
-    var api: String { "http://127.0.0.1:\(httpPort)" }
+    /// The dashboard's address: HTTPS with the generated CA unless the deployment's hub says `tls: off`.
+    var api: String { "\(tls ? "https" : "http")://127.0.0.1:\(httpPort)" }
+    var tls: Bool { !hubKeys.contains("tls: off") }
+    /// GET `path` from the gateway with the CLI's token (HTTPS verified against the generated CA).
+    func get(_ path: String, bearer: Bool = true) async throws -> (Data, HTTPURLResponse) {
+        try await httpGet(URL(string: api + path)!, bearer: bearer ? Self.apiToken : nil, ca: tls ? caFile : nil)
+    }
+    /// A JSON document from the gateway (200 only).
+    func json(_ path: String) async throws -> Any { try await getJSON(api + path, ca: tls ? caFile : nil) }
     func log(_ name: String) -> URL { dir.appendingPathComponent("\(name).log") }
 
     func startHub() throws -> SMSProcess {
@@ -171,13 +185,13 @@ struct TempDeployment {
 
     /// The machine's entry in `/api/machines`, or nil.
     func machineState(_ id: String) async throws -> [String: Any]? {
-        let doc = try await getJSON("\(api)/api/machines") as? [String: Any]
+        let doc = try await json("/api/machines") as? [String: Any]
         return (doc?["machines"] as? [[String: Any]])?.first { $0["id"] as? String == id }
     }
 
     /// Raw points (t, value) of one series from the history API.
     func history(_ machine: String, _ metric: String, from: String = "-1h") async throws -> [(Int64, Double)] {
-        let doc = try await getJSON("\(api)/api/history?machine=\(machine)&metric=\(metric)&from=\(from)&to=now&step=1s") as? [String: Any]
+        let doc = try await json("/api/history?machine=\(machine)&metric=\(metric)&from=\(from)&to=now&step=1s") as? [String: Any]
         let series = (doc?["series"] as? [[String: Any]]) ?? []
         let points = (series.first?["points"] as? [[String: Any]]) ?? []
         return points.compactMap { p in

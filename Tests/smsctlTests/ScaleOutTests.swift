@@ -97,7 +97,7 @@ struct ScaleOutTests {
                 Set(receiver.requests.compactMap { $0.json["machine"] }) == ["east", "west"]
             }, "the alerts process notified for both aggregators' machines")
             #expect(await waitFor(timeout: .seconds(20)) {
-                let doc = try await getJSON("\(d.api)/api/alerts") as? [String: Any]
+                let doc = try await d.json("/api/alerts") as? [String: Any]
                 let machines = ((doc?["alerts"] as? [[String: Any]]) ?? []).compactMap { $0["machine"] as? String }
                 return Set(machines) == ["east", "west"]
             }, "the gateway shows the alerts process's alerts")

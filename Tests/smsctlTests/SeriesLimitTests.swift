@@ -38,12 +38,12 @@ extension IngestRejectionTests {
                 #expect(ended == nil, "\(String(describing: ended))")
             }
         }
-        let page = try await getJSON("\(d.api)/api/machines/big") as? [String: Any]
+        let page = try await d.json("/api/machines/big") as? [String: Any]
         let shown = (page?["samples"] as? [[String: Any]])?.count ?? 0
         let stored = (page?["series"] as? [Any])?.count ?? 0
         #expect(shown >= 15_000 && shown <= 20_000 + 10, "the machine's page shows \(shown) series")
         #expect(stored >= 15_000 && stored <= 20_000 + 10, "history keeps \(stored) series of the machine")
-        let metrics = String(decoding: try await httpGet(URL(string: "\(d.api)/metrics")!, bearer: TempDeployment.apiToken).0, as: UTF8.self)
+        let metrics = String(decoding: try await d.get("/metrics").0, as: UTF8.self)
         let rejected = metrics.split(separator: "\n").first { $0.hasPrefix("sms_samples_rejected_total") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
         #expect(rejected >= 25_000, "sms_samples_rejected_total \(rejected)")
         #expect(hub.output.contains("machine at its series limit"))
@@ -55,7 +55,7 @@ extension IngestRejectionTests {
         again.layout = [0]
         again.values = [55]
         #expect(await refusal(d, machine: "big", token: d.token("big"), batches: [again]) == nil)
-        let after = try await getJSON("\(d.api)/api/machines/big") as? [String: Any]
+        let after = try await d.json("/api/machines/big") as? [String: Any]
         let sample = (after?["samples"] as? [[String: Any]])?.first { ($0["labels"] as? [String: String])?["cpu"] == kept }
         #expect((sample?["value"] as? NSNumber)?.doubleValue == 55, "\(String(describing: sample))")
     }

@@ -7,7 +7,7 @@ import TestSupport
 /// lost. Checked with openssl and the real collector, as a user would.
 @Suite("TLS by default", .serialized)
 struct TLSDefaultTests {
-    @Test("apply generates the CA; gRPC speaks only TLS; a collector without the CA or with another is refused; a certificate near expiry is renewed by apply without a lost sample")
+    @Test("apply generates the CA; gRPC and the dashboard speak only TLS, the API needs a login; a collector without the CA or with another is refused; a certificate near expiry is renewed by apply without a lost sample")
     func tlsByDefault() throws {
         let d = try ControllerDeployment()
         defer { d.cleanUp() }
@@ -34,14 +34,34 @@ struct TLSDefaultTests {
         let plain = rawExchange(port: d.grpcPort, bytes: Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8))
         #expect(plain.isEmpty || plain.first == 0x15, "the gRPC port answered plaintext: \(plain.prefix(16))")
 
+        // The dashboard's port: HTTPS with the same CA; plain HTTP gets one line naming the https:// address and
+        // nothing else; the API without a session answers 401, with the CLI's token 200.
+        let https = try openssl(["s_client", "-connect", "127.0.0.1:\(d.httpPort)", "-CAfile", ca, "-verify_return_error",
+                                 "-verify_ip", "127.0.0.1", "-brief"], input: "")
+        #expect(https.status == 0 && https.output.contains("Verification: OK"), "\(https.output)")
+        for path in ["/api/machines", "/", "/healthz"] {
+            let plainHTTP = String(decoding: rawExchange(port: d.httpPort, bytes: Array(
+                "GET \(path) HTTP/1.1\r\nHost: localhost:\(d.httpPort)\r\n\r\n".utf8)), as: UTF8.self)
+            #expect(plainHTTP.hasPrefix("HTTP/1.1 400") && plainHTTP.contains("https://localhost:\(d.httpPort)\(path)")
+                    && !plainHTTP.contains("{"), "plain HTTP to \(path): \(plainHTTP)")
+        }
+        #expect(try RawHTTP.request("GET", port: d.httpPort, "/api/machines", ca: ca).status == 401)
+        #expect(try RawHTTP.request("GET", port: d.httpPort, "/ws", headers: [
+            "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="], timeout: 5, ca: ca).status == 401)
+        let apiToken = try String(contentsOfFile: d.state.appendingPathComponent("secrets/api.token").path, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try RawHTTP.request("GET", port: d.httpPort, "/api/machines", headers: ["Authorization": "Bearer \(apiToken)"],
+                                    ca: ca).status == 200)
+        let wrongCA = otherDirCA(d)
+        #expect(throws: RawHTTP.Failure.self) { try RawHTTP.request("GET", port: d.httpPort, "/healthz", ca: wrongCA) }
+        let status = try d.run(["status", d.spec.path])
+        #expect(status.status == 0 && status.out.contains("https://localhost:\(d.httpPort)"), "\(status.out)\n\(status.err)")
+
         // A collector without the CA (plaintext) and one with another CA are refused; neither stores a sample.
         let token = d.state.appendingPathComponent("secrets/mcrn.token").path
         let otherDir = d.dir.appendingPathComponent("other")
-        try FileManager.default.createDirectory(at: otherDir, withIntermediateDirectories: true)
-        let otherCA = otherDir.appendingPathComponent("ca.pem").path
-        #expect(try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                             "-subj", "/CN=another CA", "-keyout", otherDir.appendingPathComponent("ca.key").path,
-                             "-out", otherCA]).status == 0)
+        let otherCA = wrongCA
         for (label, extra) in [("no CA", [String]()), ("another CA", ["--tls-ca", otherCA])] {
             let buffer = otherDir.appendingPathComponent("buffer-\(extra.count)").path
             let run = try collect(["--hub", "127.0.0.1:\(d.grpcPort)", "--machine", "mcrn", "--token-file", token,
@@ -85,6 +105,18 @@ struct TLSDefaultTests {
         let again = try d.run(["apply", d.spec.path, "--yes"])
         #expect(again.status == 0 && again.out.contains("No changes"), "\(again.out)")
         #expect(try String(contentsOfFile: hubCert, encoding: .utf8) == pem)
+    }
+
+    /// A CA of its own in `other/` (made once): not the one the hub's certificate comes from.
+    func otherDirCA(_ d: ControllerDeployment) -> String {
+        let otherDir = d.dir.appendingPathComponent("other")
+        let ca = otherDir.appendingPathComponent("ca.pem").path
+        guard !FileManager.default.fileExists(atPath: ca) else { return ca }
+        try? FileManager.default.createDirectory(at: otherDir, withIntermediateDirectories: true)
+        let made = try? openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                                 "-subj", "/CN=another CA", "-keyout", otherDir.appendingPathComponent("ca.key").path, "-out", ca])
+        #expect(made?.status == 0)
+        return ca
     }
 
     /// Runs the lean collector for 6 s (timeout ends it) and returns what it logged.

@@ -64,16 +64,23 @@ pids+=($!)
 pids+=($!)
 cd "$root"
 
-# The API needs login: ask with the CLI's token, which the hub creates in the state directory at start.
+# The API needs login: ask with the CLI's token, which the hub creates in the state directory at start, over
+# HTTPS verified against the CA the hub generated there (hub.tls: auto, the default).
 token_file=$work/spec/.sms/e2e/secrets/api.token
+ca_file=$work/spec/.sms/e2e/tls/ca.pem
 ready=0
 for _ in $(seq 1 100); do
-    if [ -s "$token_file" ] && python3 -c 'import sys, urllib.request
+    if [ -s "$token_file" ] && [ -s "$ca_file" ] && python3 -c 'import ssl, sys, urllib.request
 r = urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + open(sys.argv[2]).read().strip()})
-sys.exit(0 if b"lastSampleMs" in urllib.request.urlopen(r, timeout=2).read() else 1)' \
-        "http://127.0.0.1:$http/api/machines" "$token_file" 2>/dev/null; then ready=1; break; fi
+c = ssl.create_default_context(cafile=sys.argv[3])
+sys.exit(0 if b"lastSampleMs" in urllib.request.urlopen(r, timeout=2, context=c).read() else 1)' \
+        "https://127.0.0.1:$http/api/machines" "$token_file" "$ca_file" 2>/dev/null; then ready=1; break; fi
     sleep 0.2
 done
+# Chromium trusts the hub's certificate by its public key's hash (what importing the CA would do for a person).
+SMS_E2E_SPKI=$(openssl x509 -in "$work/spec/.sms/e2e/tls/hub.pem" -pubkey -noout | openssl pkey -pubin -outform der \
+    | openssl dgst -sha256 -binary | base64)
+export SMS_E2E_SPKI
 if [ $ready = 0 ]; then
     echo "e2e: the hub has no data from the collector" >&2
     tail -n 20 "$work/hub.log" "$work/collector.log" >&2
@@ -82,7 +89,7 @@ fi
 
 status=0
 echo "--- dashboard at the hub"
-tests/browser/run.sh "http://127.0.0.1:$http" "$out/hub" || status=1
+tests/browser/run.sh "https://127.0.0.1:$http" "$out/hub" || status=1
 echo "--- dashboard through the edge (read-only, redacted)"
 SMS_E2E_USER= tests/browser/run.sh "http://127.0.0.1:$edge" "$out/edge" --public mcrn || status=1
 if [ $status != 0 ]; then

@@ -8,7 +8,7 @@ extension Renderer {
     /// names them. Host networking, so the addresses in the spec mean the same inside and outside containers.
     static func hubCompose(_ spec: Spec, paths: RenderPaths) -> String {
         var s = banner("#", spec)
-        s += "# Start: docker-compose -f ctrl/dev/compose.yaml up -d    (the dashboard: http://localhost:\(spec.hub.httpPort))\n"
+        s += "# Start: docker-compose -f ctrl/dev/compose.yaml up -d    (the dashboard: \(spec.hub.tls == .off ? "http" : "https")://localhost:\(spec.hub.httpPort))\n"
         // docker-compose 1.29 (Debian's) has no top-level `name:`; the project name goes on the command line.
         s += "# Project: docker-compose -p sms-\(spec.name) -f ctrl/dev/compose.yaml ...\n"
         s += "services:\n"

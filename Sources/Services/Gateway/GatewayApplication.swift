@@ -37,6 +37,7 @@ public func buildGatewayApplication(
         router: buildGatewayRouter(parts: parts),
         server: .guardedWebSocketUpgrade(
             webSocketRouter: buildLiveRouter(parts: parts), limits: configuration.requestLimits,
+            tls: try configuration.tls.map { try serverTLSContext(certificateFile: $0.cert, keyFile: $0.key) },
             refused: { [metrics = parts.metrics] in metrics.requestRefused($0) },
             upgradeCheck: { [auth = parts.auth] head in auth.refusal(upgrade: head) }),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sms"),

@@ -75,6 +75,8 @@ public struct GatewayConfiguration: Sendable {
     public var requestLimits = RequestLimits()
     /// Login: `.spec(…)` for the hub (as `hub.auth` says), `.open` for the public edge. No default on purpose.
     public var auth: GatewayAuthMode
+    /// The certificate and key the port serves HTTPS (and WSS) with; nil serves plain HTTP (`hub.tls: off`).
+    public var tls: TLSFiles?
 
     public init(
         auth: GatewayAuthMode, host: String = "0.0.0.0", port: Int = 8080, allowedOrigins: [String] = [],

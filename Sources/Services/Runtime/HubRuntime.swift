@@ -24,8 +24,6 @@ public struct HubRuntime: Sendable {
         /// Ports instead of the spec's (several aggregators or gateways on one machine).
         public var grpcPort: Int?
         public var httpPort: Int?
-        /// True when the HTTP port speaks TLS (session cookies then carry `Secure`).
-        public var httpTLS = false
         public init(specFile: String, stateDirectory: StateDirectory, roles: Set<Role> = Set(Role.allCases),
                     bindHost: String = "0.0.0.0", webRoot: String? = nil, grpcPort: Int? = nil, httpPort: Int? = nil) {
             self.specFile = specFile
@@ -106,12 +104,15 @@ public struct HubRuntime: Sendable {
                 spec: box, state: state, bus: bus, history: history, alerts: alertSource, webRoot: options.webRoot,
                 health: HealthInfo(version: SMSVersion.current, startedAt: started), metrics: registry, logger: logger,
                 silencesFile: options.stateDirectory.silencesFile)
-            let auth = GatewayAuthSettings(state: options.stateDirectory, secureCookies: options.httpTLS)
+            // The dashboard's port speaks TLS with the same certificate as gRPC (session cookies then carry `Secure`).
+            let tls = spec.hubTLSFiles(state: options.stateDirectory, specFile: options.specFile)
+            let auth = GatewayAuthSettings(state: options.stateDirectory, secureCookies: tls != nil)
             try Self.announceLoginLink(spec: spec, state: options.stateDirectory, logger: logger)
-            services.append(try buildGatewayApplication(
-                context: context, configuration: GatewayConfiguration(
-                    auth: .spec(auth), host: options.bindHost, port: options.httpPort ?? spec.hub.httpPort,
-                    hostNames: Self.hostNames(spec))))
+            var configuration = GatewayConfiguration(
+                auth: .spec(auth), host: options.bindHost, port: options.httpPort ?? spec.hub.httpPort,
+                hostNames: Self.hostNames(spec))
+            configuration.tls = tls
+            services.append(try buildGatewayApplication(context: context, configuration: configuration))
         }
         services.append(SpecReloader(file: options.specFile, box: box, logger: logger) { [alerts] _ in
             await alerts?.reloadSilences()
