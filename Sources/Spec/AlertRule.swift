@@ -121,7 +121,12 @@ public struct Edge: Sendable, Equatable, Codable {
     public var machines: [String]
     /// Catalog metric names or group names (`cpu`) the public may see.
     public var metrics: [String]
-    public init(name: String, url: String, token: Secret, machines: [String], metrics: [String] = Edge.defaultMetrics) {
+    /// A CA certificate (PEM, absolute path) to verify a `wss://` edge with, for an edge whose certificate is not
+    /// from a public CA; nil trusts the system's roots.
+    public var ca: String?
+    public init(name: String, url: String, token: Secret, machines: [String], metrics: [String] = Edge.defaultMetrics,
+                ca: String? = nil) {
+        self.ca = ca
         self.name = name
         self.url = url
         self.token = token

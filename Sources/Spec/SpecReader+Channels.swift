@@ -1,9 +1,10 @@
+import Foundation
 import Yams
 
 /// `notify:` channels, `edges:` relays and `maintenance:` windows.
 extension SpecReader {
     static let channelKeys = ["name", "webhook", "headers", "format"]
-    static let edgeKeys = ["name", "url", "token", "machines", "metrics"]
+    static let edgeKeys = ["name", "url", "token", "machines", "metrics", "ca"]
     static let windowKeys = ["name", "machines", "days", "start", "end"]
 
     mutating func readChannel(_ node: Node, _ path: String) -> NotifyChannel? {
@@ -31,6 +32,15 @@ extension SpecReader {
         let machines = required(fields, "machines") { $0.stringList($1, $2) }
         var edge = Edge(name: edgeName ?? "", url: url ?? "", token: token ?? .generated, machines: machines ?? [])
         if let n = fields.present("metrics") { edge.metrics = stringList(n, "\(path).metrics") ?? edge.metrics }
+        if let n = fields.present("ca"), let file = string(n, "\(path).ca") {
+            // Relative to the spec's folder, as token files are; the file must be there now.
+            let full = file.hasPrefix("/") ? file : URL(fileURLWithPath: baseDirectory).appendingPathComponent(file).path
+            if FileManager.default.isReadableFile(atPath: full) {
+                edge.ca = full
+            } else {
+                error(n, "\(path).ca", "cannot read the CA certificate \"\(file)\" (looked at \(full))")
+            }
+        }
         return edgeName == nil ? nil : edge
     }
 

@@ -202,4 +202,34 @@ struct EdgeURLWarningTests {
         #expect(found.count == 1 && found.first?.severity == .error, "\(found)")
         #expect(found.first?.message.contains("expected auto") == true && found.first?.column == 8, "\(found)")
     }
+
+    @Test("edges[].ca is resolved against the spec's folder; a missing file is an error at the key")
+    func edgeCA() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-edge-ca-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "-----BEGIN CERTIFICATE-----\n".write(to: dir.appendingPathComponent("edge-ca.pem"), atomically: true, encoding: .utf8)
+        func load(_ ca: String) -> SpecLoadResult {
+            let yaml = """
+                version: 1
+                name: t
+                machines:
+                  - id: mcrn
+                    host: localhost
+                edges:
+                  - name: public
+                    url: wss://edge.example.org/ws
+                    token: ${EDGE_TOKEN}
+                    machines: [mcrn]
+                    ca: \(ca)
+                """
+            return SpecLoader.load(yaml: yaml, file: dir.appendingPathComponent("spec.yaml").path,
+                                   environment: ["EDGE_TOKEN": "t0ken-t0ken-t0ken-t0ken"])
+        }
+        let good = load("edge-ca.pem")
+        #expect(good.spec?.edges.first?.ca == dir.appendingPathComponent("edge-ca.pem").path, "\(good.diagnostics)")
+        let bad = load("nowhere.pem").diagnostics.filter { $0.path == "edges[0].ca" }
+        #expect(bad.count == 1 && bad.first?.severity == .error && bad.first?.line == 11, "\(bad)")
+        #expect(bad.first?.message.contains("nowhere.pem") == true)
+    }
 }

@@ -106,7 +106,8 @@ public enum RawHTTP {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        input.fileHandleForWriting.write(Data(bytes))
+        // openssl may already have exited (nothing listening, a refused certificate): a broken pipe is its answer.
+        try? input.fileHandleForWriting.write(contentsOf: Data(bytes))
         let data = output.fileHandleForReading.readDataToEndOfFile()
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()

@@ -47,7 +47,7 @@ public final class EdgePusher: Service {
                 } catch is CancellationError {
                     return
                 } catch {
-                    self.logger.warning("edge push failed", metadata: ["url": "\(edge.url)", "error": "\(error)"])
+                    self.logger.warning("edge push failed", metadata: ["url": "\(edge.url)", "error": "\(Self.describe(error, edge))"])
                 }
                 attempt += 1
                 let seconds = min(30, 1 << min(attempt, 5))
@@ -66,12 +66,22 @@ public final class EdgePusher: Service {
         return parts.string ?? url
     }
 
+    /// What failed, in words a person can act on (a TLS verification failure says what to set).
+    static func describe(_ error: any Error, _ edge: Edge) -> String {
+        let text = "\(error)"
+        guard text.contains("CERTIFICATE_VERIFY_FAILED") else { return text }
+        return edge.ca == nil
+            ? "the edge's certificate is not trusted (not from a public CA): set edges[].ca to the CA it comes from"
+            : "the edge's certificate does not verify against edges[].ca (\(edge.ca ?? "")) for its host name"
+    }
+
     /// One connection: a snapshot, then an update per period, until the edge goes away or the spec changes it.
     func session(edge: Edge, token: String) async throws {
         let nonce = PushSignature.randomNonce()
         let outcome = try await SocketDialer.dial(
             url: Self.pushURL(edge.url),
-            headers: [("Authorization", PushSignature.header(token: token, nowMs: FleetView.nowMs(), nonce: nonce))])
+            headers: [("Authorization", PushSignature.header(token: token, nowMs: FleetView.nowMs(), nonce: nonce))],
+            caFile: edge.ca)
         guard case .upgraded(let channel) = outcome else {
             throw SocketDialer.DialError(
                 description: "edge refused the push (wrong token, clocks more than a minute apart, or another gateway pushing)")

@@ -25,7 +25,7 @@ enum SocketDialer {
 
     /// Connects and performs the upgrade handshake with the given extra headers (`Authorization`, `Origin`).
     static func dial(
-        url: String, headers: [(String, String)] = [], maxFrameSize: Int = 1 << 24,
+        url: String, headers: [(String, String)] = [], maxFrameSize: Int = 1 << 24, caFile: String? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> Outcome {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), let host = parsed.host,
@@ -34,7 +34,13 @@ enum SocketDialer {
         let tls = scheme == "wss"
         let port = parsed.port ?? (tls ? 443 : 80)
         let path = (parsed.path.isEmpty ? "/" : parsed.path) + (parsed.query.map { "?\($0)" } ?? "")
-        let sslContext = tls ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+        // wss:// is verified: against `caFile` when given (an edge with a certificate of one's own CA), else the
+        // system's roots; the certificate must name the URL's host.
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let caFile { configuration.trustRoots = .file(caFile) }
+        let sslContext = tls ? try NIOSSLContext(configuration: configuration) : nil
+        // An IP address is checked against the certificate's IP names; SNI carries host names only.
+        let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
         var head = HTTPHeaders([("Host", parsed.port == nil ? host : "\(host):\(port)")])
         head.add(contentsOf: headers)
         let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: head)
@@ -44,7 +50,7 @@ enum SocketDialer {
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
-                        let ssl = try NIOSSLClientHandler(context: sslContext, serverHostname: host)
+                        let ssl = try NIOSSLClientHandler(context: sslContext, serverHostname: isAddress ? nil : host)
                         try channel.pipeline.syncOperations.addHandler(ssl)
                     }
                     let upgrader = NIOTypedWebSocketClientUpgrader<Outcome>(maxFrameSize: maxFrameSize) { channel, _ in
