@@ -71,13 +71,13 @@ def make_driver():
     return webdriver.Chrome(service=service, options=options)
 
 
-def screenshot(driver, path):
+def screenshot(driver, path, width=1440):
     """Full-page PNG (beyond the viewport) through the DevTools protocol."""
     height = driver.execute_script("return Math.max(document.body.scrollHeight, 1000)")
-    driver.set_window_size(1440, min(height + 40, 4000))
+    driver.set_window_size(width, min(height + 40, 4000))
     time.sleep(0.6)
     driver.save_screenshot(path)
-    driver.set_window_size(1440, 1000)
+    driver.set_window_size(width, 1000 if width == 1440 else 900)
     print(f"     screenshot {path}")
 
 
@@ -186,8 +186,47 @@ def check_alerts(driver, url, out, checks):
     past = driver.execute_script(
         "return [...document.querySelectorAll('.past tbody tr')].map((r) => r.cells[5].textContent)")
     checks.expect(all(" – " in when for when in past), f"resolved periods only under Resolved ({past[:3]})")
+    if PUBLIC is not None:
+        time.sleep(1)
+        controls = driver.find_elements(By.CSS_SELECTOR, ".silence-open, .silence-form, .silences-panel:not([hidden])")
+        checks.expect(not controls, f"the public view offers no silencing ({len(controls)} controls)")
     time.sleep(1)
     screenshot(driver, os.path.join(out, "alerts.png"))
+
+
+def check_silence(driver, url, out, checks):
+    """An admin silences the firing cpu_busy on mcrn from its alert row: for 4 hours, with a reason."""
+    driver.get(url.rstrip("/") + "/#/alerts")
+    button = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".silence-open[data-rule='cpu_busy'][data-machine='mcrn']"))
+    checks.expect(bool(button), "a firing alert's row offers Silence… to an admin")
+    if not button:
+        return
+    button[0].click()
+    form = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".silence-form"))
+    checks.expect(bool(form), "the silence form opens under the list")
+    if not form:
+        return
+    form[0].find_element(By.CSS_SELECTOR, "select[name=for] option[value='4h']").click()
+    form[0].find_element(By.CSS_SELECTOR, "input[name=reason]").send_keys("e2e: planned load test")
+    form[0].find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    listed = wait_for(lambda: [r.text for r in driver.find_elements(By.CSS_SELECTOR, ".silences tbody tr")
+                               if "cpu_busy on mcrn" in r.text])
+    checks.expect(bool(listed) and "e2e: planned load test" in listed[0], f"the silence is listed with its reason ({listed})")
+    screenshot(driver, os.path.join(out, "silenced.png"))
+
+
+def check_narrow(driver, url, out, checks):
+    """At 400 px wide nothing scrolls the page sideways: fleet, machine and alert views."""
+    driver.set_window_size(400, 900)
+    try:
+        for path, name in (("/#/", "fleet"), ("/#/machine/mcrn", "machine"), ("/#/alerts", "alerts")):
+            driver.get(url.rstrip("/") + path)
+            time.sleep(1.5)
+            width = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            checks.expect(width[0] <= width[1], f"no horizontal overflow at 400 px on the {name} view ({width})")
+            screenshot(driver, os.path.join(out, f"narrow-{name}.png"), width=400)
+    finally:
+        driver.set_window_size(1440, 1000)
 
 
 PUBLIC = None
@@ -270,6 +309,9 @@ def main():
             check_pending(driver, url, out, checks)
         check_unknown(driver, url, checks)
         check_alerts(driver, url, out, checks)
+        if login:
+            check_silence(driver, url, out, checks)
+        check_narrow(driver, url, out, checks)
         # The 401s of the login itself (asking who is logged in, the wrong password) are expected, not errors.
         errors = [e for e in driver.get_log("browser")
                   if e.get("level") == "SEVERE" and "status of 401" not in e.get("message", "")]

@@ -90,6 +90,14 @@ fi
 status=0
 echo "--- dashboard at the hub"
 tests/browser/run.sh "https://127.0.0.1:$http" "$out/hub" || status=1
+# The silence set from the page is the one the CLI lists.
+if ! "$bin" silence list --spec "$work/spec/spec.yaml" | grep -q "cpu_busy.*mcrn\|mcrn.*cpu_busy"; then
+    echo "FAIL the silence set in the dashboard is not in smsctl silence list:" >&2
+    "$bin" silence list --spec "$work/spec/spec.yaml" >&2 || true
+    status=1
+else
+    echo "ok   smsctl silence list shows the silence set in the dashboard"
+fi
 echo "--- dashboard through the edge (read-only, redacted)"
 SMS_E2E_USER= tests/browser/run.sh "http://127.0.0.1:$edge" "$out/edge" --public mcrn || status=1
 if [ $status != 0 ]; then

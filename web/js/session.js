@@ -13,6 +13,11 @@ export async function whoAmI() {
   return current;
 }
 
+/** True when the session may write (silences): an admin (the panel also checks that this is not the edge). */
+export function canWrite() {
+  return current?.role === 'admin';
+}
+
 /** Headers for a write: the session's CSRF token (the hub refuses a cookie-authenticated write without it). */
 export function writeHeaders() {
   return current?.csrf ? { 'X-CSRF-Token': current.csrf } : {};

@@ -2,6 +2,7 @@
 
 import * as api from '../api.js';
 import { ago, byUnit, clock, duration, esc } from '../format.js';
+import { canWrite } from '../session.js';
 
 /** The unit of an alert's value and threshold: from its metric's name, or seconds for an absence rule. */
 function unitOf(a) {
@@ -15,44 +16,123 @@ function unitOf(a) {
   return '';
 }
 
-function row(a, now) {
+function row(a, now, silenceable = false) {
   const when = a.endedMs ? `${clock(a.sinceMs)} – ${clock(a.endedMs)} (${duration(a.endedMs - a.sinceMs)})`
     : `${clock(a.sinceMs)} (${ago(a.sinceMs, now)})`;
+  const action = silenceable
+    ? `<td><button type="button" class="silence-open" data-rule="${esc(a.rule)}" data-machine="${esc(a.machine)}">Silence…</button></td>`
+    : '';
   return `<tr class="sev-${a.severity}">
     <td><span class="badge sev-${a.severity}">${a.severity}</span></td><td>${esc(a.state)}</td>
     <td><b>${esc(a.rule)}</b></td><td><a href="#/machine/${encodeURIComponent(a.machine)}">${esc(a.machine)}</a></td>
     <td class="mono">${esc(a.series ?? '')}</td><td>${when}</td>
     <td class="num">${a.value == null ? '' : byUnit(unitOf(a), a.value)}</td>
     <td class="num">${a.threshold == null ? '' : byUnit(unitOf(a), a.threshold)}</td>
-    <td class="muted">${esc(a.message ?? '')}</td></tr>`;
+    <td class="muted">${esc(a.message ?? '')}</td>${action}</tr>`;
 }
 
 const HEAD = `<thead><tr><th>Severity</th><th>State</th><th>Rule</th><th>Machine</th><th>Series</th><th>Since</th>
   <th class="num">Value</th><th class="num">Threshold</th><th></th></tr></thead>`;
+const HEAD_ACTIONS = HEAD.replace('<th></th></tr>', '<th></th><th></th></tr>');
+
+/** The form that silences one rule on one machine: how long, and why (the hub requires a reason). */
+function silenceForm(rule, machine) {
+  return `<form class="silence-form"><b>Silence ${esc(rule)} on ${esc(machine)}</b>
+    <label>for <select name="for"><option value="1h">1 hour</option><option value="4h">4 hours</option>
+      <option value="1d">1 day</option></select></label>
+    <label>because <input name="reason" required maxlength="500" placeholder="e.g. planned upgrade"></label>
+    <button type="submit">Silence</button> <button type="button" class="cancel">Cancel</button>
+    <span class="note muted"></span></form>`;
+}
+
+function silenceRow(s, now) {
+  const what = [s.rule ?? 'every rule', s.machine ? `on ${s.machine}` : 'on every machine'].join(' ');
+  // silences.json's own field names (snake_case), as `smsctl silence` writes them.
+  return `<tr><td><b>${esc(what)}</b></td><td>until ${clock(s.ends_ms)} (${duration(s.ends_ms - now)} left)</td>
+    <td class="muted">${esc(s.reason)}${s.created_by ? ` — ${esc(s.created_by)}` : ''}</td>
+    <td>${canWrite() ? `<button type="button" class="silence-remove" data-id="${esc(s.id)}">End</button>` : ''}</td></tr>`;
+}
 
 class AlertsPanel {
   constructor(root, { store }) {
     this.store = store;
-    root.innerHTML = `<section class="panel"><h3>Active</h3><div class="active"></div></section>
+    root.innerHTML = `<section class="panel"><h3>Active</h3><div class="active"></div><div class="silence-slot"></div></section>
+      <section class="panel silences-panel" hidden><h3>Silences</h3><div class="silences"></div></section>
       <section class="panel"><h3>Resolved</h3><div class="past"><p class="muted">Loading…</p></div></section>`;
     this.root = root;
+    root.addEventListener('click', (e) => this.onClick(e));
+    root.addEventListener('submit', (e) => this.onSubmit(e));
     this.render();
     this.loadPast();
+    this.loadSilences();
     this.timer = setInterval(() => this.render(), 5000);
+  }
+
+  onClick(e) {
+    const open = e.target.closest('.silence-open');
+    if (open) {
+      const slot = this.root.querySelector('.silence-slot');
+      slot.innerHTML = silenceForm(open.dataset.rule, open.dataset.machine);
+      slot.firstElementChild.dataset.rule = open.dataset.rule;
+      slot.firstElementChild.dataset.machine = open.dataset.machine;
+      slot.querySelector('input[name=reason]').focus();
+      return;
+    }
+    if (e.target.closest('.silence-form .cancel')) { this.root.querySelector('.silence-slot').innerHTML = ''; return; }
+    const remove = e.target.closest('.silence-remove');
+    if (remove) {
+      remove.disabled = true;
+      api.removeSilence(remove.dataset.id).then(() => this.loadSilences(), (err) => { remove.disabled = false; alert(err.message); });
+    }
+  }
+
+  async onSubmit(e) {
+    const form = e.target.closest('.silence-form');
+    if (!form) return;
+    e.preventDefault();
+    const note = form.querySelector('.note');
+    const data = new FormData(form);
+    try {
+      await api.addSilence({ rule: form.dataset.rule, machine: form.dataset.machine, for: data.get('for'), reason: data.get('reason') });
+      this.root.querySelector('.silence-slot').innerHTML = '';
+      this.loadSilences();
+    } catch (err) {
+      note.textContent = err.message;
+    }
+  }
+
+  async loadSilences() {
+    const panel = this.root.querySelector('.silences-panel');
+    // Only the private hub keeps silences; the live snapshot says which this is (the edge's is read-only).
+    if (!this.store.received || this.store.readOnly) return;
+    try {
+      const now = this.store.now();
+      const list = (await api.silences()).silences.filter((s) => s.ends_ms > now);
+      panel.hidden = !list.length;
+      this.root.querySelector('.silences').innerHTML = list.length
+        ? `<table><tbody>${list.map((s) => silenceRow(s, now)).join('')}</tbody></table>` : '';
+    } catch {
+      panel.hidden = true; // the edge keeps no silences
+    }
   }
 
   unmount() { clearInterval(this.timer); }
 
   onChange(change) {
     if (change.alerts) { this.render(); this.loadPast(); }
+    if (change.snapshot) this.loadSilences();
   }
+
+  /** Silencing is offered to an admin of the private hub, never on the public edge. */
+  writable() { return canWrite() && this.store.received && !this.store.readOnly; }
 
   render() {
     const now = this.store.now();
     const rank = { critical: 0, warning: 1 };
     const active = [...this.store.alerts].sort((a, b) => (rank[a.severity] - rank[b.severity]) || a.sinceMs - b.sinceMs);
+    const writable = this.writable();
     this.root.querySelector('.active').innerHTML = active.length
-      ? `<table>${HEAD}<tbody>${active.map((a) => row(a, now)).join('')}</tbody></table>`
+      ? `<table>${writable ? HEAD_ACTIONS : HEAD}<tbody>${active.map((a) => row(a, now, writable)).join('')}</tbody></table>`
       : '<p class="muted">Nothing is firing.</p>';
   }
 
