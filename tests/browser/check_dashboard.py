@@ -7,6 +7,7 @@ dashboard's login form, as a user would, and at the end logs out.
 """
 
 import os
+import re
 import tempfile
 import sys
 import time
@@ -135,6 +136,7 @@ def check_machine(driver, url, out, checks):
         checks.expect(len(top) > 0, f"top processes table filled ({len(top)} rows)")
     else:
         checks.expect(len(top) == 0, f"no process names reach the public view ({len(top)} rows)")
+    check_virtual_devices(driver, checks)
     driver.find_element(By.CSS_SELECTOR, 'button[data-range="1h"]').click()
     redrawn = wait_for(lambda: "on" in driver.find_element(By.CSS_SELECTOR, 'button[data-range="1h"]')
                        .get_attribute("class"))
@@ -142,6 +144,28 @@ def check_machine(driver, url, out, checks):
     driver.find_element(By.CSS_SELECTOR, 'button[data-range="15m"]').click()
     time.sleep(2)
     screenshot(driver, os.path.join(out, "machine.png"))
+
+
+VIRTUAL = re.compile(r"^(lo|loop\d+|ram\d+|zram\d+|ifb\d+|veth\S*|docker\d*|br-\S+|virbr\S*) ")
+LEGENDS_JS = "return [...document.querySelectorAll('.chart:not([hidden]) .legend li')].map((li) => li.textContent.trim())"
+
+
+def check_virtual_devices(driver, checks):
+    """Loop, RAM and zram disks and virtual interfaces (ifb, veth, bridges) are hidden until asked for."""
+    names = driver.execute_script(LEGENDS_JS)
+    shown = [n for n in names if VIRTUAL.match(n + " ")]
+    checks.expect(not shown, f"no virtual device in the charts by default ({shown})")
+    real = sorted({n.split()[0] for n in names})
+    toggle = driver.find_element(By.CSS_SELECTOR, "input[name=virtual]")
+    toggle.click()
+    # This machine has some (zram0, ifb0… on the CI box); where it has none, ticking the box changes nothing.
+    have = [d for d in os.listdir("/sys/class/net") if VIRTUAL.match(d + " ") and d != "lo"] if PUBLIC is None else []
+    if have:
+        appeared = wait_for(lambda: [n for n in driver.execute_script(LEGENDS_JS) if VIRTUAL.match(n + " ")])
+        checks.expect(bool(appeared), f"ticking 'show virtual devices' shows them ({have} on this machine; real: {real})")
+    toggle.click()
+    gone = wait_for(lambda: not [n for n in driver.execute_script(LEGENDS_JS) if VIRTUAL.match(n + " ")])
+    checks.expect(bool(gone), "unticking hides them again")
 
 
 def check_pending(driver, url, out, checks):

@@ -6,6 +6,7 @@ import { TimeChart } from '../chart.js';
 import { chartGroups, seriesId } from '../charts/registry.js';
 import { ago, bytes, clock, duration, esc, number, percent, rate } from '../format.js';
 import { renderTop } from './top.js';
+import { setShowVirtual, showVirtual } from '../charts/virtual.js';
 
 const RANGES = [['15m', 900e3], ['1h', 3600e3], ['6h', 21600e3], ['24h', 86400e3], ['7d', 604800e3],
   ['30d', 2592000e3]];
@@ -24,7 +25,8 @@ class MachinePanel {
       <div class="stats"></div>
       <div class="toolbar"><div class="ranges">${RANGES.map(([n]) =>
         `<button data-range="${n}">${n}</button>`).join('')}</div><button class="reset" hidden>reset zoom</button>
-        <span class="range-note"></span></div>
+        <span class="range-note"></span>
+        <label class="virtual-toggle"><input type="checkbox" name="virtual"> show virtual devices</label></div>
       <div class="charts"></div>
       <div class="split"><section class="panel top"><h3>Top processes</h3><div class="top-body"></div></section>
       <section class="panel malerts"><h3>Alerts</h3><div class="malerts-body"></div></section></div>`;
@@ -37,6 +39,9 @@ class MachinePanel {
       this.range = { preset: name, span, live: true };
       this.load();
     });
+    const toggle = this.q('input[name=virtual]');
+    toggle.checked = showVirtual();
+    toggle.addEventListener('change', () => { setShowVirtual(toggle.checked); this.load(); });
     this.q('.reset').addEventListener('click', () => {
       this.range = { ...this.range, live: true };
       this.load();
@@ -94,7 +99,7 @@ class MachinePanel {
         for (const answer of answers) {
           for (const s of answer.series) {
             const key = s.series;
-            if (group.include && !group.include(key)) continue;
+            if (group.include && !group.include(key, { virtual: showVirtual() })) continue;
             series.push({ key: seriesId(key.metric, key.labels), name: group.name(key), sortKey: group.sortKey?.(key) ?? group.order?.indexOf(key.labels.mode) ?? 0,
               t: s.points.map((p) => p.t), v: s.points.map((p) => p.value) });
           }
