@@ -29,6 +29,19 @@ for (let i = 0; i < d.length; i += 4) {
 return n;
 """
 
+# The share of a sparkline's width its line covers (its 120 s window is fixed: a line of 10 s covers a twelfth).
+SPARK_SPAN_JS = """
+const c = arguments[0];
+const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+let lo = c.width, hi = -1;
+for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) {
+  const i = (y * c.width + x) * 4;
+  const mx = Math.max(d[i], d[i + 1], d[i + 2]), mn = Math.min(d[i], d[i + 1], d[i + 2]);
+  if (d[i + 3] > 100 && mx - mn > 60) { if (x < lo) lo = x; if (x > hi) hi = x; }
+}
+return hi < 0 ? 0 : (hi - lo + 1) / c.width;
+"""
+
 # Every figure on every card, to see them change without a reload.
 CARD_FIGURES_JS = """
 return [...document.querySelectorAll('.card')].map((c) =>
@@ -307,9 +320,50 @@ def check_logout(driver, url, checks):
     checks.expect(status == 401, f"after logging out, the API answers 401 ({status})")
 
 
+def check_restarted(driver, url, out, machine, checks):
+    """Just after a hub restart, the card's sparklines come from history: they span most of their two minutes."""
+    check_login(driver, url, out, checks)
+    spark = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, f'.card[data-id="{machine}"] canvas.s-cpu'))
+    if not checks.expect(bool(spark), f"{machine}'s card is shown after the restart"):
+        return
+    # What the page drew its sparklines from: the snapshot a new WebSocket client gets (the recent figures).
+    recent = driver.execute_async_script("""
+const [machine, done] = arguments;
+const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
+ws.onmessage = (e) => {
+  const m = JSON.parse(e.data);
+  if (m.type !== 'snapshot') return;
+  const t = (m.recent && m.recent[machine] && m.recent[machine].t) || [];
+  ws.close();
+  done([t.length, t.length ? (t[t.length - 1] - t[0]) / 1000 : 0, m.serverTimeMs - (t[0] || m.serverTimeMs)]);
+};
+ws.onerror = () => done([-1, 0, 0]);
+""", machine)
+    points, seconds, oldest_age_ms = recent
+    uptime = driver.execute_script("return fetch('/healthz').then((r) => r.json()).then((h) => h.uptimeSeconds)")
+    before = oldest_age_ms / 1000 - uptime
+    checks.expect(points >= 10 and before >= 10,
+                  f"{machine}'s sparklines start from history after the restart ({points} points over {seconds:.0f} s, "
+                  f"the first {before:.0f} s before the hub started {uptime:.0f} s ago)")
+    span = driver.execute_script(SPARK_SPAN_JS, spark[0])
+    print(f"     the CPU sparkline covers {span:.0%} of its width")
+    screenshot(driver, os.path.join(out, "after-restart.png"))
+
+
 def main():
     global PUBLIC
     args = sys.argv[1:]
+    if "--restarted" in args:
+        i = args.index("--restarted")
+        machine, url, out = args[i + 1], args[0], args[1]
+        os.makedirs(out, exist_ok=True)
+        checks, driver = Checks(), make_driver()
+        try:
+            check_restarted(driver, url, out, machine, checks)
+        finally:
+            driver.quit()
+        print(f"{len(checks.failures)} failure(s)")
+        return 1 if checks.failures else 0
     if "--public" in args:
         i = args.index("--public")
         PUBLIC = args[i + 1].split(",")

@@ -59,7 +59,8 @@ cd "$work/cwd"
 "$bin" run edge --listen "127.0.0.1:$edge" --token-env SMS_E2E_EDGE_TOKEN >"$work/edge.log" 2>&1 &
 pids+=($!)
 "$bin" run hub --spec "$work/spec/spec.yaml" --bind 127.0.0.1 >"$work/hub.log" 2>&1 &
-pids+=($!)
+hub_pid=$!
+pids+=($hub_pid)
 "$work/bin/sms-collector" --spec "$work/spec/spec.yaml" --machine mcrn >"$work/collector.log" 2>&1 &
 pids+=($!)
 cd "$root"
@@ -98,6 +99,18 @@ if ! "$bin" silence list --spec "$work/spec/spec.yaml" | grep -q "cpu_busy.*mcrn
 else
     echo "ok   smsctl silence list shows the silence set in the dashboard"
 fi
+echo "--- the hub restarted: sparklines drawn from history at once"
+echo "     the hub ran $(curl -sf --cacert "$ca_file" "https://127.0.0.1:$http/healthz" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["uptimeSeconds"]))') s before the restart"
+kill -TERM "$hub_pid"
+for _ in $(seq 1 100); do kill -0 "$hub_pid" 2>/dev/null || break; sleep 0.1; done
+(cd "$work/cwd" && exec "$bin" run hub --spec "$work/spec/spec.yaml" --bind 127.0.0.1 >>"$work/hub.log" 2>&1) &
+hub_pid=$!
+pids+=($hub_pid)
+for _ in $(seq 1 100); do
+    curl -sf --cacert "$ca_file" "https://127.0.0.1:$http/healthz" >/dev/null && break
+    sleep 0.1
+done
+python3 tests/browser/check_dashboard.py "https://127.0.0.1:$http" "$out/hub-restarted" --restarted mcrn || status=1
 echo "--- dashboard through the edge (read-only, redacted)"
 SMS_E2E_USER= tests/browser/run.sh "http://127.0.0.1:$edge" "$out/edge" --public mcrn || status=1
 if [ $status != 0 ]; then

@@ -35,6 +35,11 @@ final class LiveFeed: Service {
         last.withLock { $0.specHash = context.spec.current().hash }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
+                // Sparklines start full after a restart: the last two minutes from history, behind live batches.
+                group.addTask(priority: .low) {
+                    let ids = self.context.spec.current().spec.machines.map(\.id)
+                    await self.recent.seed(from: self.context.history, machines: ids, nowMs: FleetView.nowMs())
+                }
                 // High priority: in a burst of thousands of batches the flush must not queue behind them.
                 group.addTask(priority: .high) {
                     for await event in events { self.mark(event) }

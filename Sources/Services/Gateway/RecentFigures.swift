@@ -25,6 +25,15 @@ struct RecentFigures: Sendable, Codable, Equatable {
             self.net.removeFirst(drop)
         }
     }
+
+    /// These figures up to the first of `later`'s, then all of `later`'s.
+    func merged(before later: RecentFigures) -> RecentFigures {
+        guard let first = later.t.first else { return self }
+        let n = t.prefix { $0 < first }.count
+        return RecentFigures(
+            t: Array(t.prefix(n)) + later.t, cpu: Array(cpu.prefix(n)) + later.cpu, mem: Array(mem.prefix(n)) + later.mem,
+            net: Array(net.prefix(n)) + later.net)
+    }
 }
 
 /// Recent figures of every machine, fed by the live feed from bus batches.
@@ -48,6 +57,29 @@ final class RecentFiguresBook: Sendable {
     func figures(_ machine: String, at timestampMs: Int64?) -> KeyValues? {
         guard let timestampMs else { return nil }
         return newest.withLock { n in n[machine].flatMap { $0.timestampMs == timestampMs ? $0.values : nil } }
+    }
+
+    /// The metrics the card's sparklines are drawn from.
+    static let sparklineMetrics = ["cpu.usage_percent", "memory.used_percent", "net.rx_bytes_per_second", "net.tx_bytes_per_second"]
+
+    /// Fills the two minutes before `nowMs` from history, under whatever live batches recorded meanwhile: a gateway
+    /// that just (re)started shows full sparklines, not empty ones filling over two minutes.
+    func seed(from history: any HistoryStore, machines: [String], nowMs: Int64) async {
+        for machine in machines {
+            if Task.isCancelled { return }
+            var byTime: [Int64: [Sample]] = [:]
+            for metric in Self.sparklineMetrics {
+                let query = HistoryQuery(machine: machine, metric: metric, fromMs: nowMs - Self.keepMs, toMs: nowMs, tier: .raw)
+                guard let found = try? await history.query(query) else { continue }
+                for series in found {
+                    for point in series.points { byTime[point.t, default: []].append(Sample(series.series, point.value)) }
+                }
+            }
+            guard !byTime.isEmpty else { continue }
+            var seeded = RecentFigures()
+            for t in byTime.keys.sorted() { seeded.append(t, FleetView.keyValues(byTime[t] ?? []), keepMs: Self.keepMs) }
+            book.withLock { $0[machine] = seeded.merged(before: $0[machine] ?? RecentFigures()) }
+        }
     }
 
     /// A copy of every machine's recent figures, for a snapshot.
