@@ -223,6 +223,14 @@ def check_alerts(driver, url, out, checks):
     past = driver.execute_script(
         "return [...document.querySelectorAll('.past tbody tr')].map((r) => r.cells[5].textContent)")
     checks.expect(all(" – " in when for when in past), f"resolved periods only under Resolved ({past[:3]})")
+    if PUBLIC is None:
+        # The spec's webhook is down: the page says the channel is failing, and why, in one line.
+        failing = wait_for(lambda: driver.execute_script(
+            "return [...document.querySelectorAll('.channels tbody tr.channel-failing')].map((r) => [...r.cells].map((c) => c.textContent.trim()))"),
+            timeout=30)
+        row = failing[0] if failing else []
+        checks.expect(len(row) == 5 and row[0] == "ops" and row[4] and "\n" not in row[4],
+                      f"a notification channel that cannot deliver is shown failing, with its error in one line ({row})")
     if PUBLIC is not None:
         time.sleep(1)
         controls = driver.find_elements(By.CSS_SELECTOR, ".silence-open, .silence-form, .silences-panel:not([hidden])")

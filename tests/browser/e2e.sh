@@ -21,9 +21,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Three distinct free ports, held open together while picked (one at a time, the kernel may hand one out twice).
-read -r grpc http edge < <(python3 -c 'import socket
-s = [socket.socket() for _ in range(3)]
+# Four distinct free ports, held open together while picked (one at a time, the kernel may hand one out twice);
+# the fourth is a webhook nobody listens on, so the dashboard has a failing channel to show.
+read -r grpc http edge hook < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(4)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 export SMS_E2E_EDGE_TOKEN="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
@@ -46,6 +47,8 @@ machines:
   - { id: nfrt, host: 192.0.2.11 }
 alerts:
   - { name: cpu_busy, metric: cpu.usage_percent, warning: 0.5, critical: 99.9, machines: [mcrn] }
+notify:
+  - { name: ops, webhook: "http://127.0.0.1:$hook/hook" }
 edges:
   - name: public
     url: ws://127.0.0.1:$edge/ws

@@ -22,6 +22,11 @@ export function machine(id, signal) {
   return getJSON(`/api/machines/${encodeURIComponent(id)}`, signal);
 }
 
+/** Active alerts and each notification channel's delivery (`{alerts, channels}`). */
+export function alerts(signal) {
+  return getJSON('/api/alerts', signal);
+}
+
 export function alertHistory(limit = 500, signal) {
   return getJSON(`/api/alerts/history?limit=${limit}`, signal);
 }

@@ -57,6 +57,7 @@ class AlertsPanel {
   constructor(root, { store }) {
     this.store = store;
     root.innerHTML = `<section class="panel"><h3>Active</h3><div class="active"></div><div class="silence-slot"></div></section>
+      <section class="panel channels-panel" hidden><h3>Notifications</h3><div class="channels"></div></section>
       <section class="panel silences-panel" hidden><h3>Silences</h3><div class="silences"></div></section>
       <section class="panel"><h3>Resolved</h3><div class="past"><p class="muted">Loading…</p></div></section>`;
     this.root = root;
@@ -65,7 +66,29 @@ class AlertsPanel {
     this.render();
     this.loadPast();
     this.loadSilences();
-    this.timer = setInterval(() => this.render(), 5000);
+    this.loadChannels();
+    this.timer = setInterval(() => { this.render(); this.loadChannels(); }, 5000);
+  }
+
+  /** Whether notifications get through: each channel's queue, last delivery and last error (private hub only). */
+  async loadChannels() {
+    const panel = this.root.querySelector('.channels-panel');
+    if (!this.store.received || this.store.readOnly) return;
+    try {
+      const channels = (await api.alerts()).channels ?? [];
+      const now = this.store.now();
+      panel.hidden = !channels.length;
+      this.root.querySelector('.channels').innerHTML = channels.length ? `<table><thead><tr><th>Channel</th><th>State</th>
+        <th class="num">Queued</th><th>Last delivered</th><th>Last error</th></tr></thead><tbody>${channels.map((c) => {
+          const failing = c.lastError != null;
+          return `<tr class="${failing ? 'channel-failing' : 'channel-ok'}"><td><b>${esc(c.name)}</b></td>
+            <td>${failing ? '<span class="badge sev-critical">failing</span>' : '<span class="badge">delivering</span>'}</td>
+            <td class="num">${c.queued}</td><td>${c.lastDeliveredMs ? ago(c.lastDeliveredMs, now) : 'never'}</td>
+            <td class="muted">${failing ? `${esc(c.lastError)} (${ago(c.lastErrorMs, now)})` : ''}</td></tr>`;
+        }).join('')}</tbody></table>` : '';
+    } catch {
+      panel.hidden = true;
+    }
   }
 
   onClick(e) {
@@ -120,7 +143,7 @@ class AlertsPanel {
 
   onChange(change) {
     if (change.alerts) { this.render(); this.loadPast(); }
-    if (change.snapshot) this.loadSilences();
+    if (change.snapshot) { this.loadSilences(); this.loadChannels(); }
   }
 
   /** Silencing is offered to an admin of the private hub, never on the public edge. */
