@@ -232,6 +232,11 @@ def check_alerts(driver, url, out, checks):
         checks.expect(len(row) == 5 and row[0] == "ops" and row[4] and "\n" not in row[4],
                       f"a notification channel that cannot deliver is shown failing, with its error in one line ({row})")
     if PUBLIC is not None:
+        driver.get(url.rstrip("/") + "/#/machine/mcrn")
+        time.sleep(2)
+        checks.expect(not driver.find_elements(By.CSS_SELECTOR, ".malerts .silence-open"),
+                      "the public machine page offers no silencing")
+        driver.get(url.rstrip("/") + "/#/alerts")
         time.sleep(1)
         controls = driver.find_elements(By.CSS_SELECTOR, ".silence-open, .silence-form, .silences-panel:not([hidden])")
         checks.expect(not controls, f"the public view offers no silencing ({len(controls)} controls)")
@@ -258,6 +263,20 @@ def check_silence(driver, url, out, checks):
                                if "cpu_busy on mcrn" in r.text])
     checks.expect(bool(listed) and "e2e: planned load test" in listed[0], f"the silence is listed with its reason ({listed})")
     screenshot(driver, os.path.join(out, "silenced.png"))
+    # The same from the machine page's alert list.
+    driver.get(url.rstrip("/") + "/#/machine/mcrn")
+    button = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".malerts .silence-open[data-rule='cpu_busy']"))
+    if not checks.expect(bool(button), "the machine page's firing alert offers Silence… to an admin"):
+        return
+    button[0].click()
+    form = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".malerts .silence-form"))
+    if not checks.expect(bool(form), "the silence form opens on the machine page"):
+        return
+    form[0].find_element(By.CSS_SELECTOR, "input[name=reason]").send_keys("e2e: from the machine page")
+    form[0].find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    done = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".malerts .silence-done"))
+    checks.expect(bool(done), "the machine page confirms the silence")
+    screenshot(driver, os.path.join(out, "silenced-machine.png"))
 
 
 def check_narrow(driver, url, out, checks):

@@ -94,13 +94,23 @@ fi
 status=0
 echo "--- dashboard at the hub"
 tests/browser/run.sh "https://127.0.0.1:$http" "$out/hub" || status=1
-# The silence set from the page is the one the CLI lists.
-if ! "$bin" silence list --spec "$work/spec/spec.yaml" | grep -q "cpu_busy.*mcrn\|mcrn.*cpu_busy"; then
-    echo "FAIL the silence set in the dashboard is not in smsctl silence list:" >&2
-    "$bin" silence list --spec "$work/spec/spec.yaml" >&2 || true
-    status=1
+# The silences set from the pages are the ones the CLI lists, and status shows them.
+silences=$("$bin" silence list --spec "$work/spec/spec.yaml" || true)
+count=$("$bin" silence list --spec "$work/spec/spec.yaml" -o json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
+if echo "$silences" | grep -q "planned load test" && echo "$silences" | grep -q "from the machine page" && [ "$count" = 2 ]; then
+    echo "ok   smsctl silence list shows both silences set in the dashboard, each once"
 else
-    echo "ok   smsctl silence list shows the silence set in the dashboard"
+    echo "FAIL the silences set in the dashboard are not in smsctl silence list, once each ($count):" >&2
+    echo "$silences" >&2
+    status=1
+fi
+report=$("$bin" status "$work/spec/spec.yaml" 2>&1 || true)
+if echo "$report" | grep -qi "silence" && echo "$report" | grep -q "planned load test"; then
+    echo "ok   smsctl status shows the silence"
+else
+    echo "FAIL smsctl status does not show the silence:" >&2
+    echo "$report" >&2
+    status=1
 fi
 echo "--- the hub restarted: sparklines drawn from history at once"
 echo "     the hub ran $(curl -sf --cacert "$ca_file" "https://127.0.0.1:$http/healthz" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["uptimeSeconds"]))') s before the restart"

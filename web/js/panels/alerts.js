@@ -3,6 +3,7 @@
 import * as api from '../api.js';
 import { ago, byUnit, clock, duration, esc } from '../format.js';
 import { canWrite } from '../session.js';
+import { canSilence, silenceButton, wireSilencing } from '../silence.js';
 
 /** The unit of an alert's value and threshold: from its metric's name, or seconds for an absence rule. */
 function unitOf(a) {
@@ -19,9 +20,7 @@ function unitOf(a) {
 function row(a, now, silenceable = false) {
   const when = a.endedMs ? `${clock(a.sinceMs)} – ${clock(a.endedMs)} (${duration(a.endedMs - a.sinceMs)})`
     : `${clock(a.sinceMs)} (${ago(a.sinceMs, now)})`;
-  const action = silenceable
-    ? `<td><button type="button" class="silence-open" data-rule="${esc(a.rule)}" data-machine="${esc(a.machine)}">Silence…</button></td>`
-    : '';
+  const action = silenceable ? `<td>${silenceButton(a)}</td>` : '';
   return `<tr class="sev-${a.severity}">
     <td><span class="badge sev-${a.severity}">${a.severity}</span></td><td>${esc(a.state)}</td>
     <td><b>${esc(a.rule)}</b></td><td><a href="#/machine/${encodeURIComponent(a.machine)}">${esc(a.machine)}</a></td>
@@ -35,16 +34,6 @@ const HEAD = `<thead><tr><th>Severity</th><th>State</th><th>Rule</th><th>Machine
   <th class="num">Value</th><th class="num">Threshold</th><th></th></tr></thead>`;
 const HEAD_ACTIONS = HEAD.replace('<th></th></tr>', '<th></th><th></th></tr>');
 
-/** The form that silences one rule on one machine: how long, and why (the hub requires a reason). */
-function silenceForm(rule, machine) {
-  return `<form class="silence-form"><b>Silence ${esc(rule)} on ${esc(machine)}</b>
-    <label>for <select name="for"><option value="1h">1 hour</option><option value="4h">4 hours</option>
-      <option value="1d">1 day</option></select></label>
-    <label>because <input name="reason" required maxlength="500" placeholder="e.g. planned upgrade"></label>
-    <button type="submit">Silence</button> <button type="button" class="cancel">Cancel</button>
-    <span class="note muted"></span></form>`;
-}
-
 function silenceRow(s, now) {
   const what = [s.rule ?? 'every rule', s.machine ? `on ${s.machine}` : 'on every machine'].join(' ');
   // silences.json's own field names (snake_case), as `smsctl silence` writes them.
@@ -56,13 +45,14 @@ function silenceRow(s, now) {
 class AlertsPanel {
   constructor(root, { store }) {
     this.store = store;
-    root.innerHTML = `<section class="panel"><h3>Active</h3><div class="active"></div><div class="silence-slot"></div></section>
+    // Listeners go on an element of this view's own: `root` outlives it and hosts the next view.
+    root.innerHTML = `<div class="alerts-view"><section class="panel"><h3>Active</h3><div class="active"></div><div class="silence-slot"></div></section>
       <section class="panel channels-panel" hidden><h3>Notifications</h3><div class="channels"></div></section>
       <section class="panel silences-panel" hidden><h3>Silences</h3><div class="silences"></div></section>
-      <section class="panel"><h3>Resolved</h3><div class="past"><p class="muted">Loading…</p></div></section>`;
-    this.root = root;
-    root.addEventListener('click', (e) => this.onClick(e));
-    root.addEventListener('submit', (e) => this.onSubmit(e));
+      <section class="panel"><h3>Resolved</h3><div class="past"><p class="muted">Loading…</p></div></section></div>`;
+    this.root = root.firstElementChild;
+    this.root.addEventListener('click', (e) => this.onClick(e));
+    wireSilencing(this.root, this.root.querySelector('.silence-slot'), () => this.loadSilences());
     this.render();
     this.loadPast();
     this.loadSilences();
@@ -73,9 +63,10 @@ class AlertsPanel {
   /** Whether notifications get through: each channel's queue, last delivery and last error (private hub only). */
   async loadChannels() {
     const panel = this.root.querySelector('.channels-panel');
-    if (!this.store.received || this.store.readOnly) return;
+    if (!panel || !this.store.received || this.store.readOnly) return;
     try {
       const channels = (await api.alerts()).channels ?? [];
+      if (!panel.isConnected) return; // the view was left meanwhile
       const now = this.store.now();
       panel.hidden = !channels.length;
       this.root.querySelector('.channels').innerHTML = channels.length ? `<table><thead><tr><th>Channel</th><th>State</th>
@@ -87,21 +78,11 @@ class AlertsPanel {
             <td class="muted">${failing ? `${esc(c.lastError)} (${ago(c.lastErrorMs, now)})` : ''}</td></tr>`;
         }).join('')}</tbody></table>` : '';
     } catch {
-      panel.hidden = true;
+      if (panel.isConnected) panel.hidden = true;
     }
   }
 
   onClick(e) {
-    const open = e.target.closest('.silence-open');
-    if (open) {
-      const slot = this.root.querySelector('.silence-slot');
-      slot.innerHTML = silenceForm(open.dataset.rule, open.dataset.machine);
-      slot.firstElementChild.dataset.rule = open.dataset.rule;
-      slot.firstElementChild.dataset.machine = open.dataset.machine;
-      slot.querySelector('input[name=reason]').focus();
-      return;
-    }
-    if (e.target.closest('.silence-form .cancel')) { this.root.querySelector('.silence-slot').innerHTML = ''; return; }
     const remove = e.target.closest('.silence-remove');
     if (remove) {
       remove.disabled = true;
@@ -109,33 +90,19 @@ class AlertsPanel {
     }
   }
 
-  async onSubmit(e) {
-    const form = e.target.closest('.silence-form');
-    if (!form) return;
-    e.preventDefault();
-    const note = form.querySelector('.note');
-    const data = new FormData(form);
-    try {
-      await api.addSilence({ rule: form.dataset.rule, machine: form.dataset.machine, for: data.get('for'), reason: data.get('reason') });
-      this.root.querySelector('.silence-slot').innerHTML = '';
-      this.loadSilences();
-    } catch (err) {
-      note.textContent = err.message;
-    }
-  }
-
   async loadSilences() {
     const panel = this.root.querySelector('.silences-panel');
     // Only the private hub keeps silences; the live snapshot says which this is (the edge's is read-only).
-    if (!this.store.received || this.store.readOnly) return;
+    if (!panel || !this.store.received || this.store.readOnly) return;
     try {
       const now = this.store.now();
       const list = (await api.silences()).silences.filter((s) => s.ends_ms > now);
+      if (!panel.isConnected) return;
       panel.hidden = !list.length;
       this.root.querySelector('.silences').innerHTML = list.length
         ? `<table><tbody>${list.map((s) => silenceRow(s, now)).join('')}</tbody></table>` : '';
     } catch {
-      panel.hidden = true; // the edge keeps no silences
+      if (panel.isConnected) panel.hidden = true; // the edge keeps no silences
     }
   }
 
@@ -147,7 +114,7 @@ class AlertsPanel {
   }
 
   /** Silencing is offered to an admin of the private hub, never on the public edge. */
-  writable() { return canWrite() && this.store.received && !this.store.readOnly; }
+  writable() { return canSilence(this.store); }
 
   render() {
     const now = this.store.now();

@@ -7,6 +7,7 @@ import { chartGroups, seriesId } from '../charts/registry.js';
 import { ago, bytes, clock, duration, esc, number, percent, rate } from '../format.js';
 import { renderTop } from './top.js';
 import { setShowVirtual, showVirtual } from '../charts/virtual.js';
+import { canSilence, silenceButton, wireSilencing } from '../silence.js';
 
 const RANGES = [['15m', 900e3], ['1h', 3600e3], ['6h', 21600e3], ['24h', 86400e3], ['7d', 604800e3],
   ['30d', 2592000e3]];
@@ -29,9 +30,10 @@ class MachinePanel {
         <label class="virtual-toggle"><input type="checkbox" name="virtual"> show virtual devices</label></div>
       <div class="charts"></div>
       <div class="split"><section class="panel top"><h3>Top processes</h3><div class="top-body"></div></section>
-      <section class="panel malerts"><h3>Alerts</h3><div class="malerts-body"></div></section></div>`;
+      <section class="panel malerts"><h3>Alerts</h3><div class="malerts-body"></div><div class="silence-slot"></div></section></div>`;
     this.root = root;
     this.q = (s) => root.querySelector(s);
+    wireSilencing(this.q('.malerts'), this.q('.malerts .silence-slot'));
     root.querySelector('.ranges').addEventListener('click', (e) => {
       const name = e.target.dataset?.range;
       if (!name) return;
@@ -184,7 +186,8 @@ class MachinePanel {
     const alerts = this.store.alerts.filter((a) => a.machine === this.id);
     this.q('.malerts-body').innerHTML = alerts.length ? alerts.map((a) => `<div class="alert-row sev-${a.severity}">
       <b>${esc(a.rule)}</b> <span>${esc(a.state)}</span> <span>since ${clock(a.sinceMs)}</span>
-      ${a.value != null ? `<span>value ${number(a.value)}</span>` : ''}${a.threshold != null ? `<span>threshold ${number(a.threshold)}</span>` : ''}</div>`).join('')
+      ${a.value != null ? `<span>value ${number(a.value)}</span>` : ''}${a.threshold != null ? `<span>threshold ${number(a.threshold)}</span>` : ''}
+      ${canSilence(this.store) && a.state === 'firing' ? silenceButton(a) : ''}</div>`).join('')
       : '<p class="muted">No active alerts.</p>';
   }
 }
