@@ -73,6 +73,8 @@ cat > "$work/schemathesis.toml" <<'TOML'
 headers = { Authorization = "Bearer ${SMS_API_TOKEN}" }
 TOML
 status=0
+# From the work folder: schemathesis keeps a cache in the current directory, which must not be the repository.
+cd "$work/out"
 schemathesis --config-file "$work/schemathesis.toml" run "https://127.0.0.1:$http/api/openapi.json" \
     --tls-verify "$ca" --url "https://127.0.0.1:$http" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
