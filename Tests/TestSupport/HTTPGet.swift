@@ -14,9 +14,10 @@ public func httpGet(_ url: URL, bearer: String? = nil, timeout: TimeInterval = 1
         let parts = URLComponents(url: url, resolvingAgainstBaseURL: false)
         let encoded = parts?.percentEncodedPath ?? ""
         let path = (encoded.isEmpty ? "/" : encoded) + (parts?.percentEncodedQuery.map { "?" + $0 } ?? "")
-        let answer = try RawHTTP.request(
-            "GET", port: port, path, headers: bearer.map { ["Authorization": "Bearer \($0)"] } ?? [:],
-            timeout: Int(timeout.rounded(.up)), ca: ca ?? "/dev/null")
+        let headers = bearer.map { ["Authorization": "Bearer \($0)"] } ?? [:]
+        let answer = try await offPool {
+            try RawHTTP.request("GET", port: port, path, headers: headers, timeout: Int(timeout.rounded(.up)), ca: ca ?? "/dev/null")
+        }
         guard let response = HTTPURLResponse(url: url, statusCode: answer.status, httpVersion: "HTTP/1.1", headerFields: answer.headers) else {
             throw URLError(.badServerResponse)
         }

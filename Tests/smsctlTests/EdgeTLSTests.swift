@@ -22,7 +22,9 @@ struct EdgeTLSTests {
             ["run", "edge", "--listen", "127.0.0.1:\(edgePort)", "--token-env", "EDGE_TOKEN", "--tls-cert", cert, "--tls-key", key],
             log: certDir.appendingPathComponent("edge.log"), environment: ["EDGE_TOKEN": token])
         defer { edge.crash() }
-        #expect(await waitFor(timeout: .seconds(20)) { (try? RawHTTP.request("GET", port: edgePort, "/healthz", ca: cert))?.status == 200 })
+        #expect(await waitFor(timeout: .seconds(20)) {
+            try await offPool { try RawHTTP.request("GET", port: edgePort, "/healthz", ca: cert) }.status == 200
+        })
 
         // Without `ca`: the system's roots do not know the edge's CA, so the gateway refuses its certificate.
         let untrusted = try hub(edgePort: edgePort, token: token, ca: nil)
@@ -30,14 +32,14 @@ struct EdgeTLSTests {
         #expect(await waitFor(timeout: .seconds(30)) {
             untrusted.hub.output.contains("the edge's certificate is not trusted") && untrusted.hub.output.contains("edges[].ca")
         }, "the hub did not report the edge's certificate as untrusted:\n\(untrusted.hub.output)")
-        #expect(try machineIDs(edgePort: edgePort, ca: cert).isEmpty, "something was pushed over an unverified connection")
+        #expect(try await machineIDs(edgePort: edgePort, ca: cert).isEmpty, "something was pushed over an unverified connection")
         untrusted.hub.crash()
         untrusted.collector.crash()
 
         // With `ca`: verified, pushed; the edge shows the machine, read over HTTPS verified with the same CA.
         let trusted = try hub(edgePort: edgePort, token: token, ca: cert)
         defer { trusted.deployment.remove(); trusted.hub.crash(); trusted.collector.crash() }
-        let shown = await waitFor(timeout: .seconds(40)) { try machineIDs(edgePort: edgePort, ca: cert, withData: true) == ["box"] }
+        let shown = await waitFor(timeout: .seconds(40)) { try await machineIDs(edgePort: edgePort, ca: cert, withData: true) == ["box"] }
         #expect(shown, "the edge does not show the pushed machine:\n\(trusted.hub.output)\n\(edge.output)")
         #expect(trusted.hub.output.contains("pushing to edge"), "\(trusted.hub.output)")
     }
@@ -60,8 +62,8 @@ struct EdgeTLSTests {
     }
 
     /// The machine ids the edge's public API lists (with `withData`, only those with a sample).
-    func machineIDs(edgePort: Int, ca: String, withData: Bool = false) throws -> [String] {
-        let answer = try RawHTTP.request("GET", port: edgePort, "/api/machines", ca: ca)
+    func machineIDs(edgePort: Int, ca: String, withData: Bool = false) async throws -> [String] {
+        let answer = try await offPool { try RawHTTP.request("GET", port: edgePort, "/api/machines", ca: ca) }
         return ((answer.json()["machines"] as? [[String: Any]]) ?? [])
             .filter { !withData || $0["lastSampleMs"] is NSNumber }
             .compactMap { $0["id"] as? String }

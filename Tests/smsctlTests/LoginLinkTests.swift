@@ -13,7 +13,7 @@ struct LoginLinkTests {
         let d = try ControllerDeployment()
         defer { d.cleanUp() }
         try d.write(d.yaml())
-        let applied = try d.run(["apply", d.spec.path])
+        let applied = try await offPool { try d.run(["apply", d.spec.path]) }
         #expect(applied.status == 0, "\(applied.out)\n\(applied.err)")
         let line = try #require(applied.out.split(separator: "\n").first { $0.contains("/login?once=") }, "\(applied.out)")
         #expect(line.contains("https://localhost:\(d.httpPort)/login?once="))
@@ -58,7 +58,7 @@ struct LoginLinkTests {
         #expect(try RawHTTP.json("POST", port: d.httpPort, "/api/login", ["name": "admin", "password": "wrong-password"], ca: ca).status == 401)
 
         // With a password set, apply prints no link any more; nothing it prints or logs holds a secret.
-        let second = try d.run(["apply", d.spec.path])
+        let second = try await offPool { try d.run(["apply", d.spec.path]) }
         #expect(second.status == 0 && !second.out.contains("/login?once="), "\(second.out)")
         let logs = (try? FileManager.default.contentsOfDirectory(atPath: state.logs.path)) ?? []
         for log in logs {
