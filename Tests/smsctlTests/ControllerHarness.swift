@@ -122,3 +122,14 @@ func controllerEventually(within seconds: Double, _ condition: () throws -> Bool
     }
     return try condition()
 }
+
+/// `controllerEventually` for async tests: each check runs off the concurrency pool (it may run smsctl or wait on a
+/// socket), so a long wait does not starve the tests running beside it.
+func eventuallyOff(within seconds: Double, _ condition: @escaping @Sendable () throws -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if (try? await offPool(condition)) == true { return true }
+        try? await Task.sleep(for: .milliseconds(200))
+    }
+    return (try? await offPool(condition)) == true
+}

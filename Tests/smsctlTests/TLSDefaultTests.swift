@@ -65,7 +65,9 @@ struct TLSDefaultTests {
             try await offPool { try RawHTTP.request("GET", port: d.httpPort, "/healthz", ca: wrongCA) }
         }
         let status = try await offPool { try d.run(["status", d.spec.path]) }
-        #expect(status.status == 0 && status.out.contains("https://localhost:\(d.httpPort)"), "\(status.out)\n\(status.err)")
+        // 0, or 3/4 when something is unhealthy or critical (a busy CI box trips the CPU alert): never "cannot reach".
+        #expect([0, 3, 4].contains(status.status) && status.out.contains("https://localhost:\(d.httpPort)"),
+                "\(status.status): \(status.out)\n\(status.err)")
 
         // A collector without the CA (plaintext) and one with another CA are refused; neither stores a sample.
         let token = d.state.appendingPathComponent("secrets/mcrn.token").path
