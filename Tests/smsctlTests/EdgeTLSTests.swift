@@ -14,10 +14,10 @@ struct EdgeTLSTests {
         try FileManager.default.createDirectory(at: certDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: certDir) }
         let cert = certDir.appendingPathComponent("edge.pem").path, key = certDir.appendingPathComponent("edge.key").path
-        let made = try run("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        let made = try runTool("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                                                 "-days", "2", "-subj", "/CN=edge", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                                                 "-keyout", key, "-out", cert])
-        try #require(made == 0)
+        try #require(made.status == 0, "\(made.output)")
         let edge = try SMSProcess(
             ["run", "edge", "--listen", "127.0.0.1:\(edgePort)", "--token-env", "EDGE_TOKEN", "--tls-cert", cert, "--tls-key", key],
             log: certDir.appendingPathComponent("edge.log"), environment: ["EDGE_TOKEN": token])
@@ -67,16 +67,5 @@ struct EdgeTLSTests {
         return ((answer.json()["machines"] as? [[String: Any]]) ?? [])
             .filter { !withData || $0["lastSampleMs"] is NSNumber }
             .compactMap { $0["id"] as? String }
-    }
-
-    func run(_ tool: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }

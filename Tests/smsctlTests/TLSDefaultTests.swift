@@ -28,7 +28,7 @@ struct TLSDefaultTests {
         // The gRPC port: a TLS client that trusts the CA verifies the hub for 127.0.0.1 and localhost.
         for (check, name) in [("-verify_ip", "127.0.0.1"), ("-verify_hostname", "localhost")] {
             let verified = try await offPool { try openssl(["s_client", "-connect", "127.0.0.1:\(d.grpcPort)", "-CAfile", ca, "-verify_return_error",
-                                        check, name, "-alpn", "h2", "-brief"], input: "") }
+                                        check, name, "-alpn", "h2", "-brief"]) }
             #expect(verified.status == 0 && verified.output.contains("Verification: OK"), "\(name): \(verified.output)")
         }
         // A plaintext HTTP/2 client (gRPC without TLS) gets a TLS alert or nothing, never an HTTP/2 SETTINGS frame.
@@ -38,7 +38,7 @@ struct TLSDefaultTests {
         // The dashboard's port: HTTPS with the same CA; plain HTTP gets one line naming the https:// address and
         // nothing else; the API without a session answers 401, with the CLI's token 200.
         let https = try await offPool { try openssl(["s_client", "-connect", "127.0.0.1:\(d.httpPort)", "-CAfile", ca, "-verify_return_error",
-                                 "-verify_ip", "127.0.0.1", "-brief"], input: "") }
+                                 "-verify_ip", "127.0.0.1", "-brief"]) }
         #expect(https.status == 0 && https.output.contains("Verification: OK"), "\(https.output)")
         for path in ["/api/machines", "/", "/healthz"] {
             let answer = try await offPool {
@@ -131,32 +131,11 @@ struct TLSDefaultTests {
 
     /// Runs the lean collector for 6 s (timeout ends it) and returns what it logged.
     func collect(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["6", SMSProcess.collectorBinary.path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try runTool("/usr/bin/timeout", ["6", SMSProcess.collectorBinary.path] + arguments).output
     }
 
-    func openssl(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        try stdin.fileHandleForWriting.close()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    func openssl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try runTool("/usr/bin/openssl", arguments)
     }
 
     /// Sends `bytes` to 127.0.0.1:`port` and returns the first bytes that come back within 2 s.

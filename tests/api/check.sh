@@ -7,26 +7,11 @@
 #   tests/api/check.sh [--max-examples N]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$(pwd)
 examples=${2:-40}
 python3 -c 'import schemathesis' 2>/dev/null || python3 -m pip install -q schemathesis
-work=$(mktemp -d)
-mkdir -p "$work/bin" "$work/spec" "$work/out"
-cp "${SMSCTL_BIN:-$root/.build/debug/smsctl}" "$work/bin/smsctl"
-cp "${SMS_COLLECTOR_BIN:-$root/.build/debug/sms-collector}" "$work/bin/sms-collector"
-bin=$work/bin/smsctl
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source tests/lib/sandbox.sh
 
-read -r grpc http < <(python3 -c 'import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+read -r grpc http < <(free_ports 2)
 cat > "$work/spec/spec.yaml" <<YAML
 version: 1
 name: api
@@ -39,9 +24,9 @@ alerts:
 YAML
 mkdir -p "$work/spec/.sms/api/secrets"
 (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$work/spec/.sms/api/secrets/mcrn.token")
-(cd "$work/out" && exec "$bin" run hub --spec "$work/spec/spec.yaml" --bind 127.0.0.1 >"$work/hub.log" 2>&1) &
+(cd "$work/cwd" && exec "$bin" run hub --spec "$work/spec/spec.yaml" --bind 127.0.0.1 >"$work/hub.log" 2>&1) &
 pids+=($!)
-(cd "$work/out" && exec "$work/bin/sms-collector" --spec "$work/spec/spec.yaml" --machine mcrn >"$work/collector.log" 2>&1) &
+(cd "$work/cwd" && exec "$work/bin/sms-collector" --spec "$work/spec/spec.yaml" --machine mcrn >"$work/collector.log" 2>&1) &
 pids+=($!)
 
 state=$work/spec/.sms/api
@@ -74,7 +59,7 @@ headers = { Authorization = "Bearer ${SMS_API_TOKEN}" }
 TOML
 status=0
 # From the work folder: schemathesis keeps a cache in the current directory, which must not be the repository.
-cd "$work/out"
+cd "$work/cwd"
 schemathesis --config-file "$work/schemathesis.toml" run "https://127.0.0.1:$http/api/openapi.json" \
     --tls-verify "$ca" --url "https://127.0.0.1:$http" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \

@@ -6,27 +6,11 @@
 # Screenshots go to test-output/browser/ (not committed). Everything it starts, it stops.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$(pwd)
+source tests/lib/sandbox.sh
 out=$root/test-output/browser
-work=$(mktemp -d)
-mkdir -p "$work/bin" "$work/spec" "$work/cwd"
-cp "${SMSCTL_BIN:-$root/.build/debug/smsctl}" "$work/bin/smsctl"
-cp "${SMS_COLLECTOR_BIN:-$root/.build/debug/sms-collector}" "$work/bin/sms-collector"
-bin=$work/bin/smsctl
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
 
-# Four distinct free ports, held open together while picked (one at a time, the kernel may hand one out twice);
-# the fourth is a webhook nobody listens on, so the dashboard has a failing channel to show.
-read -r grpc http edge hook < <(python3 -c 'import socket
-s = [socket.socket() for _ in range(4)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+# The fourth port is a webhook nobody listens on, so the dashboard has a failing channel to show.
+read -r grpc http edge hook < <(free_ports 4)
 export SMS_E2E_EDGE_TOKEN="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 # A dashboard user, declared as a user would: a hash from `smsctl passwd` (the password on stdin, never in argv).
 export SMS_E2E_USER=erin
