@@ -251,7 +251,8 @@ def check_silence(driver, url, out, checks):
     checks.expect(bool(button), "a firing alert's row offers Silence… to an admin")
     if not button:
         return
-    button[0].click()
+    # Clicked in the page in one step: the list is re-rendered live, so a found element can be replaced before a click.
+    driver.execute_script("document.querySelector(\".silence-open[data-rule='cpu_busy'][data-machine='mcrn']\").click()")
     form = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".silence-form"))
     checks.expect(bool(form), "the silence form opens under the list")
     if not form:
@@ -268,7 +269,7 @@ def check_silence(driver, url, out, checks):
     button = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".malerts .silence-open[data-rule='cpu_busy']"))
     if not checks.expect(bool(button), "the machine page's firing alert offers Silence… to an admin"):
         return
-    button[0].click()
+    driver.execute_script("document.querySelector(\".malerts .silence-open[data-rule='cpu_busy']\").click()")
     form = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".malerts .silence-form"))
     if not checks.expect(bool(form), "the silence form opens on the machine page"):
         return
