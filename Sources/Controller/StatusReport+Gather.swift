@@ -78,7 +78,7 @@ extension StatusReport {
             ? answer?.alerts.filter { $0.state != .resolved }.map {
                 AlertRow(
                     rule: $0.rule, machine: $0.machine, severity: $0.severity.rawValue, state: $0.state.rawValue,
-                    sinceMs: $0.sinceMs, value: $0.value)
+                    sinceMs: $0.sinceMs, value: $0.value, acknowledgedBy: $0.acknowledged.map { $0.by ?? "-" })
             } : nil
         return StatusReport(
             spec: spec.name, specFile: target.specFile, specHash: spec.hash, stateDirectory: target.state.url.path,

@@ -46,6 +46,8 @@ public struct StatusReport: Encodable, Sendable {
         public var state: String
         public var sinceMs: Int64
         public var value: Double?
+        /// Who acknowledged this firing period ("-" when unknown); nil while nobody has.
+        public var acknowledgedBy: String?
     }
 
     /// One edge of the spec (URL without credentials or path).

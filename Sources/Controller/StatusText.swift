@@ -53,11 +53,11 @@ public enum StatusText {
         out += machines.text
         out += "\nALERTS FIRING\n"
         if let alerts = r.alerts, !alerts.isEmpty {
-            var table = TextTable(["RULE", "MACHINE", "SEVERITY", "STATE", "SINCE", "VALUE"])
+            var table = TextTable(["RULE", "MACHINE", "SEVERITY", "STATE", "SINCE", "VALUE", "ACKNOWLEDGED"])
             for a in alerts {
                 table.add([
                     a.rule, a.machine, a.severity, a.state, duration(Double(max(0, now - a.sinceMs)) / 1000),
-                    a.value.map { String(format: "%.1f", $0) } ?? "-",
+                    a.value.map { String(format: "%.1f", $0) } ?? "-", a.acknowledgedBy.map { "by \($0)" } ?? "-",
                 ])
             }
             out += table.text

@@ -20,6 +20,7 @@ struct SMSCtl: AsyncParsableCommand {
             LogsCommand.self,
             CollectorCmdCommand.self,
             SilenceCommand.self,
+            AckCommand.self,
             RotateTokenCommand.self,
             PasswdCommand.self,
             BenchCommand.self,

@@ -53,7 +53,7 @@ struct CLIConventionTests {
     }
 
     @Test("help paragraphs are wrapped once: no short line in the middle of a paragraph", arguments: [
-        ["apply"], ["down"], ["plan"], ["status"], ["run"], ["run", "hub"], ["rotate-token"], ["render"],
+        ["apply"], ["down"], ["plan"], ["status"], ["run"], ["run", "hub"], ["rotate-token"], ["render"], ["ack"],
     ])
     func helpIsWrappedOnce(command: [String]) throws {
         let d = try ControllerDeployment()

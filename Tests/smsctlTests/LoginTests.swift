@@ -89,7 +89,7 @@ struct LoginTests {
             ("a wrong bearer beside a good cookie", ["Authorization": "Bearer nope", "Cookie": try Self.session(d, "alice", Self.alicePassword).cookie]),
         ]
         let paths = ["/api/machines", "/api/machines/mcrn", "/api/alerts", "/api/alerts/history", "/api/session",
-                     "/api/silences", "/api/history?machine=mcrn&metric=cpu.usage_percent&from=-5m", "/metrics", "//api/machines", "/API/alerts"]
+                     "/api/silences", "/api/acks", "/api/history?machine=mcrn&metric=cpu.usage_percent&from=-5m", "/metrics", "//api/machines", "/API/alerts"]
         for (what, headers) in credentials {
             for path in paths {
                 let answer = try RawHTTP.request("GET", port: d.httpPort, path, headers: headers)
@@ -151,6 +151,18 @@ struct LoginTests {
         #expect(viewerDelete.status == 403 && viewerDelete.text.contains("bob is a viewer"))
         let adminDelete = try RawHTTP.request("DELETE", port: d.httpPort, "/api/silences/\(created[0])", headers: ["Cookie": alice.cookie, "X-CSRF-Token": alice.csrf])
         #expect(adminDelete.status == 200)
+        // Acknowledging: a viewer is refused; nothing fires on this hub (no collector), so an admin gets 409 with
+        // what is wrong; a malformed body 400; an unknown id 404.
+        let ack: [String: Any] = ["machine": "mcrn", "rule": "machine_down", "comment": "looking"]
+        let viewerAck = try RawHTTP.json("POST", port: d.httpPort, "/api/acks", ack, headers: ["Cookie": bob.cookie, "X-CSRF-Token": bob.csrf])
+        #expect(viewerAck.status == 403, "\(viewerAck.status) \(viewerAck.text)")
+        let admin = ["Cookie": alice.cookie, "X-CSRF-Token": alice.csrf]
+        let notFiring = try RawHTTP.json("POST", port: d.httpPort, "/api/acks", ack, headers: admin)
+        #expect(notFiring.status == 409 && notFiring.json()["error"] as? String == "machine_down on mcrn is not firing; only a firing alert can be acknowledged", "\(notFiring.text)")
+        let malformed = try RawHTTP.json("POST", port: d.httpPort, "/api/acks", ["rule": 5], headers: admin)
+        #expect(malformed.status == 400, "\(malformed.text)")
+        #expect(try RawHTTP.request("DELETE", port: d.httpPort, "/api/acks/nosuchid", headers: admin).status == 404)
+        #expect(try RawHTTP.request("GET", port: d.httpPort, "/api/acks", headers: ["Cookie": bob.cookie]).json()["acknowledgements"] as? [Any] != nil)
         // A viewer may log itself out (with its CSRF token); the cookie is then worthless.
         #expect(try RawHTTP.request("POST", port: d.httpPort, "/api/logout", headers: ["Cookie": bob.cookie, "X-CSRF-Token": bob.csrf]).status == 200)
         #expect(try RawHTTP.request("GET", port: d.httpPort, "/api/machines", headers: ["Cookie": bob.cookie]).status == 401)

@@ -238,8 +238,11 @@ def check_alerts(driver, url, out, checks):
                       "the public machine page offers no silencing")
         driver.get(url.rstrip("/") + "/#/alerts")
         time.sleep(1)
-        controls = driver.find_elements(By.CSS_SELECTOR, ".silence-open, .silence-form, .silences-panel:not([hidden])")
-        checks.expect(not controls, f"the public view offers no silencing ({len(controls)} controls)")
+        controls = driver.find_elements(By.CSS_SELECTOR, ".silence-open, .silence-form, .silences-panel:not([hidden]), .ack-open, .ack-form")
+        checks.expect(not controls, f"the public view offers no silencing or acknowledging ({len(controls)} controls)")
+        # The hub's run acknowledged cpu_busy on mcrn: the public view shows that, not who did or why.
+        badges = wait_for(lambda: [b.text for b in driver.find_elements(By.CSS_SELECTOR, ".active .badge.ack")], timeout=20)
+        checks.expect(badges == ["acknowledged"], f"the public view shows an acknowledged alert without its name ({badges})")
     time.sleep(1)
     screenshot(driver, os.path.join(out, "alerts.png"))
 
@@ -278,6 +281,35 @@ def check_silence(driver, url, out, checks):
     done = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".malerts .silence-done"))
     checks.expect(bool(done), "the machine page confirms the silence")
     screenshot(driver, os.path.join(out, "silenced-machine.png"))
+
+
+def check_acknowledge(driver, url, out, checks):
+    """An admin acknowledges the firing cpu_busy on mcrn from its alert row; the row then says who did."""
+    driver.get(url.rstrip("/") + "/#/alerts")
+    selector = ".active .ack-open[data-rule='cpu_busy'][data-machine='mcrn']"
+    button = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, selector))
+    if not checks.expect(bool(button), "a firing alert's row offers Acknowledge… to an admin"):
+        return
+    driver.execute_script(f"document.querySelector(\"{selector}\").click()")
+    form = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".ack-form"))
+    if not checks.expect(bool(form), "the acknowledge form opens under the list"):
+        return
+    form[0].find_element(By.CSS_SELECTOR, "input[name=comment]").send_keys("e2e: looking into it")
+    form[0].find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    done = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".ack-done"))
+    checks.expect(bool(done), "the page confirms the acknowledgement")
+    user = os.environ.get("SMS_E2E_USER", "")
+    badge = wait_for(lambda: [b.text for b in driver.find_elements(
+        By.CSS_SELECTOR, ".active tr.sev-warning .badge.ack, .active tr.sev-critical .badge.ack")
+        if b.text == f"acknowledged by {user}"], timeout=20)
+    checks.expect(bool(badge), f"the row shows \"acknowledged by {user}\" once the hub applied it ({badge})")
+    gone = wait_for(lambda: not driver.find_elements(By.CSS_SELECTOR, selector), timeout=10)
+    checks.expect(gone, "an acknowledged alert offers no second Acknowledge…")
+    screenshot(driver, os.path.join(out, "acknowledged.png"))
+    # The machine page shows it too.
+    driver.get(url.rstrip("/") + "/#/machine/mcrn")
+    shown = wait_for(lambda: [b.text for b in driver.find_elements(By.CSS_SELECTOR, ".malerts .badge.ack")])
+    checks.expect(shown == [f"acknowledged by {user}"], f"the machine page shows the acknowledgement ({shown})")
 
 
 def check_narrow(driver, url, out, checks):
@@ -417,6 +449,7 @@ def main():
         check_alerts(driver, url, out, checks)
         if login:
             check_silence(driver, url, out, checks)
+            check_acknowledge(driver, url, out, checks)
         check_narrow(driver, url, out, checks)
         # The 401s of the login itself (asking who is logged in, the wrong password) are expected, not errors.
         errors = [e for e in driver.get_log("browser")

@@ -57,3 +57,8 @@ export function addSilence(silence) {
 export function removeSilence(id) {
   return send('DELETE', `/api/silences/${encodeURIComponent(id)}`);
 }
+
+/** Acknowledges one firing alert (`{machine, rule, series?, comment?}`): repeats stop until it resolves. */
+export function acknowledge(ack) {
+  return send('POST', '/api/acks', ack);
+}

@@ -96,7 +96,8 @@ extension AlertEngine {
                 series: instance.key.series.isEmpty ? nil : instance.key.series,
                 severity: instance.severity == .critical ? .critical : .warning,
                 state: instance.phase == .firing ? .firing : .pending, sinceMs: instance.sinceMs,
-                value: instance.value, threshold: instance.threshold, message: message)
+                value: instance.value, threshold: instance.threshold, message: message,
+                acknowledged: acknowledgement(of: instance).map(AcknowledgedDTO.init))
         }
     }
 

@@ -19,6 +19,7 @@ actor AlertEngine {
     let logger: Logger
     var evaluator: AlertEvaluator
     var silences: [Silence] = []
+    var acknowledgements: [Acknowledgement] = []
     var silenceFingerprint: String?
     /// Rules by name, including removed ones: a resolution of a removed rule still knows its channels.
     var knownRules: [String: AlertRule] = [:]
@@ -75,12 +76,24 @@ actor AlertEngine {
         guard force || fingerprint != silenceFingerprint else { return }
         silenceFingerprint = fingerprint
         do {
-            silences = try silenceStore.load()
+            let contents = try silenceStore.read()
+            silences = contents.silences
+            acknowledgements = contents.acks
             logger.info(
-                "silences loaded", metadata: ["file": "\(silenceStore.url.path)", "count": "\(silences.count)"])
+                "silences loaded",
+                metadata: [
+                    "file": "\(silenceStore.url.path)", "count": "\(silences.count)",
+                    "acknowledgements": "\(acknowledgements.count)",
+                ])
         } catch {
             logger.error("silences not reloaded; keeping the previous ones", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The acknowledgement of `instance`'s current firing period, if someone gave one.
+    func acknowledgement(of instance: AlertInstance) -> Acknowledgement? {
+        guard instance.phase == .firing else { return nil }
+        return acknowledgements.first { $0.covers(instance.key, firingSinceMs: instance.sinceMs) }
     }
 
     /// Saves values that changed since the last save (called on shutdown).
@@ -111,7 +124,7 @@ actor AlertEngine {
             let rule = knownRules[key.rule]
             guard
                 let kind = NotificationPolicy.due(
-                    instance, muted: muted, nowMs: nowMs,
+                    instance, muted: muted, acknowledged: acknowledgement(of: instance) != nil, nowMs: nowMs,
                     repeatInterval: rule?.repeatInterval)
             else { continue }
             evaluator.markNotified(key, severity: instance.severity, atMs: nowMs)

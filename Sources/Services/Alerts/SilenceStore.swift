@@ -10,34 +10,46 @@ public struct SilenceStore: Sendable {
 
     public init(url: URL) { self.url = url }
 
-    /// The file's format: a version, so a later change can be recognised, and the silences.
-    struct File: Codable {
-        var version: Int
-        var silences: [Silence]
+    /// The file's contents: a version, so a later change can be recognised, the silences and the
+    /// acknowledgements (absent in files written before acknowledgements existed).
+    public struct Contents: Codable, Sendable, Equatable {
+        public var version: Int = 1
+        public var silences: [Silence] = []
+        public var acknowledgements: [Acknowledgement]? = nil
+
+        public init(silences: [Silence] = [], acknowledgements: [Acknowledgement] = []) {
+            self.silences = silences
+            self.acknowledgements = acknowledgements
+        }
+
+        public var acks: [Acknowledgement] { acknowledgements ?? [] }
     }
 
-    /// Every silence in the file, expired ones included; an empty list when the file does not exist.
-    public func load() throws -> [Silence] {
-        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+    /// Everything in the file; empty when the file does not exist.
+    public func read() throws -> Contents {
+        guard FileManager.default.fileExists(atPath: url.path) else { return Contents() }
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw SilenceStoreError("cannot read \(url.path) (\(error.localizedDescription)); check its permissions")
         }
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A }) { return [] }
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A }) { return Contents() }
         do {
-            return try JSONDecoder().decode(File.self, from: data).silences
+            return try JSONDecoder().decode(Contents.self, from: data)
         } catch {
             throw SilenceStoreError("\(url.path) is not a valid silences file (\(error)); fix or delete it")
         }
     }
 
-    /// Replaces the file's contents with `silences`, creating the directory when needed.
-    public func save(_ silences: [Silence]) throws {
+    /// Every silence in the file, expired ones included; an empty list when the file does not exist.
+    public func load() throws -> [Silence] { try read().silences }
+
+    /// Replaces the file's contents, creating the directory when needed.
+    public func write(_ contents: Contents) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(File(version: 1, silences: silences))
+        let data = try encoder.encode(contents)
         do {
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -47,14 +59,27 @@ public struct SilenceStore: Sendable {
         }
     }
 
-    /// Loads, applies `change`, drops silences that ended more than a day ago, and saves.
+    /// Reads, applies `change`, drops silences that ended more than a day ago, and writes.
+    @discardableResult
+    public func modify<T>(nowMs: Int64, _ change: (inout Contents) throws -> T) throws -> T {
+        var contents = try read()
+        let result = try change(&contents)
+        contents.silences.removeAll { $0.endsMs < nowMs - 86_400_000 }
+        try write(contents)
+        return result
+    }
+
+    /// Replaces the silences, keeping the acknowledgements.
+    public func save(_ silences: [Silence]) throws {
+        var contents = try read()
+        contents.silences = silences
+        try write(contents)
+    }
+
+    /// `modify` of the silences alone; acknowledgements are kept as they are.
     @discardableResult
     public func update<T>(nowMs: Int64, _ change: (inout [Silence]) throws -> T) throws -> T {
-        var silences = try load()
-        let result = try change(&silences)
-        silences.removeAll { $0.endsMs < nowMs - 86_400_000 }
-        try save(silences)
-        return result
+        try modify(nowMs: nowMs) { try change(&$0.silences) }
     }
 
     /// What identifies one version of the file: modification time, size and inode (nil when absent).

@@ -17,10 +17,13 @@ public struct AlertStatusDTO: Sendable, Codable, Equatable {
     public var value: Double?
     public var threshold: Double?
     public var message: String?
+    /// Set while someone acknowledged this firing period.
+    public var acknowledged: AcknowledgedDTO?
 
     public init(
         rule: String, machine: String, series: String? = nil, severity: Severity, state: State, sinceMs: Int64,
-        endedMs: Int64? = nil, value: Double? = nil, threshold: Double? = nil, message: String? = nil
+        endedMs: Int64? = nil, value: Double? = nil, threshold: Double? = nil, message: String? = nil,
+        acknowledged: AcknowledgedDTO? = nil
     ) {
         self.rule = rule
         self.machine = machine
@@ -32,6 +35,7 @@ public struct AlertStatusDTO: Sendable, Codable, Equatable {
         self.value = value
         self.threshold = threshold
         self.message = message
+        self.acknowledged = acknowledged
     }
 }
 

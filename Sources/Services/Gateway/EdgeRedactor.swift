@@ -61,6 +61,9 @@ struct EdgeRedactor: Sendable {
         guard allows(machine: a.machine) else { return nil }
         var out = a
         out.message = nil
+        // That it is acknowledged is public; who did and what they wrote is not.
+        out.acknowledged?.by = nil
+        out.acknowledged?.comment = nil
         if let series = a.series {
             guard let key = SeriesKey(canonical: series), allows(metric: key.metric) else { return nil }
         }

@@ -86,6 +86,9 @@ func buildGatewayRouter(parts: GatewayParts) -> Router<GatewayRequestContext> {
     SilencesController(
         store: parts.context.silencesFile.map(SilenceStore.init(url:)), spec: parts.context.spec, auth: parts.auth
     ).addRoutes(to: api)
+    AcknowledgementsController(
+        store: parts.context.silencesFile.map(SilenceStore.init(url:)), source: parts.context.alerts, auth: parts.auth
+    ).addRoutes(to: api)
     AuthController(auth: parts.auth, accounts: parts.accounts, metrics: parts.metrics).addRoutes(to: api, root: router)
     HealthController(context: parts.context, fleet: fleet, metrics: parts.metrics, clients: parts.clients)
         .addRoutes(to: router)

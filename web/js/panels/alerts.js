@@ -3,7 +3,7 @@
 import * as api from '../api.js';
 import { ago, byUnit, clock, duration, esc } from '../format.js';
 import { canWrite } from '../session.js';
-import { canSilence, silenceButton, wireSilencing } from '../silence.js';
+import { ackBadge, ackButton, canSilence, silenceButton, wireSilencing } from '../silence.js';
 
 /** The unit of an alert's value and threshold: from its metric's name, or seconds for an absence rule. */
 function unitOf(a) {
@@ -20,9 +20,9 @@ function unitOf(a) {
 function row(a, now, silenceable = false) {
   const when = a.endedMs ? `${clock(a.sinceMs)} – ${clock(a.endedMs)} (${duration(a.endedMs - a.sinceMs)})`
     : `${clock(a.sinceMs)} (${ago(a.sinceMs, now)})`;
-  const action = silenceable ? `<td>${silenceButton(a)}</td>` : '';
+  const action = silenceable ? `<td>${silenceButton(a)} ${ackButton(a)}</td>` : '';
   return `<tr class="sev-${a.severity}">
-    <td><span class="badge sev-${a.severity}">${a.severity}</span></td><td>${esc(a.state)}</td>
+    <td><span class="badge sev-${a.severity}">${a.severity}</span></td><td>${esc(a.state)}${a.endedMs ? '' : ackBadge(a)}</td>
     <td><b>${esc(a.rule)}</b></td><td><a href="#/machine/${encodeURIComponent(a.machine)}">${esc(a.machine)}</a></td>
     <td class="mono">${esc(a.series ?? '')}</td><td>${when}</td>
     <td class="num">${a.value == null ? '' : byUnit(unitOf(a), a.value)}</td>

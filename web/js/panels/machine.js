@@ -7,7 +7,7 @@ import { chartGroups, seriesId } from '../charts/registry.js';
 import { ago, bytes, clock, duration, esc, number, percent, rate } from '../format.js';
 import { renderTop } from './top.js';
 import { setShowVirtual, showVirtual } from '../charts/virtual.js';
-import { canSilence, silenceButton, wireSilencing } from '../silence.js';
+import { ackBadge, ackButton, canSilence, silenceButton, wireSilencing } from '../silence.js';
 
 const RANGES = [['15m', 900e3], ['1h', 3600e3], ['6h', 21600e3], ['24h', 86400e3], ['7d', 604800e3],
   ['30d', 2592000e3]];
@@ -185,9 +185,9 @@ class MachinePanel {
     ].join('');
     const alerts = this.store.alerts.filter((a) => a.machine === this.id);
     this.q('.malerts-body').innerHTML = alerts.length ? alerts.map((a) => `<div class="alert-row sev-${a.severity}">
-      <b>${esc(a.rule)}</b> <span>${esc(a.state)}</span> <span>since ${clock(a.sinceMs)}</span>
+      <b>${esc(a.rule)}</b> <span>${esc(a.state)}${ackBadge(a)}</span> <span>since ${clock(a.sinceMs)}</span>
       ${a.value != null ? `<span>value ${number(a.value)}</span>` : ''}${a.threshold != null ? `<span>threshold ${number(a.threshold)}</span>` : ''}
-      ${canSilence(this.store) && a.state === 'firing' ? silenceButton(a) : ''}</div>`).join('')
+      ${canSilence(this.store) && a.state === 'firing' ? `${silenceButton(a)} ${ackButton(a)}` : ''}</div>`).join('')
       : '<p class="muted">No active alerts.</p>';
   }
 }
