@@ -52,6 +52,9 @@ public struct CollectorOptions: ParsableArguments, Sendable {
     @Option(help: "Metric groups to sample, comma-separated (without --spec; default all): \(MetricGroup.allCases.map(\.rawValue).joined(separator: ",")).")
     var metrics: String?
 
+    @Option(help: "A folder of *.prom files (node_exporter's textfile format) read each interval as custom.NAME series (without --spec).")
+    var textfileDir: String?
+
     @Option(help: "Where /proc is (a container reads the host's at /host/proc).")
     var procRoot = "/proc"
 
@@ -66,6 +69,9 @@ public struct CollectorOptions: ParsableArguments, Sendable {
 
     public func validate() throws {
         if spec == nil && hub == nil { throw ValidationError("give --spec FILE, or --hub HOST:PORT with --token-file") }
+        if let textfileDir, !textfileDir.hasPrefix("/") {
+            throw ValidationError("--textfile-dir: expected an absolute path, got \"\(textfileDir)\"")
+        }
         if spec == nil && tokenFile == nil && tokenEnv == nil {
             throw ValidationError("without --spec, give --token-file FILE or --token-env NAME")
         }
@@ -128,6 +134,7 @@ public struct CollectorOptions: ParsableArguments, Sendable {
                            caFile: loaded.hubTLSFiles(state: state, specFile: spec)?.ca),
                 interval: m.interval, groups: m.metrics, bufferDirectory: dir,
                 bufferLimits: .init(maxAgeMs: m.buffer.milliseconds), specHash: loaded.collectorConfigHash(m))
+            config.textfileDir = m.textfileDir
             config.refreshToken = { MachineTokens.token(for: m, state: state) }
             return config
         }
@@ -145,7 +152,8 @@ public struct CollectorOptions: ParsableArguments, Sendable {
             bufferLimits: .init(maxAgeMs: keep.milliseconds),
             specHash: CollectorConfigHash.of(
                 machine: machine, interval: every, buffer: keep, metrics: try parseGroups(), hub: hub ?? "",
-                tls: tlsCa != nil))
+                tls: tlsCa != nil, textfileDir: textfileDir))
+        config.textfileDir = textfileDir
         // A token file may be rotated while the collector runs (smsctl rotate-token): read it at each connection.
         if let tokenFile { config.refreshToken = { MachineTokens.read(URL(fileURLWithPath: tokenFile)) } }
         return config

@@ -22,6 +22,8 @@ public struct CollectorService: Service {
         public var specHash: String
         public var procRoot = "/proc"
         public var sysRoot = "/sys"
+        /// The machine's `textfile_dir`: your own metrics, read each interval; nil reads none.
+        public var textfileDir: String?
         /// Reads the token again before each connection (a file-held token may be rotated while the collector
         /// runs); nil keeps `token`.
         public var refreshToken: (@Sendable () -> String?)?
@@ -81,7 +83,7 @@ public struct CollectorService: Service {
 
     /// Samples on wall-clock multiples of the interval, so every machine's samples line up in charts.
     private func sampleLoop(buffer: DiskBuffer, doorbell: Doorbell, executor: EventLoopExecutor) async {
-        var sampler = Sampler(groups: config.groups, procRoot: config.procRoot, sysRoot: config.sysRoot, logger: logger)
+        var sampler = Sampler(groups: config.groups, textfileDir: config.textfileDir, procRoot: config.procRoot, sysRoot: config.sysRoot, logger: logger)
         let step = max(config.interval.milliseconds, 10)
         while !Task.isCancelled {
             let now = Self.nowMs()

@@ -29,8 +29,13 @@ public struct Sampler: Sendable {
     private var lastCount = 0
 
     /// A sampler for the sources of `groups` (see `SourceRegistry`).
-    public init(groups: [MetricGroup], procRoot: String = "/proc", sysRoot: String = "/sys", logger: Logger) {
-        self.init(sources: SourceRegistry.make(groups: groups), procRoot: procRoot, sysRoot: sysRoot, logger: logger)
+    public init(
+        groups: [MetricGroup], textfileDir: String? = nil, procRoot: String = "/proc", sysRoot: String = "/sys",
+        logger: Logger
+    ) {
+        self.init(
+            sources: SourceRegistry.make(groups: groups, textfileDir: textfileDir), procRoot: procRoot,
+            sysRoot: sysRoot, logger: logger)
     }
 
     /// A sampler for the given sources; `monotonicSeconds` is the clock rates are measured with.
@@ -74,6 +79,9 @@ public struct Sampler: Sendable {
                 logger.info("metric source recovered", metadata: ["source": "\(sources[index].name)"])
             }
             failing[index] = !ok
+            for problem in sources[index].takeProblems() {
+                logger.warning("metric source problem", metadata: ["source": "\(sources[index].name)", "problem": "\(problem)"])
+            }
             snapshot.samples.append(Sample(successKeys[index], ok ? 1 : 0))
         }
         lastCount = snapshot.samples.count

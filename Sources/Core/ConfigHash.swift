@@ -4,9 +4,9 @@ import Spec
 /// collector runs what the spec says now (drift), whether it was started from the spec or from rendered flags.
 public enum CollectorConfigHash {
     public static func of(machine: String, interval: SpecDuration, buffer: SpecDuration, metrics: [MetricGroup],
-                          hub: String, tls: Bool) -> String {
+                          hub: String, tls: Bool, textfileDir: String? = nil) -> String {
         let groups = Set(metrics.map(\.rawValue)).sorted().joined(separator: ",")
-        let text = "\(machine)|\(interval)|\(buffer)|\(groups)|\(hub)|\(tls)"
+        let text = "\(machine)|\(interval)|\(buffer)|\(groups)|\(hub)|\(tls)" + (textfileDir.map { "|\($0)" } ?? "")
         return StableHash.hex(text.utf8)
     }
 }
@@ -16,6 +16,6 @@ extension Spec {
     public func collectorConfigHash(_ machine: Machine) -> String {
         CollectorConfigHash.of(
             machine: machine.id, interval: machine.interval, buffer: machine.buffer, metrics: machine.metrics,
-            hub: "\(hubHost(dialedBy: machine)):\(hub.grpcPort)", tls: hub.tls != .off)
+            hub: "\(hubHost(dialedBy: machine)):\(hub.grpcPort)", tls: hub.tls != .off, textfileDir: machine.textfileDir)
     }
 }

@@ -16,6 +16,9 @@ public struct Machine: Sendable, Equatable, Codable {
     public var ssh: SSHAccess?
     /// How a managed machine runs its collector (`runtime: docker` and `image:`); nil is native.
     public var runtime: CollectorRuntime?
+    /// A folder on the machine whose `*.prom` files (node_exporter's textfile format) the collector reads each
+    /// interval, as `custom.NAME` series; nil reads none.
+    public var textfileDir: String?
 
     public init(
         id: String, host: String, labels: [String: String] = [:], interval: SpecDuration = .seconds(1),

@@ -1,6 +1,6 @@
 /// The groups of metrics a collector can be told to sample (`defaults.metrics`, `machines[].metrics`).
 public enum MetricGroup: String, Sendable, Equatable, Codable, CaseIterable {
-    case cpu, memory, load, system, disk, diskio, net, top, temperature
+    case cpu, memory, load, system, disk, diskio, net, top, temperature, pressure, custom
 }
 
 /// One metric the collector produces: its name, the label keys of its series, and its unit.
@@ -10,6 +10,8 @@ public struct MetricInfo: Sendable, Equatable {
     public let labels: [String]
     public let unit: String
     public let help: String
+    /// True for your own metrics (`custom.NAME`): their labels are whatever the textfile says.
+    public var anyLabels = false
 }
 
 /// The fixed set of metric names and label keys sms collects; alert rules and edges are checked against it.
@@ -56,13 +58,51 @@ public enum MetricCatalog {
         .init(name: "net.rx_drops_per_second", group: .net, labels: ["interface"], unit: "packets/s", help: "received packets dropped"),
         .init(name: "net.tx_drops_per_second", group: .net, labels: ["interface"], unit: "packets/s", help: "sent packets dropped"),
         .init(name: "temperature.celsius", group: .temperature, labels: ["sensor"], unit: "celsius", help: "sensor temperature"),
+        .init(name: "pressure.cpu_some_percent", group: .pressure, labels: [], unit: "percent", help: "share of the last interval in which at least one task stalled: runnable tasks waited for a CPU (PSI, from the total counter)"),
+        .init(name: "pressure.cpu_some_avg10_percent", group: .pressure, labels: [], unit: "percent", help: "the kernel's 10-second average of the same (PSI avg10)"),
+        .init(name: "pressure.cpu_full_percent", group: .pressure, labels: [], unit: "percent", help: "share of the last interval in which all non-idle tasks stalled: runnable tasks waited for a CPU (PSI, from the total counter)"),
+        .init(name: "pressure.cpu_full_avg10_percent", group: .pressure, labels: [], unit: "percent", help: "the kernel's 10-second average of the same (PSI avg10)"),
+        .init(name: "pressure.memory_some_percent", group: .pressure, labels: [], unit: "percent", help: "share of the last interval in which at least one task stalled: tasks waited for memory (reclaim, swap-in, thrashing) (PSI, from the total counter)"),
+        .init(name: "pressure.memory_some_avg10_percent", group: .pressure, labels: [], unit: "percent", help: "the kernel's 10-second average of the same (PSI avg10)"),
+        .init(name: "pressure.memory_full_percent", group: .pressure, labels: [], unit: "percent", help: "share of the last interval in which all non-idle tasks stalled: tasks waited for memory (reclaim, swap-in, thrashing) (PSI, from the total counter)"),
+        .init(name: "pressure.memory_full_avg10_percent", group: .pressure, labels: [], unit: "percent", help: "the kernel's 10-second average of the same (PSI avg10)"),
+        .init(name: "pressure.io_some_percent", group: .pressure, labels: [], unit: "percent", help: "share of the last interval in which at least one task stalled: tasks waited for I/O (PSI, from the total counter)"),
+        .init(name: "pressure.io_some_avg10_percent", group: .pressure, labels: [], unit: "percent", help: "the kernel's 10-second average of the same (PSI avg10)"),
+        .init(name: "pressure.io_full_percent", group: .pressure, labels: [], unit: "percent", help: "share of the last interval in which all non-idle tasks stalled: tasks waited for I/O (PSI, from the total counter)"),
+        .init(name: "pressure.io_full_avg10_percent", group: .pressure, labels: [], unit: "percent", help: "the kernel's 10-second average of the same (PSI avg10)"),
         .init(name: "collector.source_success", group: .system, labels: ["source"], unit: "", help: "1 when the source was read, 0 when it failed"),
         .init(name: "collector.buffer_dropped_batches", group: .system, labels: [], unit: "batches", help: "batches the collector's buffer lost for good (overflow, or a full disk beyond its memory cap), since the buffer was made"),
     ]
 
     private static let byName: [String: MetricInfo] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
-    public static func info(_ name: String) -> MetricInfo? { byName[name] }
+    /// The catalog's entry for `name`; for `custom.NAME` (a metric of a machine's `textfile_dir`, NAME in
+    /// Prometheus' form), an entry of the `custom` group with any labels.
+    public static func info(_ name: String) -> MetricInfo? {
+        if let known = byName[name] { return known }
+        guard name.hasPrefix(customPrefix), isPrometheusName(name.dropFirst(customPrefix.count)) else { return nil }
+        return MetricInfo(
+            name: name, group: .custom, labels: [], unit: "", help: "your own metric, from a textfile", anyLabels: true)
+    }
+
+    /// What names of your own metrics start with: `custom.` then the name in the textfile.
+    public static let customPrefix = "custom."
+
+    /// A Prometheus metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`, at most 200 characters.
+    public static func isPrometheusName(_ name: some StringProtocol) -> Bool {
+        isName(name.utf8, extra: UInt8(ascii: ":"))
+    }
+
+    /// A Prometheus label name: `[a-zA-Z_][a-zA-Z0-9_]*`, at most 200 characters.
+    public static func isPrometheusLabelName(_ name: some StringProtocol) -> Bool {
+        isName(name.utf8, extra: UInt8(ascii: "_"))
+    }
+
+    private static func isName(_ bytes: some Collection<UInt8>, extra: UInt8) -> Bool {
+        guard let first = bytes.first, bytes.count <= 200 else { return false }
+        func letter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") || c == UInt8(ascii: "_") || c == extra }
+        return letter(first) && bytes.allSatisfy { letter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
+    }
     public static func metrics(in group: MetricGroup) -> [MetricInfo] { all.filter { $0.group == group } }
     /// Names of every metric, for "did you mean" suggestions.
     public static var names: [String] { all.map(\.name) }

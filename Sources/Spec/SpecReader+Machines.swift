@@ -5,6 +5,7 @@ import Yams
 extension SpecReader {
     static let machineKeys = [
         "id", "host", "labels", "interval", "buffer", "metrics", "token", "token_file", "alerts", "ssh", "runtime", "image",
+        "textfile_dir",
     ]
     static let overrideKeys = ["warning", "critical", "clear", "enabled"]
 
@@ -35,6 +36,13 @@ extension SpecReader {
         if let n = fields.present("alerts") { machine.alertOverrides = overrides(n, "\(path).alerts") }
         if let n = fields.present("ssh") { machine.ssh = readSSH(n, "\(path).ssh", host: host ?? "", defaults: defaults.ssh) }
         machine.runtime = readRuntime(fields, path, inherited: defaults.runtime)
+        if let n = fields.present("textfile_dir"), let dir = line(n, "\(path).textfile_dir") {
+            if dir.hasPrefix("/") {
+                machine.textfileDir = dir
+            } else {
+                error(n, "\(path).textfile_dir", "expected an absolute path on that machine, such as /var/lib/sms/textfile")
+            }
+        }
         return id == nil || host == nil ? nil : machine
     }
 

@@ -28,7 +28,7 @@ extension SpecValidator {
             error("\(path).metric", "unknown metric \"\(metric)\"\(hint)")
             return
         }
-        for key in rule.labels.keys.sorted() where !info.labels.contains(key) {
+        for key in rule.labels.keys.sorted() where !info.anyLabels && !info.labels.contains(key) {
             let has = info.labels.isEmpty ? "has no labels" : "has: " + info.labels.joined(separator: ", ")
             error(
                 "\(path).labels.\(key)",

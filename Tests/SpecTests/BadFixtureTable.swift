@@ -4,6 +4,12 @@
 extension BadFixtureTests {
     static let table: [BadFixture] = [
         .init(
+            "machine_textfile_dir_relative", 6, 19, "machines[0].textfile_dir",
+            "expected an absolute path on that machine, such as /var/lib/sms/textfile"),
+        .init(
+            "alerts_custom_metric_bad_name", 9, 13, "alerts[0].metric",
+            "unknown metric \"custom.9queue\""),
+        .init(
             "alerts_absence_with_metric", 8, 13, "alerts[0].metric",
             "an absence rule (absent_for) has no metric; it fires when a machine stops sending"),
         .init(

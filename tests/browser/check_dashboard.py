@@ -144,6 +144,17 @@ def check_machine(driver, url, out, checks):
     drawn = wait_for(lambda: sum(driver.execute_script(COLOURED_PIXELS_JS, c) > 30 for c in charts) >= 3)
     counts = [driver.execute_script(COLOURED_PIXELS_JS, c) for c in charts]
     checks.expect(bool(drawn), f"charts are drawn from history (coloured pixels per chart: {counts})")
+    if os.path.exists("/proc/pressure/cpu"):
+        # This machine's kernel has pressure-stall information: its chart shows cpu, memory and io.
+        legends = wait_for(timeout=15 if PUBLIC is None else 3, predicate=lambda: driver.execute_script(
+            "const c = [...document.querySelectorAll('.chart:not([hidden])')].find((e) => e.querySelector('h3')?.textContent.startsWith('Pressure'));"
+            " return c ? [...c.querySelectorAll('.legend li')].map((li) => li.textContent.trim().split(' ')[0]) : null"))
+        if PUBLIC is None:
+            checks.expect(legends is not None and {"cpu", "memory", "io"} <= set(legends or []),
+                          f"the Pressure chart shows cpu, memory and io ({legends})")
+        else:
+            # An edge shows cpu, memory, load and system unless its spec says more.
+            checks.expect(legends is None, f"the public view has no Pressure chart ({legends})")
     top = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".top-body tbody tr"), timeout=8)
     if PUBLIC is None:
         checks.expect(len(top) > 0, f"top processes table filled ({len(top)} rows)")

@@ -14,6 +14,12 @@ public protocol MetricSource: Sendable {
     var group: MetricGroup { get }
     /// Reads the source's files and appends its samples (and, for `top`, processes) to `snapshot`.
     mutating func collect(into snapshot: inout Snapshot, context: SourceContext) throws
+    /// Problems that did not stop the source (a bad line of a textfile), each once, for the sampler to log.
+    mutating func takeProblems() -> [String]
+}
+
+extension MetricSource {
+    public mutating func takeProblems() -> [String] { [] }
 }
 
 /// Where to read and when: the same for every source in one tick.

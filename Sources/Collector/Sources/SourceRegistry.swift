@@ -10,6 +10,7 @@ public enum SourceRegistry {
     private struct Shared {
         let groups: Set<MetricGroup>
         let census: ProcessCensus
+        let textfileDir: String?
 
         func contains(_ group: MetricGroup) -> Bool { groups.contains(group) }
     }
@@ -24,12 +25,16 @@ public enum SourceRegistry {
         (.net, { _ in NetSource() }),
         (.top, { TopSource(census: $0.census) }),
         (.temperature, { _ in TemperatureSource() }),
+        (.pressure, { _ in PressureSource() }),
+        (.custom, { TextfileSource(directory: $0.textfileDir) }),
     ]
 
-    /// The sources that produce the metrics of `groups`, in catalog order.
-    public static func make(groups: [MetricGroup]) -> [any MetricSource] {
+    /// The sources that produce the metrics of `groups`, in catalog order; `textfileDir` is the machine's
+    /// `textfile_dir` (nil: the custom group reads nothing).
+    public static func make(groups: [MetricGroup], textfileDir: String? = nil) -> [any MetricSource] {
         let wanted = Set(groups)
-        let shared = Shared(groups: wanted, census: ProcessCensus(fedByTop: wanted.contains(.top)))
+        let shared = Shared(
+            groups: wanted, census: ProcessCensus(fedByTop: wanted.contains(.top)), textfileDir: textfileDir)
         return factories.filter { wanted.contains($0.0) }.map { $0.1(shared) }
     }
 }

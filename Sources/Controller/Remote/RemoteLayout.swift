@@ -31,6 +31,12 @@ public struct RemoteLayout: Sendable, Equatable {
     public var collectorPidFile: String { "\(runDirectory)/\(machine).collector.pid" }
     public var log: String { "\(prefix)/var/log/sms/\(machine).log" }
 
+    /// A container reads the machine's `textfile_dir` (given in `flags`) at the same path, read-only.
+    func textfileMount(_ flags: [String]) -> String {
+        guard let at = flags.firstIndex(of: "--textfile-dir"), at + 1 < flags.count else { return "" }
+        return "\n    -v \(shellQuote(flags[at + 1])):\(shellQuote(flags[at + 1])):ro \\"
+    }
+
     /// How the collector is kept running on that machine.
     public enum Supervisor: String, Sendable, Codable {
         /// A systemd unit (`Restart=always`), enabled at boot.
@@ -92,7 +98,7 @@ public struct RemoteLayout: Sendable, Equatable {
                 docker rm -f \(q(container)) >/dev/null 2>&1 || true
                 docker run -d --name \(q(container)) --restart unless-stopped --network host --pid host \\
                     -v /proc:/host/proc:ro -v /sys:/host/sys:ro -v \(q(volume)):/var/lib/sms \\
-                    -v \(q(token)):/run/secrets/sms-token:ro \\\(flags.contains(ca) ? "\n    -v \(q(ca)):\(q(ca)):ro \\" : "")
+                    -v \(q(token)):/run/secrets/sms-token:ro \\\(flags.contains(ca) ? "\n    -v \(q(ca)):\(q(ca)):ro \\" : "")\(textfileMount(flags))
                     --entrypoint /usr/local/bin/sms-collector \(q(image)) \(flags.map(shellQuote).joined(separator: " ")) \\
                     --token-file /run/secrets/sms-token --proc-root /host/proc --sys-root /host/sys \\
                     --buffer-dir /var/lib/sms/buffer

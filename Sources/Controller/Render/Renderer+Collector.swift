@@ -47,6 +47,7 @@ extension Renderer {
         if Set(machine.metrics) != Set(MetricGroup.allCases) {
             flags += ["--metrics", machine.metrics.map(\.rawValue).joined(separator: ",")]
         }
+        if let dir = machine.textfileDir { flags += ["--textfile-dir", dir] }
         switch spec.hub.tls {
         case .off: break
         case .generated: flags += ["--tls-ca", caPath]
@@ -101,6 +102,7 @@ extension Renderer {
 
             """
         if ca != nil { s += "    -v \"$CA_FILE:\(caPath):ro\" \\\n" }
+        if let dir = machine.textfileDir { s += "    -v \(shellQuote(dir)):\(shellQuote(dir)):ro \\\n" }
         if isFile {
             s += "    -v \"$TOKEN_FILE:/run/secrets/sms-token:ro\" \\\n"
             s += "    --entrypoint /usr/local/bin/sms-collector sms:latest \(flags) --token-file /run/secrets/sms-token \\\n"

@@ -8,6 +8,8 @@ import Spec
 struct EdgeRedactor: Sendable {
     let machines: Set<String>
     let metrics: Set<String>
+    /// True when the edge lists the `custom` group: every `custom.NAME` of its machines.
+    let custom: Bool
 
     init(_ edge: Edge) {
         machines = Set(edge.machines)
@@ -20,11 +22,14 @@ struct EdgeRedactor: Sendable {
             }
         }
         metrics = names
+        custom = edge.metrics.contains(MetricGroup.custom.rawValue)
     }
 
     func allows(machine: String) -> Bool { machines.contains(machine) }
 
-    func allows(metric: String) -> Bool { metrics.contains(metric) }
+    func allows(metric: String) -> Bool {
+        metrics.contains(metric) || (custom && metric.hasPrefix(MetricCatalog.customPrefix))
+    }
 
     /// The public form of a summary; nil for a machine the edge may not see.
     func summary(_ m: MachineSummary) -> MachineSummary? {

@@ -9,8 +9,9 @@ import disk from './disk.js';
 import diskio from './diskio.js';
 import net from './net.js';
 import temperature from './temperature.js';
+import pressure from './pressure.js';
 
-export const chartGroups = [cpuMode, cpuCore, memory, load, disk, diskio, net, temperature];
+export const chartGroups = [cpuMode, cpuCore, memory, load, disk, diskio, net, pressure, temperature];
 
 /** Canonical series id, the same text the hub uses: `metric{a="x",b="y"}`. */
 export function seriesId(metric, labels = {}) {
