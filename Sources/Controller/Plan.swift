@@ -19,6 +19,8 @@ public struct Plan: Sendable, Codable {
     /// True when apply would change something: the spec differs, or a process must start, stop or change.
     /// The machines apply manages over ssh (read from each machine).
     public var remote: [RemoteChange] = []
+    /// What added or changed alert rules would have done over stored history (`plan --backtest`).
+    public var backtest: PlanBacktest?
 
     public var hasChanges: Bool {
         !changes.isEmpty || actions.contains { $0.action != .none } || remote.contains { $0.kind != .none }

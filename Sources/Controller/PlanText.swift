@@ -68,11 +68,13 @@ public enum PlanText {
             var changes: [PlanChange]
             var actions: [RoleAction]
             var machines: [RemoteChange]
+            var backtest: PlanBacktest?
         }
         let output = Output(
             summary: summary(plan), hasChanges: plan.hasChanges, destructive: plan.isDestructive,
             specFile: plan.specFile, stateDirectory: plan.stateDirectory, specHash: plan.specHash,
-            appliedHash: plan.appliedHash, changes: plan.changes, actions: plan.actions, machines: plan.remote)
+            appliedHash: plan.appliedHash, changes: plan.changes, actions: plan.actions, machines: plan.remote,
+            backtest: plan.backtest)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(output), as: UTF8.self)
