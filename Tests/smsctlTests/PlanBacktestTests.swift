@@ -11,18 +11,27 @@ import TestSupport
 @Suite struct PlanBacktestTests {
     static let pattern: [Double] = [0, 0, 0, 50, 50, 50, 0, 0, 70, 70, 70, 0, 0, 0, 50, 50, 0, 0, 70, 70, 0, 0]
 
-    /// Runs of values above `threshold` in time order: what fires (for 0s) and resolves (clear = warning).
-    static func runs(_ values: [Double], above threshold: Double) -> Int {
+    /// Runs of values above `threshold` in time order: what fires (for 0s) and resolves (clear = warning), and
+    /// how long they lasted together: from the first sample above to the first one back below.
+    static func runs(_ points: [(t: Int64, v: Double)], above threshold: Double) -> (count: Int, totalMs: Int64) {
         var count = 0
-        var high = false
-        for v in values {
-            if v > threshold && !high { count += 1 }
-            high = v > threshold
+        var total: Int64 = 0
+        var since: Int64?
+        for p in points {
+            if p.v > threshold, since == nil {
+                count += 1
+                since = p.t
+            } else if p.v <= threshold, let start = since {
+                total += p.t - start
+                since = nil
+            }
         }
-        return count
+        return (count, total)
     }
 
-    static func storedValues(_ d: ControllerDeployment) -> [Double] {
+    static func storedValues(_ d: ControllerDeployment) -> [Double] { storedPoints(d).map(\.v) }
+
+    static func storedPoints(_ d: ControllerDeployment) -> [(t: Int64, v: Double)] {
         let token = HubSecrets.apiToken(state: StateDirectory(url: d.state))
         let tls = ProbeTLS(caFile: d.state.appendingPathComponent("tls/ca.pem").path)
         let path = "/api/history?machine=mcrn&metric=custom.load_test&from=-10m&step=1s"
@@ -30,7 +39,10 @@ import TestSupport
             response.status == 200, let doc = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
             let series = doc["series"] as? [[String: Any]], let points = series.first?["points"] as? [[String: Any]]
         else { return [] }
-        return points.compactMap { $0["value"] as? Double }
+        return points.compactMap { p in
+            guard let t = (p["t"] as? NSNumber)?.int64Value, let v = p["value"] as? Double else { return nil }
+            return (t, v)
+        }
     }
 
     @Test("plan -o json counts the firings of the old and new rule on stored history, exactly; no rule change, no backtest")
@@ -73,15 +85,18 @@ import TestSupport
 
         try d.write(yaml(60))
         let plan = try await offPool { try d.run(["plan", d.spec.path, "-o", "json", "--backtest", "10m"]) }
-        let stored = Self.storedValues(d)
+        let stored = Self.storedPoints(d)
         let json = (try? JSONSerialization.jsonObject(with: Data(plan.out.utf8))) as? [String: Any] ?? [:]
         let lines = (json["backtest"] as? [String: Any])?["lines"] as? [[String: Any]] ?? []
         let line = try #require(lines.first, "\(plan.out)\n\(plan.err)")
-        let newFirings = (line["new"] as? [String: Any])?["firings"] as? Int
-        let oldFirings = (line["old"] as? [String: Any])?["firings"] as? Int
-        let expectedOld = Self.runs(stored, above: 40), expectedNew = Self.runs(stored, above: 60)
-        #expect(expectedOld >= 6 && expectedNew >= 3, "the stored history should hold the pattern twice: \(stored)")
-        #expect(oldFirings == expectedOld && newFirings == expectedNew, "plan: old \(String(describing: oldFirings)), new \(String(describing: newFirings)); history: \(expectedOld) and \(expectedNew) runs in \(stored)")
+        let new = line["new"] as? [String: Any], old = line["old"] as? [String: Any]
+        let newFirings = new?["firings"] as? Int, oldFirings = old?["firings"] as? Int
+        let newTotal = (new?["totalMs"] as? NSNumber)?.int64Value, oldTotal = (old?["totalMs"] as? NSNumber)?.int64Value
+        let (expectedOld, expectedOldMs) = Self.runs(stored, above: 40)
+        let (expectedNew, expectedNewMs) = Self.runs(stored, above: 60)
+        #expect(expectedOld >= 6 && expectedNew >= 3, "the stored history should hold the pattern twice: \(stored.map(\.v))")
+        #expect(oldFirings == expectedOld && newFirings == expectedNew, "plan: old \(String(describing: oldFirings)), new \(String(describing: newFirings)); history: \(expectedOld) and \(expectedNew) runs in \(stored.map(\.v))")
+        #expect(oldTotal == expectedOldMs && newTotal == expectedNewMs, "plan: \(String(describing: oldTotal)) and \(String(describing: newTotal)) ms; history: \(expectedOldMs) and \(expectedNewMs) ms")
         #expect(line["rule"] as? String == "spiky" && line["machine"] as? String == "mcrn" && line["change"] as? String == "warning 40 → 60")
 
         let text = try await offPool { try d.run(["plan", d.spec.path, "--backtest", "10m"]) }
