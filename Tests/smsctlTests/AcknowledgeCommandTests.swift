@@ -7,22 +7,15 @@ import TestSupport
 /// refused in one line. No CPU rule: on a busy machine it fires or not by chance.
 @Suite struct AcknowledgeCommandTests {
     static func yaml(_ d: ControllerDeployment) -> String {
-        d.yaml().replacingOccurrences(
-            of: """
-                  - name: cpu_high
-                    metric: cpu.usage_percent
-                    warning: 80
-                    critical: 99
-                """,
-            with: """
-                  - name: mem_busy
-                    metric: memory.used_percent
-                    warning: 1
-                    for: 0s
-                  - name: mem_impossible
-                    metric: memory.used_percent
-                    warning: 100
-                """)
+        d.yaml(alerts: """
+              - name: mem_busy
+                metric: memory.used_percent
+                warning: 1
+                for: 0s
+              - name: mem_impossible
+                metric: memory.used_percent
+                warning: 100
+            """)
     }
 
     /// The `mem_busy` row of `status -o json`, if it is there.

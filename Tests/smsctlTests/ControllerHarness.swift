@@ -48,6 +48,30 @@ struct ControllerDeployment {
         """
     }
 
+    /// `yaml()` with `alerts` (YAML list items, indented two spaces) instead of the CPU rule, and `machineKeys`
+    /// (indented four spaces) added to the local machine: for tests whose rules must fire, or never, by design.
+    func yaml(alerts: String, machineKeys: String = "") -> String {
+        let cpuRule = """
+              - name: cpu_high
+                metric: cpu.usage_percent
+                warning: 80
+                critical: 99
+            """
+        return yaml()
+            .replacingOccurrences(of: "    labels: { role: workstation }\n", with: "    labels: { role: workstation }\n" + machineKeys)
+            .replacingOccurrences(of: cpuRule, with: alerts)
+    }
+
+    /// GETs `path` of the hub's API as the CLI does (its token, the hub's CA); nil unless it answers 200 with JSON.
+    func api(_ path: String) -> [String: Any]? {
+        let token = HubSecrets.apiToken(state: StateDirectory(url: state))
+        let tls = ProbeTLS(caFile: state.appendingPathComponent("tls/ca.pem").path)
+        guard let response = HTTPProbe.get(host: "127.0.0.1", port: httpPort, path: path, bearer: token, tls: tls),
+            response.status == 200
+        else { return nil }
+        return try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+    }
+
     func write(_ text: String) throws { try text.write(to: spec, atomically: true, encoding: .utf8) }
 
     /// Runs `smsctl ARGS… --state-dir STATE` in the deployment's folder; returns status and output.
@@ -90,11 +114,7 @@ struct ControllerDeployment {
 
     /// Timestamps (ms) of the stored raw points of `metric` for `machine` over the last 5 minutes.
     func historyTimes(machine: String = "mcrn", metric: String = "cpu.usage_percent") -> [Int64] {
-        let path = "/api/history?machine=\(machine)&metric=\(metric)&from=-5m&step=1s&tier=raw"
-        let token = HubSecrets.apiToken(state: StateDirectory(url: state))
-        let tls = ProbeTLS(caFile: state.appendingPathComponent("tls/ca.pem").path)
-        guard let response = HTTPProbe.get(host: "127.0.0.1", port: httpPort, path: path, bearer: token, tls: tls), response.status == 200,
-            let doc = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
+        guard let doc = api("/api/history?machine=\(machine)&metric=\(metric)&from=-5m&step=1s&tier=raw"),
             let series = doc["series"] as? [[String: Any]], let points = series.first?["points"] as? [[String: Any]]
         else { return [] }
         return points.compactMap { ($0["t"] as? NSNumber)?.int64Value }

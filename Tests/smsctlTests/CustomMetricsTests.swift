@@ -7,15 +7,6 @@ import TestSupport
 /// Your own metrics as a user adds them: a file in the machine's `textfile_dir`, applied; its good lines are
 /// stored and an alert rule on one fires; the bad line is in the collector's log with file and line.
 @Suite struct CustomMetricsTests {
-    static func get(_ d: ControllerDeployment, _ path: String) -> [String: Any]? {
-        let token = HubSecrets.apiToken(state: StateDirectory(url: d.state))
-        let tls = ProbeTLS(caFile: d.state.appendingPathComponent("tls/ca.pem").path)
-        guard let response = HTTPProbe.get(host: "127.0.0.1", port: d.httpPort, path: path, bearer: token, tls: tls),
-            response.status == 200
-        else { return nil }
-        return try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
-    }
-
     @Test("three good lines of a textfile are stored and alertable; the malformed one is logged with file:line")
     func textfileMetricsAreStoredAndAlertable() async throws {
         let d = try ControllerDeployment()
@@ -29,41 +20,34 @@ import TestSupport
             app_workers 3
             app_broken{ 5
             """.write(to: folder.appendingPathComponent("app.prom"), atomically: true, encoding: .utf8)
-        let yaml = d.yaml().replacingOccurrences(of: "    labels: { role: workstation }\n", with: "    labels: { role: workstation }\n    textfile_dir: \(folder.path)\n")
-            .replacingOccurrences(
-                of: """
-                      - name: cpu_high
-                        metric: cpu.usage_percent
-                        warning: 80
-                        critical: 99
-                    """,
-                with: """
-                      - name: queue_deep
-                        metric: custom.app_queue_depth
-                        labels: { queue: mail }
-                        warning: 10
-                        for: 0s
-                    """)
+        let yaml = d.yaml(
+            alerts: """
+                  - name: queue_deep
+                    metric: custom.app_queue_depth
+                    labels: { queue: mail }
+                    warning: 10
+                    for: 0s
+                """,
+            machineKeys: "    textfile_dir: \(folder.path)\n")
         #expect(yaml.contains("textfile_dir") && yaml.contains("queue_deep") && !yaml.contains("cpu_high"))
         try d.write(yaml)
         let apply = try await offPool { try d.run(["apply", d.spec.path, "--yes"]) }
         #expect(apply.status == 0, "\(apply.out)\n\(apply.err)")
 
         let fired = await eventuallyOff(within: 60) {
-            let alerts = Self.get(d, "/api/alerts")?["alerts"] as? [[String: Any]] ?? []
+            let alerts = d.api("/api/alerts")?["alerts"] as? [[String: Any]] ?? []
             return alerts.contains { $0["rule"] as? String == "queue_deep" && $0["state"] as? String == "firing" && $0["value"] as? Double == 42 }
         }
         #expect(fired, "queue_deep never fired on custom.app_queue_depth = 42")
         for (metric, value) in [("custom.app_queue_depth", 42.0), ("custom.app_jobs_done_total", 17), ("custom.app_workers", 3)] {
             let stored = await eventuallyOff(within: 30) {
-                let series = Self.get(d, "/api/history?machine=mcrn&metric=\(metric)&from=-5m&step=1s&tier=raw")?["series"] as? [[String: Any]] ?? []
+                let series = d.api("/api/history?machine=mcrn&metric=\(metric)&from=-5m&step=1s&tier=raw")?["series"] as? [[String: Any]] ?? []
                 let points = series.first?["points"] as? [[String: Any]] ?? []
                 return !points.isEmpty && points.allSatisfy { $0["value"] as? Double == value }
             }
             #expect(stored, "\(metric) is not stored as \(value)")
         }
-        #expect(Self.get(d, "/api/history?machine=mcrn&metric=custom.app_broken&from=-5m")?["series"] as? [Any] == nil
-                    || (Self.get(d, "/api/history?machine=mcrn&metric=custom.app_broken&from=-5m")?["series"] as? [Any])?.isEmpty == true)
+        #expect(((d.api("/api/history?machine=mcrn&metric=custom.app_broken&from=-5m")?["series"] as? [Any]) ?? []).isEmpty)
         let logs = try await offPool { try d.run(["logs", "collector-mcrn", d.spec.path]) }
         #expect(logs.out.contains("\(folder.path)/app.prom:5: "), "\(logs.out.suffix(2000))")
         // The other sources never noticed.

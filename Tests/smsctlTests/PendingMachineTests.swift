@@ -6,15 +6,9 @@ import TestSupport
 
 /// A fresh install does not page: a declared remote machine that was never set up is *pending*, not down.
 @Suite struct PendingMachineTests {
-    /// The alerts the hub shows now (`/api/alerts`) as `rule@machine (state)`, read as the CLI does: its token,
-    /// the hub's CA; nil when the hub does not answer.
+    /// The alerts the hub shows now (`/api/alerts`) as `rule@machine (state)`; nil when the hub does not answer.
     static func alerts(_ d: ControllerDeployment) -> [(machine: String, text: String)]? {
-        let token = HubSecrets.apiToken(state: StateDirectory(url: d.state))
-        let tls = ProbeTLS(caFile: d.state.appendingPathComponent("tls/ca.pem").path)
-        guard let response = HTTPProbe.get(host: "127.0.0.1", port: d.httpPort, path: "/api/alerts", bearer: token, tls: tls),
-            response.status == 200, let doc = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
-        else { return nil }
-        return (doc["alerts"] as? [[String: Any]])?.map {
+        (d.api("/api/alerts")?["alerts"] as? [[String: Any]])?.map {
             let machine = $0["machine"] as? String ?? "?"
             return (machine, "\($0["rule"] as? String ?? "?")@\(machine) (\($0["state"] as? String ?? "?"))")
         }

@@ -32,11 +32,7 @@ import TestSupport
     static func storedValues(_ d: ControllerDeployment) -> [Double] { storedPoints(d).map(\.v) }
 
     static func storedPoints(_ d: ControllerDeployment) -> [(t: Int64, v: Double)] {
-        let token = HubSecrets.apiToken(state: StateDirectory(url: d.state))
-        let tls = ProbeTLS(caFile: d.state.appendingPathComponent("tls/ca.pem").path)
-        let path = "/api/history?machine=mcrn&metric=custom.load_test&from=-10m&step=1s"
-        guard let response = HTTPProbe.get(host: "127.0.0.1", port: d.httpPort, path: path, bearer: token, tls: tls),
-            response.status == 200, let doc = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
+        guard let doc = d.api("/api/history?machine=mcrn&metric=custom.load_test&from=-10m&step=1s"),
             let series = doc["series"] as? [[String: Any]], let points = series.first?["points"] as? [[String: Any]]
         else { return [] }
         return points.compactMap { p in
@@ -54,20 +50,14 @@ import TestSupport
         let file = folder.appendingPathComponent("load.prom")
         try "load_test 0\n".write(to: file, atomically: true, encoding: .utf8)
         func yaml(_ warning: Int) -> String {
-            d.yaml().replacingOccurrences(of: "    labels: { role: workstation }\n", with: "    labels: { role: workstation }\n    textfile_dir: \(folder.path)\n")
-                .replacingOccurrences(
-                    of: """
-                          - name: cpu_high
-                            metric: cpu.usage_percent
-                            warning: 80
-                            critical: 99
-                        """,
-                    with: """
-                          - name: spiky
-                            metric: custom.load_test
-                            warning: \(warning)
-                            for: 0s
-                        """)
+            d.yaml(
+                alerts: """
+                      - name: spiky
+                        metric: custom.load_test
+                        warning: \(warning)
+                        for: 0s
+                    """,
+                machineKeys: "    textfile_dir: \(folder.path)\n")
         }
         try d.write(yaml(40))
         let apply = try await offPool { try d.run(["apply", d.spec.path, "--yes"]) }

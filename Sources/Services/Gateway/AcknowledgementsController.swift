@@ -30,7 +30,7 @@ struct AcknowledgementsController: Sendable {
 
     @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let store = try requireStore()
-        let all = try load { try store.read().acks }
+        let all = try SilenceStore.answering { try store.read().acks }
         return try JSONResponse.make(AcknowledgementList(acknowledgements: all))
     }
 
@@ -50,7 +50,7 @@ struct AcknowledgementsController: Sendable {
         case .failure(.notFiring(let text)): throw APIError(status: .conflict, message: text)
         case .failure(.ambiguous(let text)): throw APIError.badRequest(text)
         }
-        try load {
+        try SilenceStore.answering {
             try store.modify(nowMs: now) { contents in
                 contents.acknowledgements = Acknowledgement.current(contents.acks, active: active) + [ack]
             }
@@ -62,7 +62,7 @@ struct AcknowledgementsController: Sendable {
         let store = try requireStore()
         let id = try context.parameters.require("id")
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let removed = try load {
+        let removed = try SilenceStore.answering {
             try store.modify(nowMs: now) { contents -> Bool in
                 let before = contents.acks.count
                 contents.acknowledgements = contents.acks.filter { $0.id != id }
@@ -76,13 +76,6 @@ struct AcknowledgementsController: Sendable {
     func requireStore() throws -> SilenceStore {
         guard let store else { throw APIError.notFound("this gateway keeps no acknowledgements (no state directory)") }
         return store
-    }
-
-    /// Runs a file operation; its error (already a sentence with the path) becomes a 500 body.
-    func load<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch {
-            throw APIError(status: .internalServerError, message: "\(error)")
-        }
     }
 
     static func decode(_ request: Request) async throws -> NewAcknowledgement {

@@ -30,7 +30,7 @@ struct SilencesController: Sendable {
 
     @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let store = try requireStore()
-        return try JSONResponse.make(SilenceList(silences: try load { try store.load() }))
+        return try JSONResponse.make(SilenceList(silences: try SilenceStore.answering { try store.load() }))
     }
 
     @Sendable func add(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -56,7 +56,7 @@ struct SilencesController: Sendable {
         let silence = Silence(
             machine: body.machine, rule: body.rule, startsMs: now, endsMs: now + length.milliseconds, reason: reason,
             createdBy: user)
-        try load { try store.update(nowMs: now) { $0.append(silence) } }
+        try SilenceStore.answering { try store.update(nowMs: now) { $0.append(silence) } }
         return try JSONResponse.make(silence, status: .created)
     }
 
@@ -64,7 +64,7 @@ struct SilencesController: Sendable {
         let store = try requireStore()
         let id = try context.parameters.require("id")
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let removed = try load {
+        let removed = try SilenceStore.answering {
             try store.update(nowMs: now) { silences -> Bool in
                 let before = silences.count
                 silences.removeAll { $0.id == id }
@@ -80,19 +80,21 @@ struct SilencesController: Sendable {
         return store
     }
 
-    /// Runs a file operation; its error (already a sentence with the path) becomes a 500 body.
-    func load<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch {
-            throw APIError(status: .internalServerError, message: "\(error)")
-        }
-    }
-
     static func decode(_ request: Request) async throws -> NewSilence {
         let buffer = try await request.body.collect(upTo: 8192)
         do {
             return try JSONDecoder().decode(NewSilence.self, from: Data(buffer.readableBytesView))
         } catch {
             throw APIError.badRequest("expected a JSON body {\"machine\"?, \"rule\"?, \"for\": \"2h\", \"reason\": …}")
+        }
+    }
+}
+
+extension SilenceStore {
+    /// Runs a file operation of an API handler; its error (already a sentence with the path) becomes a 500 body.
+    static func answering<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch {
+            throw APIError(status: .internalServerError, message: "\(error)")
         }
     }
 }
