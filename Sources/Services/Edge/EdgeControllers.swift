@@ -55,6 +55,16 @@ struct EdgeController<Context: RequestContext>: Sendable {
         api.get("alerts") { _, _ in try JSONResponse.make(AlertList(alerts: relay.alerts())) }
         api.get("alerts/history") { _, _ in try JSONResponse.make(AlertList(alerts: [])) }
         api.get("history", use: history)
+        // The public fleet for Prometheus: what this edge shows, nothing more (the gateway redacted it).
+        api.get("v1/metrics") { request, _ in
+            let parameters = try await PromParameters.read(request)
+            do {
+                let samples = try FleetExposition.filter(relay.promSamples(), matches: parameters.all("match[]"))
+                return PrometheusController<Context>.exposition(samples, accept: request.headers[.accept])
+            } catch let error as PromQLError {
+                throw APIError.badRequest(error.description)
+            }
+        }
     }
 
     @Sendable func health(_ request: Request, context: Context) async throws -> Response {

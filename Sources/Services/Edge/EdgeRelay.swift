@@ -134,3 +134,27 @@ extension JSONDecoder {
         }
     }
 }
+
+extension EdgeRelay {
+    /// The current values the gateway pushed, for the edge's `/api/v1/metrics`: already redacted by the gateway
+    /// (only the edge's machines and metrics), live machines only, nothing once the gateway has been silent 30 s.
+    func promSamples(nowMs: Int64 = FleetView.nowMs()) -> [PromSample] {
+        guard let last = lastPushMs, nowMs - last < 30_000 else { return [] }
+        let (machines, details) = state.withLock { ($0.machines, $0.details) }
+        var out: [PromSample] = []
+        for (id, detail) in details {
+            guard let m = machines[id], m.connected, let seen = m.lastSeenMs,
+                nowMs - seen <= max(15_000, 3 * m.intervalMs)
+            else { continue }
+            for s in detail.samples {
+                if let sample = PromSample.make(
+                    machine: id, series: SeriesKey(s.metric, s.labels), value: s.value,
+                    timestampMs: detail.machine.lastSampleMs)
+                {
+                    out.append(sample)
+                }
+            }
+        }
+        return out
+    }
+}

@@ -4,7 +4,7 @@ import Hummingbird
 import SMSCore
 import Spec
 
-/// The login gate in front of the API: `/api/*`, `/ws` and `/metrics` need a session or the CLI's bearer token
+/// The login gate in front of the API: `/api/*`, `/ws`, `/metrics` and `/federate` need a session or the CLI's bearer token
 /// (401 otherwise); writes (any method but GET and HEAD) need the admin role (403) and, with a cookie, the
 /// session's CSRF token in `X-CSRF-Token` (403). The dashboard's files, `/healthz`, `/login` and `POST
 /// /api/login` stay open. With `hub.auth: none` everything passes, as before.
@@ -20,7 +20,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let identity = auth.identify(HTTPFieldsView(request.headers)) else {
             throw APIError(status: .unauthorized, message: "log in first (POST /api/login), or send the CLI's token as Authorization: Bearer")
         }
-        if request.method != .get && request.method != .head {
+        if request.method != .get && request.method != .head && !Self.isReadingPost(request) {
             if let session = identity.session {
                 guard let sent = request.headers[.csrfToken], ConstantTime.equal(sent, session.csrf) else {
                     throw APIError(status: .forbidden, message: "missing or wrong X-CSRF-Token header; the dashboard gets it from GET /api/session")
@@ -37,7 +37,12 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     static func isProtected(_ path: String) -> Bool {
         guard let first = path.split(separator: "/", omittingEmptySubsequences: true).first else { return false }
         let word = (String(first).removingPercentEncoding ?? String(first)).lowercased()
-        return ["api", "ws", "metrics"].contains(word)
+        return ["api", "ws", "metrics", "federate"].contains(word)
+    }
+
+    /// Prometheus' query API takes its parameters as a POST form too (Grafana's default); such a POST only reads.
+    static func isReadingPost(_ request: Request) -> Bool {
+        request.method == .post && request.uri.path.hasPrefix("/api/v1/")
     }
 }
 

@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import SMSCore
+@testable import Services
+
+/// The scrape endpoint and the query API in router mode, over the gateway fixture's in-memory twins.
+@Suite("Gateway Prometheus")
+struct PrometheusEndpointTests {
+    @Test func scrapeServesEveryCurrentSeriesWithMachineLabelAndTimestamp() async throws {
+        let fx = GatewayFixture()
+        try await fx.feed()
+        let state = try #require(try await fx.state.machine("mcrn"))
+        try await fx.app().test(.router) { client in
+            try await client.execute(uri: "/api/v1/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == PromExposition.textContentType)
+                let text = String(buffer: response.body)
+                let t = try #require(state.lastSampleMs)
+                #expect(text.contains("# TYPE sms_cpu_usage_percent gauge\n"))
+                #expect(text.contains("sms_cpu_usage_percent{machine=\"mcrn\"} 29 \(t)\n"))
+                #expect(text.contains("sms_disk_used_percent{machine=\"mcrn\",mount=\"/boot\"} 20 \(t)\n"))
+                #expect(text.contains("sms_load1{machine=\"mcrn\"} 0.7 \(t)\n"))
+                let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+                #expect(samples.count == state.values.count)
+            }
+            try await client.execute(
+                uri: "/api/v1/metrics?match%5B%5D=sms_disk_used_percent%7Bmount%3D~%22%2Fb.*%22%7D", method: .get,
+                headers: [.accept: "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"]
+            ) { response in
+                #expect(response.headers[.contentType] == PromExposition.openMetricsContentType)
+                let text = String(buffer: response.body)
+                let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+                #expect(samples.count == 1 && samples[0].hasPrefix("sms_disk_used_percent{machine=\"mcrn\",mount=\"/boot\"} 20 "))
+                #expect(text.hasSuffix("# EOF\n"))
+            }
+            try await client.execute(uri: "/api/v1/metrics?match%5B%5D=sum(x)", method: .get) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func aDisconnectedMachineDisappears() async throws {
+        let fx = GatewayFixture()
+        try await fx.feed()
+        try await fx.state.setConnected("mcrn", false, atMs: GatewayFixture.nowMs())
+        try await fx.app().test(.router) { client in
+            try await client.execute(uri: "/federate", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(!String(buffer: response.body).contains("machine=\"mcrn\""))
+            }
+        }
+    }
+
+    @Test func queryAPIAnswersInPrometheusShapes() async throws {
+        let fx = GatewayFixture()
+        try await fx.feed()
+        let now = Double(GatewayFixture.nowMs()) / 1000
+        try await fx.app().test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/query?query=sum+by+(machine)+(sms_disk_used_percent)&time=\(now)", method: .get
+            ) { response in
+                let body = try response.body.json()
+                #expect(body["status"] as? String == "success")
+                let data = try #require(body["data"] as? [String: Any])
+                #expect(data["resultType"] as? String == "vector")
+                let result = try #require(data["result"] as? [[String: Any]])
+                #expect(result.count == 1)
+                #expect(result.first?["metric"] as? [String: String] == ["machine": "mcrn"])
+                #expect((result.first?["value"] as? [Any])?.last as? String == "83")
+            }
+            try await client.execute(
+                uri: "/api/v1/query_range?query=sms_cpu_usage_percent&start=\(now - 10)&end=\(now)&step=5s", method: .get
+            ) { response in
+                let body = try response.body.json()
+                let data = try #require(body["data"] as? [String: Any])
+                #expect(data["resultType"] as? String == "matrix")
+                let result = try #require(data["result"] as? [[String: Any]])
+                #expect((result.first?["values"] as? [Any])?.count == 3)
+            }
+            try await client.execute(uri: "/api/v1/query?query=holt_winters(x%5B5m%5D,0.1,0.1)", method: .get) { response in
+                #expect(response.status == .badRequest)
+                let body = try response.body.json()
+                #expect(body["status"] as? String == "error")
+                #expect(body["errorType"] as? String == "bad_data")
+                #expect((body["error"] as? String)?.contains("holt_winters") == true)
+            }
+            try await client.execute(uri: "/api/v1/label/mount/values", method: .get) { response in
+                let body = try response.body.json()
+                #expect(body["data"] as? [String] == ["/", "/boot"])
+            }
+            try await client.execute(uri: "/api/v1/labels", method: .get) { response in
+                let names = try response.body.json()["data"] as? [String] ?? []
+                #expect(names.contains("__name__") && names.contains("machine") && names.contains("interface"))
+            }
+            try await client.execute(uri: "/api/v1/series?match%5B%5D=sms_load1", method: .get) { response in
+                let data = try response.body.json()["data"] as? [[String: String]]
+                #expect(data == [["__name__": "sms_load1", "machine": "mcrn"]])
+            }
+        }
+    }
+}
