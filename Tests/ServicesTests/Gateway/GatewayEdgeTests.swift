@@ -135,6 +135,15 @@ struct GatewayEdgeTests {
                 let body = try response.body.json()
                 #expect((body["machines"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["mcrn"])
             }
+            // Prometheus scraping the edge sees what the public sees: its machine, its metrics, nothing else.
+            try await client.execute(uri: "/api/v1/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+                let names = Set(samples.map { String($0.prefix { $0 != "{" && $0 != " " }) })
+                #expect(names == ["sms_cpu_usage_percent", "sms_cpu_cores", "sms_load1"], "\(text)")
+                #expect(samples.allSatisfy { $0.contains("{machine=\"mcrn\"}") }, "\(text)")
+            }
         }
     }
 }
