@@ -41,11 +41,13 @@ struct PromQLEngine: Sendable {
         case .function(let f, let inner):
             if f == .rate || f == .increase, case .range(let selector, _) = inner {
                 let name = selector.metricName
-                let counter = name.flatMap { MetricCatalog.catalogName(prometheus: $0) }
+                let counter =
+                    name.flatMap { MetricCatalog.catalogName(prometheus: $0) }
                     .flatMap { MetricCatalog.prometheusName($0) }?.counter ?? false
                 guard counter else {
                     throw PromQLError(
-                        "\(f.rawValue) applies to counters only, and \(name ?? "a selector without a metric name") is not one: sms stores rates as gauges already (…_per_second); counters are named …_total")
+                        "\(f.rawValue) applies to counters only, and \(name ?? "a selector without a metric name") is not one: sms stores rates as gauges already (…_per_second); counters are named …_total"
+                    )
                 }
             }
             try validate(inner)
@@ -80,7 +82,8 @@ struct PromQLEngine: Sendable {
     func range(_ expr: PromExpr, startMs: Int64, endMs: Int64, stepMs: Int64) async throws -> [PromSeries] {
         try Self.validate(expr)
         if expr.isRange {
-            throw PromQLError("invalid expression type \"range vector\" for range query, must be Scalar or instant Vector")
+            throw PromQLError(
+                "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector")
         }
         let data = try await load(expr, startMs: startMs, endMs: endMs, stepMs: stepMs)
         var out: [String: PromSeries] = [:]
@@ -91,7 +94,8 @@ struct PromQLEngine: Sendable {
             case .scalar(let v): out["{}", default: PromSeries(labels: [:], t: [], v: [])].append(t, v)
             case .vector(let samples):
                 for s in samples {
-                    out[Self.signature(s.labels), default: PromSeries(labels: s.labels, t: [], v: [])].append(t, s.value)
+                    out[Self.signature(s.labels), default: PromSeries(labels: s.labels, t: [], v: [])].append(
+                        t, s.value)
                 }
             case .matrix: throw PromQLError("a range query cannot return a range vector")
             }
@@ -112,10 +116,11 @@ struct PromQLEngine: Sendable {
         case .selector:
             let series = data[cursor]
             cursor += 1
-            return .vector(series.compactMap { s -> PromInstant? in
-                guard let i = s.lastIndex(atOrBefore: t), s.t[i] >= t - lookbackMs else { return nil }
-                return PromInstant(labels: s.labels, value: s.v[i])
-            })
+            return .vector(
+                series.compactMap { s -> PromInstant? in
+                    guard let i = s.lastIndex(atOrBefore: t), s.t[i] >= t - lookbackMs else { return nil }
+                    return PromInstant(labels: s.labels, value: s.v[i])
+                })
         case .range(_, let rangeMs):
             let series = data[cursor]
             cursor += 1
@@ -155,7 +160,9 @@ struct PromQLEngine: Sendable {
         return samples
     }
 
-    static func binary(_ op: PromBinaryOperator, _ lhs: PromValue, _ rhs: PromValue, returnBool: Bool) throws -> PromValue {
+    static func binary(_ op: PromBinaryOperator, _ lhs: PromValue, _ rhs: PromValue, returnBool: Bool) throws
+        -> PromValue
+    {
         switch (lhs, rhs) {
         case (.scalar(let a), .scalar(let b)): return .scalar(op.apply(a, b))
         case (.vector(let samples), .scalar(let s)):

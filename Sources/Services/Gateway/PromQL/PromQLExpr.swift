@@ -30,7 +30,12 @@ indirect enum PromExpr: Sendable {
 
 /// One label matcher: `name="v"`, `!=`, `=~` (anchored regular expression), `!~`.
 struct PromMatcher: @unchecked Sendable {
-    enum Kind: String, Sendable { case equal = "=", notEqual = "!=", regex = "=~", notRegex = "!~" }
+    enum Kind: String, Sendable {
+        case equal = "="
+        case notEqual = "!="
+        case regex = "=~"
+        case notRegex = "!~"
+    }
     let label: String
     let kind: Kind
     let value: String
@@ -78,7 +83,9 @@ struct PromSelector: Sendable {
 
 enum PromFunction: String, Sendable, CaseIterable {
     case rate, increase
-    case avgOverTime = "avg_over_time", minOverTime = "min_over_time", maxOverTime = "max_over_time"
+    case avgOverTime = "avg_over_time"
+    case minOverTime = "min_over_time"
+    case maxOverTime = "max_over_time"
 }
 
 enum PromAggregation: String, Sendable, CaseIterable {
@@ -92,8 +99,18 @@ struct PromGrouping: Sendable {
 }
 
 enum PromBinaryOperator: String, Sendable {
-    case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%", power = "^"
-    case equal = "==", notEqual = "!=", greater = ">", less = "<", greaterOrEqual = ">=", lessOrEqual = "<="
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case modulo = "%"
+    case power = "^"
+    case equal = "=="
+    case notEqual = "!="
+    case greater = ">"
+    case less = "<"
+    case greaterOrEqual = ">="
+    case lessOrEqual = "<="
 
     var isComparison: Bool {
         switch self {

@@ -71,9 +71,13 @@ extension PromQLEngine {
             case .avg: out.append(PromInstant(labels: labels, value: values.reduce(0, +) / Double(values.count)))
             case .count: out.append(PromInstant(labels: labels, value: Double(values.count)))
             case .min:
-                out.append(PromInstant(labels: labels, value: values.dropFirst().reduce(values[0]) { $1 < $0 || $0.isNaN ? $1 : $0 }))
+                out.append(
+                    PromInstant(
+                        labels: labels, value: values.dropFirst().reduce(values[0]) { $1 < $0 || $0.isNaN ? $1 : $0 }))
             case .max:
-                out.append(PromInstant(labels: labels, value: values.dropFirst().reduce(values[0]) { $1 > $0 || $0.isNaN ? $1 : $0 }))
+                out.append(
+                    PromInstant(
+                        labels: labels, value: values.dropFirst().reduce(values[0]) { $1 > $0 || $0.isNaN ? $1 : $0 }))
             case .topk:
                 let count = k.isFinite ? Int(max(0, min(k, Double(members.count)))) : (k > 0 ? members.count : 0)
                 let sorted = members.sorted { a, b in

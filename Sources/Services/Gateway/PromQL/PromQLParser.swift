@@ -94,13 +94,21 @@ struct PromQLParser {
         var lhs = try additive()
         while true {
             let op: PromBinaryOperator
-            if take("==") { op = .equal }
-            else if take("!=") { op = .notEqual }
-            else if take(">=") { op = .greaterOrEqual }
-            else if take("<=") { op = .lessOrEqual }
-            else if take(">") { op = .greater }
-            else if take("<") { op = .less }
-            else { return lhs }
+            if take("==") {
+                op = .equal
+            } else if take("!=") {
+                op = .notEqual
+            } else if take(">=") {
+                op = .greaterOrEqual
+            } else if take("<=") {
+                op = .lessOrEqual
+            } else if take(">") {
+                op = .greater
+            } else if take("<") {
+                op = .less
+            } else {
+                return lhs
+            }
             let returnBool = try modifiers()
             lhs = try Self.binary(op, lhs, try additive(), returnBool: returnBool)
         }
@@ -120,10 +128,17 @@ struct PromQLParser {
         var lhs = try unary()
         while true {
             let op: PromBinaryOperator
-            if take("*") { op = .multiply } else if take("/") { op = .divide } else if take("%") { op = .modulo }
-            else if let word = identifier(consume: false), word == "atan2" {
+            if take("*") {
+                op = .multiply
+            } else if take("/") {
+                op = .divide
+            } else if take("%") {
+                op = .modulo
+            } else if let word = identifier(consume: false), word == "atan2" {
                 throw PromQLError("operator \"atan2\" is not supported")
-            } else { return lhs }
+            } else {
+                return lhs
+            }
             _ = try modifiers(allowBool: false)
             lhs = try Self.binary(op, lhs, try unary(), returnBool: false)
         }
@@ -166,10 +181,12 @@ struct PromQLParser {
         let aScalar = a.isScalar
         let bScalar = b.isScalar
         if !aScalar && !bScalar {
-            throw PromQLError("binary operator \"\(op.rawValue)\" between two vectors is not supported; one side must be a number")
+            throw PromQLError(
+                "binary operator \"\(op.rawValue)\" between two vectors is not supported; one side must be a number")
         }
         if a.isRange || b.isRange {
-            throw PromQLError("binary operator \"\(op.rawValue)\" needs an instant vector or a scalar, not a range vector")
+            throw PromQLError(
+                "binary operator \"\(op.rawValue)\" needs an instant vector or a scalar, not a range vector")
         }
         if op.isComparison, aScalar, bScalar, !returnBool {
             throw PromQLError("comparisons between scalars must use BOOL modifier")
@@ -222,7 +239,9 @@ struct PromQLParser {
         }
         if peek("(") {
             guard let function = PromFunction(rawValue: word) else {
-                throw PromQLError("function \"\(word)\" is not supported (rate, increase, avg_over_time, min_over_time and max_over_time are)")
+                throw PromQLError(
+                    "function \"\(word)\" is not supported (rate, increase, avg_over_time, min_over_time and max_over_time are)"
+                )
             }
             index += 1
             let argument = try expression()
@@ -251,7 +270,9 @@ struct PromQLParser {
         try expect(")", "to close \(op.rawValue)(…)")
         if grouping == nil { grouping = try groupingClause() }
         if op == .topk {
-            guard let parameter, parameter.isScalar else { throw PromQLError("topk: expected a number k first: topk(3, …)") }
+            guard let parameter, parameter.isScalar else {
+                throw PromQLError("topk: expected a number k first: topk(3, …)")
+            }
         } else if parameter != nil {
             throw PromQLError("\(op.rawValue): takes one argument")
         }
@@ -267,7 +288,9 @@ struct PromQLParser {
         try expect("(", "after \(word)")
         var labels: [String] = []
         while !take(")") {
-            guard let label = identifier() else { throw PromQLError("expected a label name in \(word)(…), got \(rest)") }
+            guard let label = identifier() else {
+                throw PromQLError("expected a label name in \(word)(…), got \(rest)")
+            }
             labels.append(label)
             if !take(",") {
                 try expect(")", "to close \(word)(…)")
@@ -285,11 +308,17 @@ struct PromQLParser {
             while !take("}") {
                 guard let label = identifier() else { throw PromQLError("expected a label name, got \(rest)") }
                 let kind: PromMatcher.Kind
-                if take("=~") { kind = .regex }
-                else if take("!~") { kind = .notRegex }
-                else if take("!=") { kind = .notEqual }
-                else if take("=") { kind = .equal }
-                else { throw PromQLError("expected =, !=, =~ or !~ after \(label), got \(rest)") }
+                if take("=~") {
+                    kind = .regex
+                } else if take("!~") {
+                    kind = .notRegex
+                } else if take("!=") {
+                    kind = .notEqual
+                } else if take("=") {
+                    kind = .equal
+                } else {
+                    throw PromQLError("expected =, !=, =~ or !~ after \(label), got \(rest)")
+                }
                 matchers.append(try PromMatcher(label: label, kind: kind, value: try string()))
                 if !take(",") {
                     try expect("}", "to close the selector")
@@ -334,8 +363,9 @@ struct PromQLParser {
     private mutating func number() throws(PromQLError) -> Double {
         skipSpace()
         var end = index
-        while end < chars.count, chars[end].isHexDigit || ".xX".contains(chars[end])
-            || ((chars[end] == "+" || chars[end] == "-") && end > index && "eE".contains(chars[end - 1]))
+        while end < chars.count,
+            chars[end].isHexDigit || ".xX".contains(chars[end])
+                || ((chars[end] == "+" || chars[end] == "-") && end > index && "eE".contains(chars[end - 1]))
         {
             end += 1
         }

@@ -17,13 +17,17 @@ struct HistoryPromSource: PromSeriesSource {
     }
 
     /// The label sets of every known series that `selectors` match (any of them; all series when empty).
-    func seriesLabels(matching selectors: [PromSelector]) async throws -> [(machine: String, key: SeriesKey, labels: [String: String])] {
+    func seriesLabels(matching selectors: [PromSelector]) async throws -> [(
+        machine: String, key: SeriesKey, labels: [String: String]
+    )] {
         var out: [(machine: String, key: SeriesKey, labels: [String: String])] = []
         for machine in try await machines() {
             // Most selectors name the machine: skip the others without reading their series.
             if !selectors.isEmpty, !selectors.contains(where: { $0.mayMatch(machine: machine) }) { continue }
             for key in try await context.history.series(machine: machine) {
-                guard let sample = PromSample.make(machine: machine, series: key, value: 0, timestampMs: nil) else { continue }
+                guard let sample = PromSample.make(machine: machine, series: key, value: 0, timestampMs: nil) else {
+                    continue
+                }
                 let labels = sample.matchLabels
                 if selectors.isEmpty || selectors.contains(where: { $0.matches(labels) }) {
                     out.append((machine: machine, key: key, labels: labels))

@@ -42,7 +42,9 @@ struct PromParameters: Sendable {
             throw PromQLError("missing parameter \"\(key)\"")
         }
         // Within ±100,000 years, so the arithmetic on ms can never overflow.
-        if let seconds = Double(text), seconds.isFinite, abs(seconds) < 3e12 { return Int64((seconds * 1000).rounded()) }
+        if let seconds = Double(text), seconds.isFinite, abs(seconds) < 3e12 {
+            return Int64((seconds * 1000).rounded())
+        }
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = iso.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }

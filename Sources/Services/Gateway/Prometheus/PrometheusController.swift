@@ -78,7 +78,9 @@ struct PrometheusController<Context: RequestContext>: Sendable {
             let step = try p.duration("step")
             guard end >= start else { throw PromQLError("end timestamp must not be before start time") }
             guard (end - start) / step <= 11_000 else {
-                throw PromQLError("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
+                throw PromQLError(
+                    "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"
+                )
             }
             return PromJSON.matrix(try await engine.range(expr, startMs: start, endMs: end, stepMs: step))
         }
