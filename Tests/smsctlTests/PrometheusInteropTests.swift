@@ -138,6 +138,20 @@ struct PrometheusInteropTests {
             #expect(!theirs.isEmpty && Self.same(ours, theirs), "range \(query): hub \(ours) vs Prometheus \(theirs)")
         }
 
+        // Series and label listings, with Prometheus' own target labels (job, instance) set aside.
+        let listings = [
+            "/api/v1/series?match%5B%5D=" + Self.encode(#"{__name__=~"sms_custom_.*|sms_load1"}"#),
+            "/api/v1/labels?match%5B%5D=" + Self.encode(#"{machine="beta"}"#),
+            "/api/v1/label/queue/values",
+            "/api/v1/label/machine/values?match%5B%5D=sms_custom_app_queue_depth",
+            "/api/v1/label/mode/values?match%5B%5D=" + Self.encode(#"{machine="alpha"}"#),
+        ]
+        for path in listings {
+            let ours = try await Self.listing(d.api, path, bearer: TempDeployment.apiToken, d: d)
+            let theirs = try await Self.listing(prom, path, bearer: nil, d: d)
+            #expect(!theirs.isEmpty && ours == theirs, "\(path): hub \(ours.sorted()) vs Prometheus \(theirs.sorted())")
+        }
+
         // 3. What sms does not support is refused as Prometheus refuses: bad_data, naming the part.
         for (query, named) in [("histogram_quantile(0.9, sms_cpu_usage_percent)", "histogram_quantile"), ("sms_load1 offset 1m", "offset"), ("rate(sms_cpu_usage_percent[1m])", "counters")] {
             let url = "\(d.api)/api/v1/query?query=\(Self.encode(query))"
@@ -146,9 +160,30 @@ struct PrometheusInteropTests {
             #expect(response.statusCode == 400 && doc?["errorType"] as? String == "bad_data")
             #expect((doc?["error"] as? String)?.contains(named) == true, "\(query): \(doc ?? [:])")
         }
+
+        // 4. A machine that stops reporting leaves the endpoint: no frozen values.
+        collectors[1].crash()
+        let gone = await waitFor(timeout: .seconds(25), every: .milliseconds(250)) {
+            let (data, _) = try await d.get("/api/v1/metrics")
+            let text = String(decoding: data, as: UTF8.self)
+            return !text.contains(#"machine="beta""#) && text.contains(#"machine="alpha""#)
+        }
+        #expect(gone, "beta's series stayed on /api/v1/metrics after its collector stopped")
     }
 
     // MARK: Helpers.
+
+    /// A listing's `data` as a set of strings (label sets as `key()` writes them), without `job` and `instance`.
+    static func listing(_ base: String, _ path: String, bearer: String?, d: TempDeployment) async throws -> Set<String> {
+        let (data, response) = try await httpGet(
+            URL(string: base + path)!, bearer: bearer, ca: base.hasPrefix("https") ? d.caFile : nil)
+        let doc = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        guard response.statusCode == 200, doc["status"] as? String == "success" else {
+            throw HarnessError("GET \(base)\(path): \(response.statusCode) \(String(decoding: data, as: UTF8.self))")
+        }
+        if let sets = doc["data"] as? [[String: String]] { return Set(sets.map(key)) }
+        return Set((doc["data"] as? [String] ?? []).filter { $0 != "job" && $0 != "instance" })
+    }
 
     static func save(_ text: String, in dir: URL) throws -> String {
         let file = dir.appendingPathComponent("exposition.prom")
