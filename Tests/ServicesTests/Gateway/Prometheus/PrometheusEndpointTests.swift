@@ -101,4 +101,33 @@ struct PrometheusEndpointTests {
             }
         }
     }
+
+    @Test func theRoutesNeedALoginAndAViewerMayQueryWithPOST() async throws {
+        let (fx, configuration, dir) = try GatewayAuthTests.fixture(clock: GatewayAuthTests.ManualClock())
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await fx.feed()
+        try await fx.app(configuration).test(.router) { client in
+            for uri in ["/api/v1/metrics", "/federate", "/api/v1/query?query=1", "/api/v1/labels"] {
+                try await client.execute(uri: uri, method: .get) { #expect($0.status == .unauthorized, "\(uri)") }
+            }
+            let (_, cookie) = try await GatewayAuthTests.login(client, "viewer-password")
+            let session: HTTPFields = [.cookie: try #require(cookie)]
+            try await client.execute(uri: "/federate", method: .get, headers: session) { #expect($0.status == .ok) }
+            // Grafana's default: the query as a form in a POST, which only reads (no admin role, no CSRF token).
+            var form = session
+            form[.contentType] = "application/x-www-form-urlencoded"
+            try await client.execute(
+                uri: "/api/v1/query", method: .post, headers: form, body: ByteBuffer(string: "query=count(sms_load1)")
+            ) { response in
+                #expect(response.status == .ok)
+                let data = try response.body.json()["data"] as? [String: Any]
+                let result = data?["result"] as? [[String: Any]]
+                #expect((result?.first?["value"] as? [Any])?.last as? String == "1")
+            }
+            // Other writes still need the admin role.
+            try await client.execute(uri: "/api/silences", method: .post, headers: form, body: ByteBuffer(string: "{}")) {
+                #expect($0.status == .forbidden)
+            }
+        }
+    }
 }
