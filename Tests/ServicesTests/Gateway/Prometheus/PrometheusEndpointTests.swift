@@ -130,4 +130,27 @@ struct PrometheusEndpointTests {
             }
         }
     }
+
+    @Test func expositionEscapesLabelsAndWritesSpecialValuesAsPrometheusDoes() {
+        let samples = [
+            PromSample(name: "sms_custom_odd", labels: ["machine": "m", "path": "a\\b \"q\"\nz"], value: .nan, timestampMs: 1_500),
+            PromSample(name: "sms_custom_odd", labels: ["machine": "n"], value: -.infinity, timestampMs: 2_000),
+            PromSample(name: "sms_collector_buffer_dropped_batches_total", labels: ["machine": "m"], value: 3, timestampMs: 2_010),
+        ]
+        #expect(PromExposition.render(samples, openMetrics: false) == """
+            # HELP sms_collector_buffer_dropped_batches_total batches the collector's buffer lost for good (overflow, or a full disk beyond its memory cap), since the buffer was made (sms: collector.buffer_dropped_batches)
+            # TYPE sms_collector_buffer_dropped_batches_total counter
+            sms_collector_buffer_dropped_batches_total{machine="m"} 3 2010
+            # HELP sms_custom_odd your own metric, from a textfile (sms: custom.odd)
+            # TYPE sms_custom_odd untyped
+            sms_custom_odd{machine="m",path="a\\\\b \\"q\\"\\nz"} NaN 1500
+            sms_custom_odd{machine="n"} -Inf 2000
+
+            """)
+        let open = PromExposition.render(samples, openMetrics: true)
+        #expect(open.contains("# TYPE sms_collector_buffer_dropped_batches counter\nsms_collector_buffer_dropped_batches_total{machine=\"m\"} 3 2.01\n"))
+        #expect(open.contains("# TYPE sms_custom_odd unknown\n"))
+        #expect(open.contains("sms_custom_odd{machine=\"n\"} -Inf 2\n"))
+        #expect(open.hasSuffix("# EOF\n"))
+    }
 }
