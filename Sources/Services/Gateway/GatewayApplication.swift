@@ -89,7 +89,7 @@ func buildGatewayRouter(parts: GatewayParts) -> Router<GatewayRequestContext> {
     AcknowledgementsController(
         store: parts.context.silencesFile.map(SilenceStore.init(url:)), source: parts.context.alerts, auth: parts.auth
     ).addRoutes(to: api)
-    PrometheusController(context: parts.context).addRoutes(to: api, root: router)
+    PrometheusController(context: parts.context, latest: parts.feed.latest).addRoutes(to: api, root: router)
     AuthController(auth: parts.auth, accounts: parts.accounts, metrics: parts.metrics).addRoutes(to: api, root: router)
     HealthController(context: parts.context, fleet: fleet, metrics: parts.metrics, clients: parts.clients)
         .addRoutes(to: router)

@@ -14,6 +14,8 @@ final class LiveFeed: Service {
     let clients: ClientRegistry
     let fleet: FleetView
     let recent = RecentFiguresBook()
+    /// Each machine's newest batch, for the Prometheus scrape endpoint.
+    let latest = LatestBatches()
     private let dirty = Mutex<Set<String>>([])
     private let last = Mutex<(specHash: String?, alerts: [AlertStatusDTO], alertsAtMs: Int64, refreshAtMs: Int64)>(
         (nil, [], 0, 0))
@@ -62,6 +64,7 @@ final class LiveFeed: Service {
         case .batch(let batch):
             _ = dirty.withLock { $0.insert(batch.machine) }
             recent.record(batch)
+            latest.record(batch)
         case .connection(let machine, _, _): _ = dirty.withLock { $0.insert(machine) }
         }
     }

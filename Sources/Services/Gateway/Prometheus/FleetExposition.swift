@@ -6,6 +6,9 @@ import Spec
 /// marks it down, is left out: its series disappear instead of freezing.
 struct FleetExposition: Sendable {
     let context: GatewayContext
+    /// Each machine's newest batch (from the live feed): its series are the ones the machine still reports. Until
+    /// one arrives (just after a start, or in router-mode tests) the live state's values stand in.
+    var latest: LatestBatches?
 
     func samples(nowMs: Int64 = FleetView.nowMs()) async throws -> [PromSample] {
         let spec = context.spec.current().spec
@@ -13,6 +16,16 @@ struct FleetExposition: Sendable {
         for state in try await context.state.all() {
             let intervalMs = (spec.machine(state.id)?.interval ?? spec.defaults.interval).milliseconds
             guard Self.isLive(state, intervalMs: intervalMs, nowMs: nowMs) else { continue }
+            if let batch = latest?.latest(state.id) {
+                for s in batch.samples {
+                    if let sample = PromSample.make(
+                        machine: state.id, series: s.series, value: s.value, timestampMs: batch.timestampMs)
+                    {
+                        out.append(sample)
+                    }
+                }
+                continue
+            }
             for (text, value) in state.values {
                 guard let key = SeriesKey(canonical: text),
                     let sample = PromSample.make(

@@ -7,6 +7,8 @@ import SMSCore
 /// (`/api/v1/query`, `query_range`, `series`, `labels`, `label/<name>/values`) answered from sms's history.
 struct PrometheusController<Context: RequestContext>: Sendable {
     let context: GatewayContext
+    /// The live feed's newest batches, when a feed runs in this process.
+    var latest: LatestBatches? = nil
 
     var engine: PromQLEngine { PromQLEngine(source: HistoryPromSource(context: context)) }
 
@@ -33,7 +35,8 @@ struct PrometheusController<Context: RequestContext>: Sendable {
         let samples: [PromSample]
         do {
             samples = try FleetExposition.filter(
-                try await FleetExposition(context: self.context).samples(), matches: parameters.all("match[]"))
+                try await FleetExposition(context: self.context, latest: latest).samples(),
+                matches: parameters.all("match[]"))
         } catch let error as PromQLError {
             throw APIError.badRequest(error.description)
         }

@@ -153,4 +153,25 @@ struct PrometheusEndpointTests {
         #expect(open.contains("sms_custom_odd{machine=\"n\"} -Inf 2\n"))
         #expect(open.hasSuffix("# EOF\n"))
     }
+
+    @Test func aSeriesThatStopsWhileItsMachineReportsLeavesTheEndpoint() async throws {
+        let fx = GatewayFixture()
+        try await fx.feed(count: 3)
+        try await fx.app(GatewayLiveTests.configuration).test(.live) { client in
+            // The next batch lacks /boot (unmounted): the live state still holds its last value, the endpoint not.
+            var batch = GatewayFixture.batch("mcrn", seq: 50, at: GatewayFixture.nowMs())
+            batch.snapshot.samples.removeAll { $0.series.labels["mount"] == "/boot" }
+            try await fx.state.record(batch, agentVersion: nil, specHash: nil, backlog: nil, receivedMs: GatewayFixture.nowMs())
+            #expect(try await fx.state.machine("mcrn")?.values.keys.contains { $0.contains("/boot") } == true)
+            var text = ""
+            for _ in 0..<100 {
+                await fx.bus.publish(.batch(batch))
+                text = try await client.execute(uri: "/api/v1/metrics", method: .get) { String(buffer: $0.body) }
+                if text.contains("sms_cpu_usage_percent{machine=\"mcrn\"} 12.5 \(batch.timestampMs)") { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(text.contains("sms_disk_used_percent{machine=\"mcrn\",mount=\"/\"} 63 \(batch.timestampMs)"), "\(text)")
+            #expect(!text.contains("/boot"), "\(text)")
+        }
+    }
 }
