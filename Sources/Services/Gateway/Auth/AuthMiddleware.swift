@@ -41,8 +41,13 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// Prometheus' query API takes its parameters as a POST form too (Grafana's default); such a POST only reads.
+    /// Only those routes, by exact path: a write added under `/api/v1` later must not slip through.
     static func isReadingPost(_ request: Request) -> Bool {
-        request.method == .post && request.uri.path.hasPrefix("/api/v1/")
+        let path = request.uri.path
+        guard request.method == .post else { return false }
+        if ["/api/v1/query", "/api/v1/query_range", "/api/v1/series", "/api/v1/labels"].contains(path) { return true }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 6 && parts[1] == "api" && parts[2] == "v1" && parts[3] == "label" && parts[5] == "values"
     }
 }
 
