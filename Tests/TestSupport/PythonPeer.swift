@@ -19,9 +19,15 @@ public final class PythonPeer: @unchecked Sendable {
         .deletingLastPathComponent().appendingPathComponent("tests/lib").path
 
     /// Starts `tests/lib/<script> --port PORT ARGUMENTS…` (`{dir}` in an argument is the peer's folder) and waits
-    /// until it prints "ready".
-    public static func launch(_ script: String, _ arguments: [String], maxSeconds: Int = 300) async throws -> PythonPeer {
+    /// until it prints "ready". `files` (name → content) are written into the folder first, mode 0600.
+    public static func launch(
+        _ script: String, _ arguments: [String], files: [String: Data] = [:], maxSeconds: Int = 300
+    ) async throws -> PythonPeer {
         let peer = try PythonPeer(script: script, arguments: arguments, maxSeconds: maxSeconds)
+        for (name, content) in files {
+            let path = peer.directory + "/" + name
+            FileManager.default.createFile(atPath: path, contents: content, attributes: [.posixPermissions: 0o600])
+        }
         try await peer.start()
         return peer
     }
@@ -97,16 +103,12 @@ public final class SMTPTestServer: Sendable {
     /// Starts a server offering `security` (`starttls` or `tls`) and the AUTH mechanisms `auth` (`PLAIN,LOGIN`).
     public static func launch(security: String = "starttls", auth: String = "PLAIN,LOGIN") async throws -> SMTPTestServer {
         let password = "pw-" + UUID().uuidString
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sms-smtp-secret-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent("password").path
-        try Data(password.utf8).write(to: URL(fileURLWithPath: file))
         let peer = try await PythonPeer.launch(
             "smtp_server.py",
             [
                 "--dir", "{dir}/mail", "--tls-dir", "{dir}/tls", "--security", security, "--auth", auth,
-                "--user", "sms-alerts", "--password-file", file,
-            ])
+                "--user", "sms-alerts", "--password-file", "{dir}/password",
+            ], files: ["password": Data(password.utf8)])
         return SMTPTestServer(peer: peer, password: password)
     }
 
