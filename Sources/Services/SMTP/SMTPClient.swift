@@ -15,6 +15,7 @@ public enum SMTPClient {
     ) async throws {
         let place = submission.place
         let tls = try tlsContext(submission)
+        let recorder = SMTPErrorRecorder(place: place)
         let channel: NIOAsyncChannel<String, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: group)
@@ -26,6 +27,7 @@ public enum SMTPClient {
                                 NIOSSLClientHandler(context: tls, serverHostname: serverName(submission.host)))
                         }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPLineDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(recorder)
                         return try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
@@ -48,6 +50,8 @@ public enum SMTPClient {
             }
         } catch {
             if timedOut.load(ordering: .relaxed) { throw SMTPError("\(place) did not finish within \(timeout)") }
+            // A failed handshake shows later as a closed channel: the first error is the cause.
+            if let cause = recorder.firstError { throw SMTPError(cause) }
             throw error is SMTPError ? error : SMTPError(describe(error, place: place))
         }
     }

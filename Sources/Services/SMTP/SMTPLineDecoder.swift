@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// Splits what an SMTP server sends into lines (CRLF or LF), refusing a line longer than SMTP allows.
 struct SMTPLineDecoder: ByteToMessageDecoder {
@@ -23,5 +24,27 @@ struct SMTPLineDecoder: ByteToMessageDecoder {
     {
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData
+    }
+}
+
+/// Keeps the first error the pipeline saw (a failed TLS handshake, a reset), which a write or read that fails later
+/// would otherwise hide behind "the channel is closed".
+final class SMTPErrorRecorder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = String
+    typealias InboundOut = String
+    private let first = Mutex<String?>(nil)
+    let place: String
+
+    init(place: String) { self.place = place }
+
+    /// The first error, in words; nil when none was seen.
+    var firstError: String? { first.withLock { $0 } }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { context.fireChannelRead(data) }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let text = SMTPClient.describe(error, place: place)
+        first.withLock { if $0 == nil { $0 = text } }
+        context.fireErrorCaught(error)
     }
 }
