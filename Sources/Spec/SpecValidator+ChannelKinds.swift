@@ -22,7 +22,8 @@ extension SpecValidator {
                 checkAddress(text, fieldPath)
             case (.addresses, .list(let items)?):
                 for (index, item) in items.enumerated() {
-                    checkAddress(item, items.count == 1 && !isWritten("\(fieldPath)[0]") ? fieldPath : "\(fieldPath)[\(index)]")
+                    checkAddress(
+                        item, items.count == 1 && !isWritten("\(fieldPath)[0]") ? fieldPath : "\(fieldPath)[\(index)]")
                 }
             default:
                 break
@@ -34,7 +35,8 @@ extension SpecValidator {
             if let chat = channel.text("chat_id"), Int64(chat) == nil, !(chat.hasPrefix("@") && chat.count > 1) {
                 error(
                     "\(path).chat_id",
-                    "expected a chat id (a number such as -1001234567890) or a public channel's @name, got \(shown("\(path).chat_id", chat))")
+                    "expected a chat id (a number such as -1001234567890) or a public channel's @name, got \(shown("\(path).chat_id", chat))"
+                )
             }
         default: break
         }
@@ -76,7 +78,10 @@ extension SpecValidator {
     /// `alerts@example.com` or `sms <alerts@example.com>`: one address, nothing a mail header could be split at.
     private mutating func checkAddress(_ text: String, _ path: String) {
         if EmailAddress(text) == nil {
-            error(path, "expected an email address such as alerts@example.com or \"sms <alerts@example.com>\", got \(shown(path, text))")
+            error(
+                path,
+                "expected an email address such as alerts@example.com or \"sms <alerts@example.com>\", got \(shown(path, text))"
+            )
         }
     }
 }

@@ -23,7 +23,9 @@ import Testing
         let phone = try #require(byName["phone"])
         #expect(phone.text("url") == "https://ntfy.sh/sms-alerts" && phone.secret("token") == "tk_0123456789")
         #expect(phone.settings["token"] == .secret(Secret(source: .file("secrets/ntfy.token"), value: "tk_0123456789")))
-        #expect(byName["tg"]?.text("chat_id") == "-1001234567890" && byName["tg"]?.secret("bot_token") == "123456:telegram-secret")
+        #expect(
+            byName["tg"]?.text("chat_id") == "-1001234567890"
+                && byName["tg"]?.secret("bot_token") == "123456:telegram-secret")
         #expect(byName["pager"]?.secret("routing_key") == "pagerduty-secret")
 
         let json = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)

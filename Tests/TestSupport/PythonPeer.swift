@@ -34,13 +34,16 @@ public final class PythonPeer: @unchecked Sendable {
 
     private init(script: String, arguments: [String], maxSeconds: Int) throws {
         port = try freePort()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sms-peer-\(UUID().uuidString.prefix(8))").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sms-peer-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         directory = folder
         self.script = "\(Self.library)/\(script)"
-        self.arguments = arguments.map { $0.replacingOccurrences(of: "{dir}", with: folder) } + [
-            "--max-seconds", "\(maxSeconds)",
-        ]
+        self.arguments =
+            arguments.map { $0.replacingOccurrences(of: "{dir}", with: folder) } + [
+                "--max-seconds", "\(maxSeconds)",
+            ]
     }
 
     deinit { shutDown(keepData: false) }
@@ -66,7 +69,8 @@ public final class PythonPeer: @unchecked Sendable {
         guard ready else {
             let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             shutDown(keepData: true)
-            throw TestServerError("\(script) on port \(port) did not get ready within 20 s; its log:\n\(output.suffix(3000))")
+            throw TestServerError(
+                "\(script) on port \(port) did not get ready within 20 s; its log:\n\(output.suffix(3000))")
         }
     }
 
@@ -101,7 +105,9 @@ public final class SMTPTestServer: Sendable {
     public var mailDirectory: String { peer.directory + "/mail" }
 
     /// Starts a server offering `security` (`starttls` or `tls`) and the AUTH mechanisms `auth` (`PLAIN,LOGIN`).
-    public static func launch(security: String = "starttls", auth: String = "PLAIN,LOGIN") async throws -> SMTPTestServer {
+    public static func launch(security: String = "starttls", auth: String = "PLAIN,LOGIN") async throws
+        -> SMTPTestServer
+    {
         let password = "pw-" + UUID().uuidString
         let peer = try await PythonPeer.launch(
             "smtp_server.py",
@@ -128,11 +134,14 @@ public final class SMTPTestServer: Sendable {
 
     /// Every message received so far, oldest first.
     public var mails: [Mail] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: mailDirectory)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: mailDirectory)) ?? []).filter {
+            $0.hasSuffix(".eml")
+        }.sorted()
         return names.compactMap { name in
             let stem = mailDirectory + "/" + name.dropLast(4)
             guard let raw = try? String(contentsOfFile: stem + ".eml", encoding: .utf8),
-                let meta = try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stem + ".json"))) as? [String: Any]
+                let meta = try? JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: stem + ".json"))) as? [String: Any]
             else { return nil }
             return Mail(
                 raw: raw, mailFrom: meta["mail_from"] as? String ?? "", recipients: meta["rcpt_tos"] as? [String] ?? [],
@@ -167,7 +176,9 @@ public final class ChannelReceiver: Sendable {
     public var requests: [Request] {
         let text = (try? String(contentsOfFile: peer.directory + "/requests.jsonl", encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
-            guard let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            guard let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
             return Request(
                 service: entry["service"] as? String ?? "", path: entry["path"] as? String ?? "",
                 headers: entry["headers"] as? [String: String] ?? [:], body: entry["body"] as? [String: Any] ?? [:],

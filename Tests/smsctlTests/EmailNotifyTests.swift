@@ -1,15 +1,17 @@
 import Controller
 import Foundation
 import SMSCore
-import Testing
 import TestSupport
+import Testing
 
 /// Email as a user sets it up: an applied hub whose rule fires on a metric the test writes (a textfile metric, so
 /// nothing depends on the machine's load), a real SMTP server (aiosmtpd) with STARTTLS and AUTH on loopback, and
 /// the password from the environment. The firing mail arrives; the server stops for 30 s while the alert resolves;
 /// the resolution arrives once the server is back, exactly once; the password is in nothing the hub wrote.
 @Suite struct EmailNotifyTests {
-    @Test("a firing and a resolved alert each reach a real SMTP server exactly once, through a 30 s outage; the mail names machine, rule, value, threshold, since when and links the machine's page; the password is in no log or file")
+    @Test(
+        "a firing and a resolved alert each reach a real SMTP server exactly once, through a 30 s outage; the mail names machine, rule, value, threshold, since when and links the machine's page; the password is in no log or file"
+    )
     func mailThroughAnOutage() async throws {
         let smtp = try await SMTPTestServer.launch(security: "starttls", auth: "PLAIN,LOGIN")
         var d = try ControllerDeployment()
@@ -32,20 +34,20 @@ import TestSupport
                         enabled: false
                     """,
                 machineKeys: "    textfile_dir: \(folder.path)\n")
-            + """
+                + """
 
-            notify:
-              - name: mail
-                email:
-                  server: localhost:\(smtp.port)
-                  security: starttls
-                  username: \(smtp.user)
-                  password: ${\(variable)}
-                  from: sms <alerts@example.com>
-                  to: [ops@example.com]
-                  ca: \(smtp.caFile)
+                notify:
+                  - name: mail
+                    email:
+                      server: localhost:\(smtp.port)
+                      security: starttls
+                      username: \(smtp.user)
+                      password: ${\(variable)}
+                      from: sms <alerts@example.com>
+                      to: [ops@example.com]
+                      ca: \(smtp.caFile)
 
-            """
+                """
         try d.write(yaml)
         let deployment = d
         let apply = try await offPool { try deployment.run(["apply", deployment.spec.path, "--yes"]) }
@@ -53,25 +55,36 @@ import TestSupport
 
         // Firing: one mail, over STARTTLS, authenticated, to the recipient.
         let fired = await eventuallyOff(within: 60) { smtp.mails.contains { $0.subject.contains("FIRING") } }
-        #expect(fired, "no firing mail; hub log: \(Self.hubLog(deployment).suffix(3000)) smtp: \(smtp.peer.log.suffix(1000))")
+        #expect(
+            fired,
+            "no firing mail; hub log: \(Self.hubLog(deployment).suffix(3000)) smtp: \(smtp.peer.log.suffix(1000))")
         let firing = try #require(smtp.mails.first)
         #expect(firing.encrypted && firing.login == smtp.user && firing.recipients == ["ops@example.com"])
         #expect(firing.subject == "[sms ctl] FIRING (warning): queue_deep on mcrn", "\(firing.subject)")
         let link = "https://localhost:\(d.httpPort)/#/machine/mcrn"
         let plain = try #require(firing.part("text/plain"), "\(firing.raw)")
-        for line in ["Machine:   mcrn", "Rule:      queue_deep", "Value:     42", "Threshold: ≥ 10", "Dashboard: \(link)"] {
+        for line in [
+            "Machine:   mcrn", "Rule:      queue_deep", "Value:     42", "Threshold: ≥ 10", "Dashboard: \(link)",
+        ] {
             #expect(plain.contains(line), "\(line) not in:\n\(plain)")
         }
         let since = try #require(plain.split(separator: "\n").first { $0.hasPrefix("Since:") })
-        #expect(ISO8601DateFormatter.withFraction.date(from: String(since.dropFirst(6)).trimmingCharacters(in: .whitespaces)) != nil, "\(since)")
+        #expect(
+            ISO8601DateFormatter.withFraction.date(
+                from: String(since.dropFirst(6)).trimmingCharacters(in: .whitespaces)) != nil, "\(since)")
         let html = try #require(firing.part("text/html"))
-        #expect(html.contains("<a href=\"\(link)\">") && html.contains("<td>mcrn</td>") && html.contains("<td>42</td>"), "\(html)")
+        #expect(
+            html.contains("<a href=\"\(link)\">") && html.contains("<td>mcrn</td>") && html.contains("<td>42</td>"),
+            "\(html)")
         // The link works: the hub serves the dashboard there, under the name in the link, with its certificate.
         let page = HTTPProbe.get(
             host: "localhost", port: d.httpPort, path: "/", timeout: 5,
             tls: ProbeTLS(caFile: d.state.appendingPathComponent("tls/ca.pem").path, serverName: "localhost"))
-        #expect(page?.status == 200 && String(decoding: page?.body ?? Data(), as: UTF8.self).contains("<html"), "\(String(describing: page?.status))")
-        #expect((d.api("/api/machines")?["machines"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == "mcrn" })
+        #expect(
+            page?.status == 200 && String(decoding: page?.body ?? Data(), as: UTF8.self).contains("<html"),
+            "\(String(describing: page?.status))")
+        #expect(
+            (d.api("/api/machines")?["machines"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == "mcrn" })
 
         // The outage: the server stops, then the alert resolves; delivery fails and is retried.
         smtp.peer.stop()
@@ -104,20 +117,31 @@ import TestSupport
         }
         #expect(drained, "\(String(describing: Self.mailChannel(deployment))) \(Self.outboxFiles(deployment))")
         let mails = smtp.mails
-        #expect(mails.map(\.subject) == ["[sms ctl] FIRING (warning): queue_deep on mcrn", "[sms ctl] RESOLVED: queue_deep on mcrn"], "\(mails.map(\.subject))")
+        #expect(
+            mails.map(\.subject) == [
+                "[sms ctl] FIRING (warning): queue_deep on mcrn", "[sms ctl] RESOLVED: queue_deep on mcrn",
+            ], "\(mails.map(\.subject))")
         let resolvedText = mails.last?.part("text/plain") ?? ""
-        #expect(resolvedText.contains("Resolved:") && resolvedText.contains("Value:     1") && resolvedText.contains(link), "\(resolvedText)")
+        #expect(
+            resolvedText.contains("Resolved:") && resolvedText.contains("Value:     1") && resolvedText.contains(link),
+            "\(resolvedText)")
 
         // Each failed attempt is one log line naming the channel and the cause.
         let log = Self.hubLog(d)
         let failures = log.split(separator: "\n").filter { $0.contains("alert notification failed") }
-        #expect(!failures.isEmpty && failures.allSatisfy { $0.contains("channel=mail") && $0.contains("localhost:\(smtp.port) refused the connection") }, "\(failures.prefix(3))")
+        #expect(
+            !failures.isEmpty
+                && failures.allSatisfy {
+                    $0.contains("channel=mail") && $0.contains("localhost:\(smtp.port) refused the connection")
+                }, "\(failures.prefix(3))")
 
         // The password: in no file under the deployment (logs, state, outbox, rendered files), not in the plan,
         // status or the hub's argv.
         let plan = try await offPool { try deployment.run(["plan", deployment.spec.path]) }
         let status = try await offPool { try deployment.run(["status", deployment.spec.path]) }
-        #expect(plan.out.contains("notify") || plan.out.contains("no changes") || plan.status == 0, "\(plan.out)\(plan.err)")
+        #expect(
+            plan.out.contains("notify") || plan.out.contains("no changes") || plan.status == 0, "\(plan.out)\(plan.err)"
+        )
         for (what, text) in [("plan", plan.out + plan.err), ("status", status.out + status.err)] {
             #expect(!text.contains(smtp.password), "the password is in \(what)")
         }

@@ -11,7 +11,8 @@ import Synchronization
 public enum SMTPClient {
     /// Submits `submission`, all of it within `timeout`.
     public static func send(
-        _ submission: SMTPSubmission, timeout: Duration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        _ submission: SMTPSubmission, timeout: Duration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws {
         let place = submission.place
         let tls = try tlsContext(submission)
@@ -91,7 +92,8 @@ public enum SMTPClient {
         case ChannelError.connectTimeout:
             return "\(place) did not accept the connection in time"
         case let error as NIOSSLError:
-            return "TLS with \(place) failed (is its certificate valid for this name and trusted? set ca: for a private CA): \(oneLine(error))"
+            return
+                "TLS with \(place) failed (is its certificate valid for this name and trusted? set ca: for a private CA): \(oneLine(error))"
         case let error as BoringSSLError:
             return "TLS with \(place) failed: \(oneLine(error))"
         case ChannelError.ioOnClosedChannel, ChannelError.alreadyClosed, ChannelError.eof:

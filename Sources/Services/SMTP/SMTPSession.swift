@@ -16,7 +16,8 @@ struct SMTPSession {
         if submission.security == .starttls {
             guard capabilities.contains(where: { $0.uppercased() == "STARTTLS" }) else {
                 throw SMTPError(
-                    "\(place) does not offer STARTTLS; nothing was sent (security: tls if it speaks TLS from the start, usually port 465)")
+                    "\(place) does not offer STARTTLS; nothing was sent (security: tls if it speaks TLS from the start, usually port 465)"
+                )
             }
             try expect(await command("STARTTLS"), 220, "STARTTLS")
             let host = submission.host
@@ -87,7 +88,8 @@ struct SMTPSession {
         var texts: [String] = []
         while let line = try await lines.next() {
             let bytes = Array(line.utf8)
-            guard bytes.count >= 3, let code = Int(String(decoding: bytes[0..<3], as: UTF8.self)), (200...599).contains(code)
+            guard bytes.count >= 3, let code = Int(String(decoding: bytes[0..<3], as: UTF8.self)),
+                (200...599).contains(code)
             else { throw SMTPError("\(place) does not speak SMTP (it answered something else)") }
             texts.append(bytes.count > 4 ? String(decoding: bytes[4...], as: UTF8.self) : "")
             if bytes.count == 3 || bytes[3] == UInt8(ascii: " ") { return SMTPReply(code: code, lines: texts) }
@@ -118,7 +120,11 @@ struct SMTPSession {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "[127.0.0.1]" }
         let name = String(cString: buffer)
-        let usable = !name.isEmpty && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == ".") }
+        let usable =
+            !name.isEmpty
+            && name.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == ".")
+            }
         return usable ? name : "[127.0.0.1]"
     }()
 }

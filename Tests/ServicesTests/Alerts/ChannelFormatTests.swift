@@ -16,24 +16,35 @@ import Testing
     static let routingKey = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(32))
     static let ntfyToken = "tk_\(UUID().uuidString.prefix(8))"
 
-    static func secret(_ value: String) -> NotifySetting { .secret(Secret(source: .env("SMS_TEST_SECRET"), value: value)) }
+    static func secret(_ value: String) -> NotifySetting {
+        .secret(Secret(source: .env("SMS_TEST_SECRET"), value: value))
+    }
 
     /// One channel of each kind, all at the receiver.
     static func channels(_ base: String) -> [NotifyChannel] {
         [
-            NotifyChannel(name: "chat", format: .discord, settings: ["url": secret("\(base)/discord/api/webhooks/42/\(discordToken)")]),
-            NotifyChannel(name: "teams", format: .teams, settings: ["url": secret("\(base)/teams/workflows/\(teamsSignature)")]),
-            NotifyChannel(name: "phone", format: .ntfy, settings: ["url": .text("\(base)/ntfy/sms-alerts"), "token": secret(ntfyToken)]),
+            NotifyChannel(
+                name: "chat", format: .discord,
+                settings: ["url": secret("\(base)/discord/api/webhooks/42/\(discordToken)")]),
+            NotifyChannel(
+                name: "teams", format: .teams, settings: ["url": secret("\(base)/teams/workflows/\(teamsSignature)")]),
+            NotifyChannel(
+                name: "phone", format: .ntfy,
+                settings: ["url": .text("\(base)/ntfy/sms-alerts"), "token": secret(ntfyToken)]),
             NotifyChannel(
                 name: "tg", format: .telegram,
-                settings: ["bot_token": secret(botToken), "chat_id": .text("-1001234567890"), "api": .text("\(base)/telegram")]),
+                settings: [
+                    "bot_token": secret(botToken), "chat_id": .text("-1001234567890"), "api": .text("\(base)/telegram"),
+                ]),
             NotifyChannel(
                 name: "pager", format: .pagerduty,
                 settings: ["routing_key": secret(routingKey), "url": .text("\(base)/pagerduty/v2/enqueue")]),
         ]
     }
 
-    @Test("Discord, Teams, ntfy, Telegram and PagerDuty each get a firing and its resolution in the shape the service documents; PagerDuty's resolve names the trigger's dedup_key")
+    @Test(
+        "Discord, Teams, ntfy, Telegram and PagerDuty each get a firing and its resolution in the shape the service documents; PagerDuty's resolve names the trigger's dedup_key"
+    )
     func eachServiceGetsItsOwnShape() async throws {
         let receiver = try await ChannelReceiver.launch()
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-channels-\(UUID().uuidString)")
@@ -47,22 +58,33 @@ import Testing
             await service.process(AlertsFixture.cpu(97, machine: "mcrn", at: clock.nowMs()))
             clock.advance(seconds: 65)
             await service.process(AlertsFixture.cpu(10, machine: "mcrn", at: clock.nowMs()))
-            #expect(await eventually(timeout: .seconds(30)) { receiver.requests.count >= 10 }, "\(receiver.requests.map(\.path)) \(receiver.peer.log.suffix(2000))")
+            #expect(
+                await eventually(timeout: .seconds(30)) { receiver.requests.count >= 10 },
+                "\(receiver.requests.map(\.path)) \(receiver.peer.log.suffix(2000))")
             try await Task.sleep(for: .milliseconds(300))  // a window for a duplicate, which must not come
         }
         let requests = receiver.requests
         for request in requests {
-            #expect(request.errors.isEmpty, "\(request.service) payload does not fit its schema: \(request.errors) in \(request.body)")
+            #expect(
+                request.errors.isEmpty,
+                "\(request.service) payload does not fit its schema: \(request.errors) in \(request.body)")
         }
-        #expect(Dictionary(grouping: requests, by: \.service).mapValues(\.count) == ["discord": 2, "teams": 2, "ntfy": 2, "telegram": 2, "pagerduty": 2])
+        #expect(
+            Dictionary(grouping: requests, by: \.service).mapValues(\.count) == [
+                "discord": 2, "teams": 2, "ntfy": 2, "telegram": 2, "pagerduty": 2,
+            ])
         let link = "https://localhost:8080/#/machine/mcrn"
 
         let discord = receiver.requests(to: "discord")
         #expect(discord.allSatisfy { $0.path == "/discord/api/webhooks/42/\(Self.discordToken)" })
         let embed = (discord.first?.body["embeds"] as? [[String: Any]])?.first ?? [:]
-        #expect(embed["url"] as? String == link && (embed["title"] as? String)?.contains("cpu_high on mcrn") == true, "\(embed)")
+        #expect(
+            embed["url"] as? String == link && (embed["title"] as? String)?.contains("cpu_high on mcrn") == true,
+            "\(embed)")
         let fields = (embed["fields"] as? [[String: Any]] ?? []).map { "\($0["name"] ?? ""): \($0["value"] ?? "")" }
-        #expect(fields.contains("Machine: mcrn") && fields.contains("Value: 97") && fields.contains("Threshold: ≥ 95"), "\(fields)")
+        #expect(
+            fields.contains("Machine: mcrn") && fields.contains("Value: 97") && fields.contains("Threshold: ≥ 95"),
+            "\(fields)")
         #expect((discord.last?.body["content"] as? String)?.contains("RESOLVED") == true)
 
         let teams = receiver.requests(to: "teams")
@@ -94,7 +116,10 @@ import Testing
         let receiver = try await ChannelReceiver.launch()
         let bad: [(String, [String: Any])] = [
             ("/discord/api/webhooks/1/x", ["embeds": [["color": "red", "fields": [["name": "machine"]]]]]),
-            ("/teams/workflows/x", ["type": "message", "attachments": [["contentType": "text/plain", "content": [:]]]]),
+            (
+                "/teams/workflows/x",
+                ["type": "message", "attachments": [["contentType": "text/plain", "content": [:]]]]
+            ),
             ("/ntfy/", ["title": "no topic", "priority": 9]),
             ("/telegram/bot1:x/sendMessage", ["chat_id": "ops room", "text": ""]),
             ("/pagerduty/v2/enqueue", ["routing_key": "short", "event_action": "trigger"]),
@@ -103,7 +128,8 @@ import Testing
         for (path, body) in bad {
             let data = try JSONSerialization.data(withJSONObject: body)
             let response = try await offPool {
-                try RawHTTP.request("POST", port: receiver.port, path, headers: ["Content-Type": "application/json"], body: data)
+                try RawHTTP.request(
+                    "POST", port: receiver.port, path, headers: ["Content-Type": "application/json"], body: data)
             }
             #expect(response.status == 400, "\(path) accepted \(body)")
         }
@@ -120,15 +146,20 @@ import Testing
         for channel in Self.channels(base) {
             let format = ChannelRegistry.format(channel.format)
             let stored = String(decoding: try format.render(notification), as: UTF8.self)
-            for (_, secret) in channel.secrets { #expect(!stored.contains(secret.value ?? "?"), "\(channel.format): \(stored)") }
+            for (_, secret) in channel.secrets {
+                #expect(!stored.contains(secret.value ?? "?"), "\(channel.format): \(stored)")
+            }
             #expect(!stored.contains(base) && !stored.contains("-1001234567890"), "\(channel.format): \(stored)")
             // What goes on the wire does carry them.
-            guard case .http(let url, let headers, let body) = try format.request(Data(stored.utf8), channel: channel) else {
+            guard case .http(let url, let headers, let body) = try format.request(Data(stored.utf8), channel: channel)
+            else {
                 Issue.record("\(channel.format) is not sent over HTTP")
                 continue
             }
             let wire = url.absoluteString + "\(headers)" + String(decoding: body, as: UTF8.self)
-            for (_, secret) in channel.secrets { #expect(wire.contains(secret.value ?? "?"), "\(channel.format): \(wire)") }
+            for (_, secret) in channel.secrets {
+                #expect(wire.contains(secret.value ?? "?"), "\(channel.format): \(wire)")
+            }
         }
     }
 }

@@ -28,7 +28,9 @@ import Testing
             to: ["ops@example.com", "oncall@example.com"], message: Data(message.utf8))
     }
 
-    @Test("STARTTLS with AUTH PLAIN, and TLS from the first byte with AUTH LOGIN, each deliver the message intact to every recipient")
+    @Test(
+        "STARTTLS with AUTH PLAIN, and TLS from the first byte with AUTH LOGIN, each deliver the message intact to every recipient"
+    )
     func deliversOverStartTLSAndImplicitTLS() async throws {
         for (security, auth) in [(EmailSecurity.starttls, "PLAIN,LOGIN"), (.tls, "LOGIN")] {
             let server = try await SMTPTestServer.launch(security: security.rawValue, auth: auth)
@@ -37,19 +39,23 @@ import Testing
             #expect(mails.count == 1, "\(security): \(server.peer.log.suffix(2000))")
             let mail = try #require(mails.first)
             #expect(mail.encrypted && mail.login == server.user, "\(security)")
-            #expect(mail.mailFrom == "alerts@example.com" && mail.recipients == ["ops@example.com", "oncall@example.com"])
+            #expect(
+                mail.mailFrom == "alerts@example.com" && mail.recipients == ["ops@example.com", "oncall@example.com"])
             // Dot-stuffing undone by the server: the lines arrive as written.
             #expect(mail.raw.contains(".a line that starts with a dot\r\n.\r\nlast line"), "\(mail.raw)")
         }
     }
 
-    @Test("a wrong password, an untrusted certificate, STARTTLS refused and nothing listening: one line each, naming the server, never the password")
+    @Test(
+        "a wrong password, an untrusted certificate, STARTTLS refused and nothing listening: one line each, naming the server, never the password"
+    )
     func failuresSayWhatToFix() async throws {
         let server = try await SMTPTestServer.launch()
         let place = "localhost:\(server.port)"
         let wrong = "wrong-\(UUID().uuidString)"
         await #expect {
-            try await SMTPClient.send(Self.submission(server, security: .starttls, password: wrong), timeout: .seconds(20))
+            try await SMTPClient.send(
+                Self.submission(server, security: .starttls, password: wrong), timeout: .seconds(20))
         } throws: { error in
             let text = "\(error)"
             return text.contains(place) && text.contains("refused the username or password") && !text.contains(wrong)

@@ -52,7 +52,9 @@ struct AlertFacts {
             facts.append(Fact(name: "Threshold", value: "\(symbol) \(AlertSummary.number(threshold))", short: true))
         }
         facts.append(Fact(name: "Since", value: WebhookPayload.iso8601(instance.sinceMs), short: false))
-        if isResolved { facts.append(Fact(name: "Resolved", value: WebhookPayload.iso8601(notification.atMs), short: false)) }
+        if isResolved {
+            facts.append(Fact(name: "Resolved", value: WebhookPayload.iso8601(notification.atMs), short: false))
+        }
         if let reason = notification.reason { facts.append(Fact(name: "Reason", value: reason, short: false)) }
         return facts
     }

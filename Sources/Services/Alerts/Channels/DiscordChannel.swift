@@ -31,7 +31,8 @@ enum DiscordChannel: ChannelFormat {
     static func render(_ notification: AlertNotification) throws -> Data {
         let facts = AlertFacts(notification)
         let embed = Embed(
-            title: AlertFacts.clip(facts.title, 256), description: AlertFacts.clip(facts.summary, 4096), url: facts.link,
+            title: AlertFacts.clip(facts.title, 256), description: AlertFacts.clip(facts.summary, 4096),
+            url: facts.link,
             color: facts.color, timestamp: WebhookPayload.iso8601(notification.atMs),
             fields: facts.facts.prefix(25).map {
                 Field(name: AlertFacts.clip($0.name, 256), value: AlertFacts.clip($0.value, 1024), inline: $0.short)

@@ -7,7 +7,8 @@ import Spec
 enum EmailChannel: ChannelFormat {
     static func render(_ notification: AlertNotification) throws -> Data {
         let facts = AlertFacts(notification)
-        let subject = "[sms \(notification.specName)] \(facts.status): \(notification.instance.key.rule) on \(notification.instance.key.machine)"
+        let subject =
+            "[sms \(notification.specName)] \(facts.status): \(notification.instance.key.rule) on \(notification.instance.key.machine)"
         let message = EmailMessage(
             subject: subject, date: Date(timeIntervalSince1970: Double(notification.atMs) / 1000),
             plain: facts.plainText + "\n\n-- \nsms · \(notification.specName)\n", html: html(facts),
@@ -25,7 +26,8 @@ enum EmailChannel: ChannelFormat {
         let to = channel.list("to").compactMap(EmailAddress.init)
         guard !to.isEmpty else { throw ChannelSetupError("channel \(channel.name) has no recipient") }
         let security = EmailSecurity(rawValue: channel.text("security") ?? "") ?? .starttls
-        let head = "From: \(EmailMessage.address(from))\r\nTo: \(to.map(EmailMessage.address).joined(separator: ", "))\r\n"
+        let head =
+            "From: \(EmailMessage.address(from))\r\nTo: \(to.map(EmailMessage.address).joined(separator: ", "))\r\n"
         return .mail(
             SMTPSubmission(
                 host: server.host, port: server.port ?? security.defaultPort, security: security,

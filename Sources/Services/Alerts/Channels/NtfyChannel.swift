@@ -16,7 +16,8 @@ enum NtfyChannel: ChannelFormat {
     static func render(_ notification: AlertNotification) throws -> Data {
         let facts = AlertFacts(notification)
         let (priority, tag) =
-            facts.isResolved ? (3, "white_check_mark")
+            facts.isResolved
+            ? (3, "white_check_mark")
             : notification.instance.severity == .critical ? (5, "rotating_light") : (4, "warning")
         let message = Message(
             title: facts.title, message: facts.plainText, priority: priority, tags: [tag, "sms"], click: facts.link)
@@ -26,7 +27,9 @@ enum NtfyChannel: ChannelFormat {
     static func request(_ message: Data, channel: NotifyChannel) throws -> ChannelRequest {
         let topicURL = try url(channel.text("url"), channel, field: "url")
         let topic = topicURL.lastPathComponent
-        guard !topic.isEmpty, topic != "/" else { throw ChannelSetupError("channel \(channel.name): the ntfy URL names no topic") }
+        guard !topic.isEmpty, topic != "/" else {
+            throw ChannelSetupError("channel \(channel.name): the ntfy URL names no topic")
+        }
         let root = topicURL.deletingLastPathComponent()
         var headers: [String: String] = [:]
         if let token = channel.secret("token") { headers["Authorization"] = "Bearer \(token)" }

@@ -38,7 +38,9 @@ enum PagerDutyChannel: ChannelFormat {
             severity: notification.instance.severity == .critical ? "critical" : "warning",
             timestamp: WebhookPayload.iso8601(notification.instance.sinceMs), component: facts.seriesName,
             group: notification.specName, class: notification.instance.key.rule, custom_details: details)
-        let links = facts.link.map { [Link(href: $0, text: "\(notification.instance.key.machine) on the sms dashboard")] }
+        let links = facts.link.map {
+            [Link(href: $0, text: "\(notification.instance.key.machine) on the sms dashboard")]
+        }
         return try encode(
             Event(
                 event_action: "trigger", dedup_key: key, payload: payload, client: "sms", client_url: facts.link,
@@ -56,7 +58,8 @@ enum PagerDutyChannel: ChannelFormat {
     /// `sms/home/cpu_high/mcrn[/series]`: one incident per alert instance, at most PagerDuty's 255 characters.
     static func dedupKey(_ notification: AlertNotification) -> String {
         let key = notification.instance.key
-        let text = ["sms", notification.specName, key.rule, key.machine].joined(separator: "/")
+        let text =
+            ["sms", notification.specName, key.rule, key.machine].joined(separator: "/")
             + (key.series.isEmpty ? "" : "/\(key.series)")
         guard text.count > 255 else { return text }
         return String(text.prefix(238)) + "#" + StableHash.hex(Array(text.utf8))

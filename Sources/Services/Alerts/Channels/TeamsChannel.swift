@@ -51,7 +51,9 @@ enum TeamsChannel: ChannelFormat {
             Element(type: "TextBlock", text: facts.summary, wrap: true),
             Element(type: "FactSet", facts: facts.facts.map { Fact(title: $0.name, value: $0.value) }),
         ]
-        let actions = facts.link.map { [Action(title: "Open \(notification.instance.key.machine) on the dashboard", url: $0)] }
+        let actions = facts.link.map {
+            [Action(title: "Open \(notification.instance.key.machine) on the dashboard", url: $0)]
+        }
         return try encode(Message(attachments: [Attachment(content: Card(body: body, actions: actions))]))
     }
 
