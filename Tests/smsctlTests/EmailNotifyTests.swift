@@ -7,17 +7,25 @@ import Testing
 /// Email as a user sets it up: an applied hub whose rule fires on a metric the test writes (a textfile metric, so
 /// nothing depends on the machine's load), a real SMTP server (aiosmtpd) with STARTTLS and AUTH on loopback, and
 /// the password from the environment. The firing mail arrives; the server stops for 30 s while the alert resolves;
-/// the resolution arrives once the server is back, exactly once; the password is in nothing the hub wrote.
+/// the resolution arrives once the server is back, exactly once; the password is in nothing the hub wrote. PagerDuty and
+/// Telegram channels on the same rule (at the services' stand-in) get their trigger and resolve meanwhile, unaffected
+/// by the SMTP outage, and their routing key and bot token are in nothing the hub wrote either.
 @Suite struct EmailNotifyTests {
     @Test(
-        "a firing and a resolved alert each reach a real SMTP server exactly once, through a 30 s outage; the mail names machine, rule, value, threshold, since when and links the machine's page; the password is in no log or file"
+        "a firing and a resolved alert each reach a real SMTP server exactly once, through a 30 s outage; the mail names machine, rule, value, threshold, since when and links the machine's page; PagerDuty and Telegram on the same rule get trigger and resolve meanwhile; no secret is in any log or file"
     )
     func mailThroughAnOutage() async throws {
         let smtp = try await SMTPTestServer.launch(security: "starttls", auth: "PLAIN,LOGIN")
+        let receiver = try await ChannelReceiver.launch()
         var d = try ControllerDeployment()
         defer { d.cleanUp() }
-        let variable = "SMS_TEST_SMTP_PASSWORD_\(UUID().uuidString.prefix(8).uppercased())"
-        d.environment = [variable: smtp.password]
+        let suffix = UUID().uuidString.prefix(8).uppercased()
+        let (variable, keyVariable, tokenVariable) =
+            ("SMS_TEST_SMTP_PASSWORD_\(suffix)", "SMS_TEST_PD_KEY_\(suffix)", "SMS_TEST_TG_TOKEN_\(suffix)")
+        let routingKey = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(32))
+        let botToken = "987654:tg-\(UUID().uuidString)"
+        d.environment = [variable: smtp.password, keyVariable: routingKey, tokenVariable: botToken]
+        let secrets = [smtp.password, routingKey, botToken]
         let folder = d.dir.appendingPathComponent("textfile")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let metricFile = folder.appendingPathComponent("queue.prom")
@@ -29,7 +37,7 @@ import Testing
                         metric: custom.app_queue_depth
                         warning: 10
                         for: 0s
-                        notify: [mail]
+                        notify: [mail, pager, tg]
                       - name: machine_down
                         enabled: false
                     """,
@@ -46,6 +54,15 @@ import Testing
                       from: sms <alerts@example.com>
                       to: [ops@example.com]
                       ca: \(smtp.caFile)
+                  - name: pager
+                    pagerduty:
+                      routing_key: ${\(keyVariable)}
+                      url: \(receiver.base)/pagerduty/v2/enqueue
+                  - name: tg
+                    telegram:
+                      bot_token: ${\(tokenVariable)}
+                      chat_id: "-1001234567890"
+                      api: \(receiver.base)/telegram
 
                 """
         try d.write(yaml)
@@ -113,7 +130,9 @@ import Testing
         #expect(resolved, "no resolved mail after the outage; hub log: \(Self.hubLog(deployment).suffix(3000))")
         // Exactly once: nothing left queued or in the outbox, and two mails in all.
         let drained = await eventuallyOff(within: 20) {
-            (Self.mailChannel(deployment)?["queued"] as? Int) == 0 && Self.outboxFiles(deployment).isEmpty
+            let channels = deployment.api("/api/alerts")?["channels"] as? [[String: Any]] ?? []
+            return channels.count == 3 && channels.allSatisfy { ($0["queued"] as? Int) == 0 }
+                && Self.outboxFiles(deployment).isEmpty && receiver.requests.count >= 4
         }
         #expect(drained, "\(String(describing: Self.mailChannel(deployment))) \(Self.outboxFiles(deployment))")
         let mails = smtp.mails
@@ -126,6 +145,18 @@ import Testing
             resolvedText.contains("Resolved:") && resolvedText.contains("Value:     1") && resolvedText.contains(link),
             "\(resolvedText)")
 
+        // PagerDuty and Telegram, on the same rule, went on regardless: a trigger and a resolve with one dedup_key, two
+        // messages, each in the service's shape.
+        let pager = receiver.requests(to: "pagerduty")
+        #expect(pager.map { $0.body["event_action"] as? String } == ["trigger", "resolve"], "\(pager.map(\.body))")
+        #expect(Set(pager.compactMap { $0.body["dedup_key"] as? String }).count == 1)
+        #expect(pager.allSatisfy { $0.body["routing_key"] as? String == routingKey })
+        let telegram = receiver.requests(to: "telegram")
+        #expect(telegram.count == 2 && telegram.allSatisfy { $0.path == "/telegram/bot\(botToken)/sendMessage" })
+        for request in receiver.requests {
+            #expect(request.errors.isEmpty, "\(request.service): \(request.errors)")
+        }
+
         // Each failed attempt is one log line naming the channel and the cause.
         let log = Self.hubLog(d)
         let failures = log.split(separator: "\n").filter { $0.contains("alert notification failed") }
@@ -135,23 +166,24 @@ import Testing
                     $0.contains("channel=mail") && $0.contains("localhost:\(smtp.port) refused the connection")
                 }, "\(failures.prefix(3))")
 
-        // The password: in no file under the deployment (logs, state, outbox, rendered files), not in the plan,
-        // status or the hub's argv.
+        // The password, routing key and bot token: in no file under the deployment (logs, state, outbox, rendered
+        // files), not in the plan, status or the hub's argv.
         let plan = try await offPool { try deployment.run(["plan", deployment.spec.path]) }
         let status = try await offPool { try deployment.run(["status", deployment.spec.path]) }
         #expect(
             plan.out.contains("notify") || plan.out.contains("no changes") || plan.status == 0, "\(plan.out)\(plan.err)"
         )
         for (what, text) in [("plan", plan.out + plan.err), ("status", status.out + status.err)] {
-            #expect(!text.contains(smtp.password), "the password is in \(what)")
+            #expect(!secrets.contains { text.contains($0) }, "a secret is in \(what)")
         }
         if let pid = d.pid("hub"), let argv = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) {
-            #expect(!String(decoding: argv, as: UTF8.self).contains(smtp.password), "the password is in the hub's argv")
+            #expect(!secrets.contains { String(decoding: argv, as: UTF8.self).contains($0) }, "a secret is in the hub's argv")
         }
         let leaks = Self.files(under: d.dir).filter { file in
-            (try? Data(contentsOf: file))?.range(of: Data(smtp.password.utf8)) != nil
+            let data = (try? Data(contentsOf: file)) ?? Data()
+            return secrets.contains { data.range(of: Data($0.utf8)) != nil }
         }
-        #expect(leaks.isEmpty, "the password is in \(leaks.map(\.path))")
+        #expect(leaks.isEmpty, "a secret is in \(leaks.map(\.path))")
         #expect(Self.files(under: d.dir).count > 5)
     }
 
