@@ -20,7 +20,7 @@ public enum SMTPClient {
         let channel: NIOAsyncChannel<String, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: group)
-                .connectTimeout(.nanoseconds(Int64(min(timeout, .seconds(30)).components.seconds) * 1_000_000_000))
+                .connectTimeout(.nanoseconds(Int64(Notifier.Options.seconds(min(timeout, .seconds(30))) * 1e9)))
                 .connect(host: submission.host, port: submission.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if submission.security == .tls {
