@@ -136,7 +136,7 @@ import Testing
         #expect(receiver.requests.count == bad.count && receiver.requests.allSatisfy { !$0.errors.isEmpty })
     }
 
-    @Test("what the outbox stores for each format holds no secret and no channel address")
+    @Test("what the outbox stores for each format holds no secret and no channel address; what is sent has them")
     func storedMessagesHoldNoSecret() throws {
         let base = "https://hooks.example.com"
         let instance = AlertsPayloadTests.firing(series: "cpu.usage_percent")
@@ -161,5 +161,24 @@ import Testing
                 #expect(wire.contains(secret.value ?? "?"), "\(channel.format): \(wire)")
             }
         }
+        // Email: the stored message has neither the password nor the addresses; the submission has all of them.
+        let mail = NotifyChannel(
+            name: "mail", format: .email,
+            settings: [
+                "server": .text("smtp.example.com"), "username": .text("alerts@example.com"),
+                "password": Self.secret("smtp-password-do-not-store"), "from": .text("sms <alerts@example.com>"),
+                "to": .list(["ops@example.com"]),
+            ])
+        let stored = try EmailChannel.render(notification)
+        let text = String(decoding: stored, as: UTF8.self)
+        #expect(!text.contains("smtp-password-do-not-store") && !text.contains("@example.com"), "\(text)")
+        guard case .mail(let submission) = try EmailChannel.request(stored, channel: mail) else {
+            Issue.record("email is not sent over SMTP")
+            return
+        }
+        #expect(submission.password == "smtp-password-do-not-store" && submission.port == 587)
+        #expect(submission.security == .starttls && submission.to == ["ops@example.com"])
+        let head = String(decoding: submission.message.prefix(200), as: UTF8.self)
+        #expect(head.hasPrefix("From: sms <alerts@example.com>\r\nTo: ops@example.com\r\nSubject: [sms home] FIRING (warning): cpu_high on mcrn\r\n"), "\(head)")
     }
 }
