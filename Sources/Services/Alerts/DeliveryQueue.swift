@@ -74,7 +74,11 @@ actor DeliveryQueue {
                     continue
                 }
                 do {
-                    try await transports.deliver(head.request, timeout: options.timeout)
+                    if let note = try await transports.deliver(head.request, timeout: options.timeout) {
+                        logger.warning(
+                            "alert notification delivered in part",
+                            metadata: ["channel": "\(channel)", "alert": "\(head.label)", "refused": "\(note)"])
+                    }
                     remove(head.id)
                     failures = 0
                     delivered()

@@ -9,11 +9,13 @@ import Synchronization
 /// AUTH PLAIN or LOGIN, one message to its recipients, then QUIT. Every failure is one `SMTPError` line that names
 /// the server and the cause; no command is ever logged, so credentials go to the server and nowhere else.
 public enum SMTPClient {
-    /// Submits `submission`, all of it within `timeout`.
+    /// Submits `submission`, all of it within `timeout`; returns the recipients refused for good (with the server's
+    /// reply) when the others got the message.
+    @discardableResult
     public static func send(
         _ submission: SMTPSubmission, timeout: Duration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    ) async throws {
+    ) async throws -> [String] {
         let place = submission.place
         let tls = try tlsContext(submission)
         let recorder = SMTPErrorRecorder(place: place)
@@ -44,10 +46,10 @@ public enum SMTPClient {
         }
         defer { deadline.cancel() }
         do {
-            try await channel.executeThenClose { inbound, outbound in
+            return try await channel.executeThenClose { inbound, outbound in
                 var session = SMTPSession(
                     lines: inbound.makeAsyncIterator(), outbound: outbound, channel: channel.channel, place: place)
-                try await session.submit(submission, tls: tls)
+                return try await session.submit(submission, tls: tls)
             }
         } catch {
             if timedOut.load(ordering: .relaxed) { throw SMTPError("\(place) did not finish within \(timeout)") }

@@ -10,7 +10,8 @@ struct SMTPSession {
     let channel: any Channel
     let place: String
 
-    mutating func submit(_ submission: SMTPSubmission, tls: NIOSSLContext) async throws {
+    /// Submits the message; returns the recipients the server refused for good (5xx) while it took the others.
+    mutating func submit(_ submission: SMTPSubmission, tls: NIOSSLContext) async throws -> [String] {
         try expect(await reply(), 220, "greeting")
         var capabilities = try await hello()
         if submission.security == .starttls {
@@ -31,17 +32,26 @@ struct SMTPSession {
             try await authenticate(username, password, capabilities)
         }
         try expect(await command("MAIL FROM:<\(submission.from)>"), 250, "MAIL FROM")
+        // A recipient refused for good (a typo, a gone mailbox) must not hold back the others' mail for a day of
+        // retries; a temporary refusal (4xx, greylisting) fails the attempt so it is retried for everyone.
+        var refused: [String] = []
         for recipient in submission.to {
             let answer = try await command("RCPT TO:<\(recipient)>")
-            guard answer.code == 250 || answer.code == 251 else {
+            if answer.code == 250 || answer.code == 251 { continue }
+            guard answer.code >= 500, submission.to.count > 1 else {
                 throw SMTPError("\(place) refused recipient \(recipient): \(answer.shown)")
             }
+            refused.append("\(recipient) (\(answer.shown))")
+        }
+        guard refused.count < submission.to.count else {
+            throw SMTPError("\(place) refused every recipient: \(refused.joined(separator: ", "))")
         }
         try expect(await command("DATA"), 354, "DATA")
         try await outbound.write(ByteBuffer(bytes: Self.dotStuffed(submission.message)))
         try expect(await reply(), 250, "the message")
         // Accepted: a failing QUIT changes nothing.
         _ = try? await command("QUIT")
+        return refused
     }
 
     /// EHLO; the extension keywords the server offers (`STARTTLS`, `AUTH PLAIN LOGIN`, …).

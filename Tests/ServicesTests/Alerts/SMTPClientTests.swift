@@ -75,6 +75,21 @@ import Testing
         } throws: { error in "\(error)" == "\(place) refused the connection (nothing listening?)" }
     }
 
+    @Test("a recipient refused for good does not hold back the others: they get the mail, the refusal is returned; refused alone it is an error")
+    func aRefusedRecipientDoesNotHoldBackTheOthers() async throws {
+        let server = try await SMTPTestServer.launch()
+        var submission = Self.submission(server, security: .starttls)
+        submission.to = ["ops@example.com", "nobody@example.com"]
+        let refused = try await SMTPClient.send(submission, timeout: .seconds(20))
+        #expect(refused.count == 1 && refused[0].hasPrefix("nobody@example.com (550"), "\(refused)")
+        #expect(server.mails.map(\.recipients) == [["ops@example.com"]])
+        submission.to = ["nobody@example.com"]
+        await #expect {
+            try await SMTPClient.send(submission, timeout: .seconds(20))
+        } throws: { "\($0)".contains("refused recipient nobody@example.com: 550") }
+        #expect(server.mails.count == 1)
+    }
+
     @Test func dotStuffingDoublesLeadingDotsAndEndsWithTheTerminator() {
         let out = String(decoding: SMTPSession.dotStuffed(Data("a\n.b\r\n..c\r\nd".utf8)), as: UTF8.self)
         #expect(out == "a\r\n..b\r\n...c\r\nd\r\n.\r\n")
