@@ -44,8 +44,10 @@ extension SpecValidator {
 
     /// SMTP credentials come in pairs, and a password never crosses the network in clear text.
     private mutating func validateEmail(_ channel: NotifyChannel, _ path: String) {
-        let hasUser = channel.settings["username"] != nil
-        let hasPassword = channel.settings["password"] != nil
+        // Written counts, read or not: a password from an unset variable is reported once, as that.
+        let hasUser = channel.settings["username"] != nil || isWritten("\(path).username")
+        let hasPassword =
+            channel.settings["password"] != nil || isWritten("\(path).password") || isWritten("\(path).password_file")
         if hasUser && !hasPassword {
             error("\(path).username", "a username needs a password (password: ${VARIABLE} or password_file)")
         } else if hasPassword && !hasUser {

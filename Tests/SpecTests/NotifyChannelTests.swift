@@ -61,6 +61,23 @@ import Testing
         #expect(result.hasErrors && text.contains("notify[0].discord.url") && !text.contains("leak"), "\(text)")
     }
 
+    @Test("a password from an unset variable is one error, about the variable")
+    func anUnsetPasswordVariableIsOneError() {
+        let yaml = specYAML(
+            """
+            notify:
+              - name: mail
+                email:
+                  server: smtp.example.com
+                  username: alerts@example.com
+                  password: ${SMS_UNSET_PASSWORD}
+                  from: alerts@example.com
+                  to: ops@example.com
+            """)
+        let result = SpecLoader.load(yaml: yaml, file: "inline.yaml", environment: [:])
+        #expect(result.errors.map(\.path) == ["notify[0].email.password"], "\(result.diagnostics.map(\.description))")
+    }
+
     @Test(arguments: [
         ("alerts@example.com", "alerts@example.com"), ("sms <alerts@example.com>", "alerts@example.com"),
         ("root@localhost", "root@localhost"),
