@@ -68,11 +68,7 @@ public struct HubClient: Sendable {
     public var dashboardURL: String { "\(tls == nil ? "http" : "https")://localhost:\(port)" }
 
     /// What a browser opens for the dashboard of `spec`: `hub.host` when others can dial it, else localhost.
-    public static func dashboardBase(_ spec: Spec) -> String {
-        let host = spec.hub.host
-        let shown = Spec.isLoopback(host) || Spec.isWildcard(host) ? "localhost" : (host.contains(":") ? "[\(host)]" : host)
-        return "\(spec.hub.tls == .off ? "http" : "https")://\(shown):\(spec.hub.httpPort)"
-    }
+    public static func dashboardBase(_ spec: Spec) -> String { spec.dashboardBase }
 
     /// `GET /healthz`; nil when it does not answer 200 with JSON.
     public func health(timeout: Double = 2) -> HubHealth? {

@@ -65,28 +65,30 @@ extension SpecDiff {
         return parts.joined(separator: " ")
     }
 
-    /// Notify channels, header values shown by source only.
+    /// Notify channels, secrets shown by source only and URLs by scheme and host.
     func notifyChanges(_ old: Spec) -> [PlanChange] {
         let (pairs, removed) = byName(old.notify, new.notify, name: \.name)
         var out: [PlanChange] = []
         for (o, n) in pairs {
             guard let o else {
                 out.append(
-                    PlanChange(op: .add, kind: .notify, subject: "notify \(n.name)", detail: Redact.url(n.webhook)))
+                    PlanChange(op: .add, kind: .notify, subject: "notify \(n.name)", detail: Format.channel(n)))
                 continue
             }
-            // A webhook URL often carries a secret in its path (Slack): compare whole, show only scheme and host.
-            let webhook =
-                o.webhook == n.webhook
-                ? ("webhook", "", "") : ("webhook", Redact.url(o.webhook), Redact.url(n.webhook) + " (changed)")
-            out += fieldChanges(
-                kind: .notify, subject: "notify \(n.name)",
-                [
-                    webhook,
-                    ("headers", Format.secrets(o.headers), Format.secrets(n.headers)),
-                    ("format", o.format.rawValue, n.format.rawValue),
-                ]
-            ) { _ in .notify }
+            let before = Dictionary(uniqueKeysWithValues: Format.channelFields(o).map { ($0.field, $0) })
+            let after = Format.channelFields(n)
+            var fields: [(String, String, String)] = after.map { field in
+                guard let was = before[field.field] else { return (field.field, "none", field.shown) }
+                // A webhook URL often carries a secret in its path (Slack): compare whole, show only scheme and host.
+                if was.compared == field.compared { return (field.field, "", "") }
+                let redacted = field.compared != field.shown
+                return (field.field, was.shown, field.shown + (redacted ? " (changed)" : ""))
+            }
+            let kept = Set(after.map(\.field))
+            fields += before.values.filter { !kept.contains($0.field) }.sorted { $0.field < $1.field }.map {
+                ($0.field, $0.shown, "none")
+            }
+            out += fieldChanges(kind: .notify, subject: "notify \(n.name)", fields) { _ in .notify }
         }
         out += removed.map { PlanChange(op: .remove, kind: .notify, subject: "notify \($0.name)") }
         return out

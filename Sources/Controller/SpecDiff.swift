@@ -43,7 +43,7 @@ public struct SpecDiff: Sendable {
         out += new.machines.map(added)
         out += new.alerts.map { PlanChange(op: .add, kind: .alert, subject: "alert \($0.name)", detail: describe($0)) }
         out += new.notify.map {
-            PlanChange(op: .add, kind: .notify, subject: "notify \($0.name)", detail: Redact.url($0.webhook))
+            PlanChange(op: .add, kind: .notify, subject: "notify \($0.name)", detail: Format.channel($0))
         }
         out += new.edges.map {
             PlanChange(op: .add, kind: .edge, subject: "edge \($0.name)", detail: Redact.url($0.url))

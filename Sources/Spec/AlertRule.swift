@@ -95,22 +95,6 @@ public struct MaintenanceWindow: Sendable, Equatable, Codable {
     }
 }
 
-/// A notification channel.
-public struct NotifyChannel: Sendable, Equatable, Codable {
-    public enum Format: String, Sendable, Equatable, Codable { case json, slack }
-    public var name: String
-    public var webhook: String
-    /// Header values may be secrets (`Authorization: Bearer ${HOOK_TOKEN}`): never printed.
-    public var headers: [String: Secret]
-    public var format: Format
-    public init(name: String, webhook: String, headers: [String: Secret] = [:], format: Format = .json) {
-        self.name = name
-        self.webhook = webhook
-        self.headers = headers
-        self.format = format
-    }
-}
-
 /// A cloud relay that receives a redacted, read-only view.
 public struct Edge: Sendable, Equatable, Codable {
     public var name: String

@@ -26,4 +26,12 @@ extension Spec {
         if Self.isWildcard(bind) { return bind == "::" ? "::1" : "127.0.0.1" }
         return bind
     }
+
+    /// What a browser opens for the dashboard: `hub.host` when others can dial it, else localhost; https unless
+    /// `hub.tls: off`. Notifications link a machine's page as `<this>/#/machine/<id>`.
+    public var dashboardBase: String {
+        let host = hub.host
+        let shown = Self.isLoopback(host) || Self.isWildcard(host) ? "localhost" : (host.contains(":") ? "[\(host)]" : host)
+        return "\(hub.tls == .off ? "http" : "https")://\(shown):\(hub.httpPort)"
+    }
 }

@@ -6,6 +6,10 @@ extension SpecValidator {
         checkUnique("notify", spec.notify.map(\.name), key: "name", what: "notify channel")
         for (index, channel) in spec.notify.enumerated() {
             let path = itemPath("notify", index)
+            guard channel.format.isWebhook else {
+                validateKind(channel, "\(path).\(channel.format.rawValue)")
+                continue
+            }
             checkURL(channel.webhook, "\(path).webhook", schemes: ["http", "https"])
             for name in channel.headers.keys.sorted() where !Self.isHeaderName(name) {
                 error("\(path).headers.\(name)", "\"\(name)\" is not a valid HTTP header name")

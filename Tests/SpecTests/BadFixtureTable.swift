@@ -220,6 +220,33 @@ extension BadFixtureTests {
             "name_missing", 1, 1, "",
             "missing required key \"name\""),
         .init(
+            "notify_discord_url_and_url_file", 10, 17, "notify[0].discord.url_file",
+            "give either url or url_file, not both"),
+        .init(
+            "notify_discord_url_not_https", 9, 12, "notify[0].discord.url",
+            "expected a URL starting with https:// (the value is a secret and is not shown)"),
+        .init(
+            "notify_email_missing_from", 9, 7, "notify[0].email",
+            "missing required key \"from\""),
+        .init(
+            "notify_email_password_without_tls", 10, 17, "notify[0].email.security",
+            "security: none would send the SMTP password unencrypted; use starttls (port 587) or tls (port 465)"),
+        .init(
+            "notify_email_security_invalid", 10, 17, "notify[0].email.security",
+            "expected one of \"starttls\", \"tls\", \"none\", got \"ssl\""),
+        .init(
+            "notify_email_server_port_out_of_range", 9, 15, "notify[0].email.server",
+            "expected host or host:port (port 1–65535), got \"smtp.example.com:99999\""),
+        .init(
+            "notify_email_to_not_an_address", 11, 29, "notify[0].email.to[1]",
+            "expected an email address such as alerts@example.com or \"sms <alerts@example.com>\", got \"ops team\""),
+        .init(
+            "notify_email_username_without_password", 10, 17, "notify[0].email.username",
+            "a username needs a password (password: ${VARIABLE} or password_file)"),
+        .init(
+            "notify_email_with_headers", 12, 5, "notify[0].headers",
+            "only webhook channels take headers; email has its own"),
+        .init(
             "notify_duplicate_name", 9, 11, "notify[1].name",
             "duplicate notify channel \"ops\" (first on line 7)"),
         .init(
@@ -228,6 +255,24 @@ extension BadFixtureTests {
         .init(
             "notify_webhook_wrong_scheme", 8, 14, "notify[0].webhook",
             "expected a URL starting with http:// or https://, got \"ftp://hooks.example.com/sms\""),
+        .init(
+            "notify_kind_missing", 7, 5, "notify[0]",
+            "missing required key \"webhook\" (or one of email, discord, teams, ntfy, telegram, pagerduty)"),
+        .init(
+            "notify_ntfy_unknown_key", 10, 7, "notify[0].ntfy.tokn",
+            "unknown key \"tokn\"; did you mean 'token'?"),
+        .init(
+            "notify_ntfy_url_without_scheme", 9, 12, "notify[0].ntfy.url",
+            "expected a URL starting with http:// or https://, got \"ntfy.sh/sms-alerts\""),
+        .init(
+            "notify_pagerduty_routing_key_missing", 9, 7, "notify[0].pagerduty",
+            "missing required key \"routing_key\" (or routing_key_file)"),
+        .init(
+            "notify_telegram_chat_id_invalid", 10, 16, "notify[0].telegram.chat_id",
+            "expected a chat id (a number such as -1001234567890) or a public channel's @name, got \"ops room\""),
+        .init(
+            "notify_two_kinds", 9, 5, "notify[0].discord",
+            "a channel has one kind: give \"webhook\" or \"discord\", not both (declare two channels)"),
         .init(
             "retention_raw_below_one_hour", 4, 8, "retention.raw",
             "must be between 1h and 3650d, got \"30m\""),

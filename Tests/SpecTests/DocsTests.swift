@@ -24,4 +24,14 @@ import Testing
             #expect(Self.docs.contains("`\(key)`"), "docs/spec.md does not mention `\(key)`")
         }
     }
+
+    /// Each built-in channel kind has its section and a row for every field of the format table.
+    @Test(arguments: NotifyChannel.Format.kinds)
+    func everyChannelFieldIsDocumented(_ format: NotifyChannel.Format) {
+        let headings = Self.docs.split(separator: "\n").filter { $0.hasPrefix("### ") }
+        #expect(headings.contains { $0.contains(format.rawValue) }, "docs/spec.md has no section for \(format.rawValue)")
+        for field in format.fields {
+            #expect(Self.docs.contains("| `\(field.key)` |"), "docs/spec.md does not document \(format.rawValue).\(field.key)")
+        }
+    }
 }

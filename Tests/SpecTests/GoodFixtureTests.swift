@@ -7,6 +7,9 @@ import Testing
 @Suite struct GoodFixtureTests {
     static let fullEnvironment = [
         "SMS_MCRN_TOKEN": "mcrn-secret", "SMS_HOOK_TOKEN": "hook-secret", "SMS_EDGE_TOKEN": "edge-secret",
+        "SMS_SMTP_PASSWORD": "smtp-secret", "SMS_DISCORD_URL": "https://discord.com/api/webhooks/1/discord-secret",
+        "SMS_TEAMS_URL": "https://example.webhook.office.com/webhookb2/teams-secret",
+        "SMS_TELEGRAM_TOKEN": "123456:telegram-secret", "SMS_PAGERDUTY_KEY": "pagerduty-secret",
     ]
 
     @Test(arguments: Fixtures.names(in: "good", suffix: ".good.yaml"))

@@ -173,7 +173,7 @@ extension String {
 /// empty signal mask (the test runner's threads block SIGTERM, and redis-server, which never unblocks it, would
 /// inherit that and ignore `stop()`), and the pipe must be close-on-exec so other children never hold its write
 /// end open (which would keep the watchdog from seeing EOF when this process dies).
-private final class Watchdog: @unchecked Sendable {
+final class Watchdog: @unchecked Sendable {
     private let pid: pid_t
     private var input: Int32
 

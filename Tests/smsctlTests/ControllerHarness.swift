@@ -11,6 +11,9 @@ struct ControllerDeployment {
     let spec: URL
     let httpPort: Int
     let grpcPort: Int
+    /// Variables every `smsctl` run gets besides this process's environment (a spec's `${SECRET}`s): apply passes
+    /// them on to the hub it starts, and down, status and plan read the same spec.
+    var environment: [String: String] = [:]
     var state: URL { dir.appendingPathComponent("state") }
 
     /// The binary under test (see `SMSProcess.binary`).
@@ -81,6 +84,9 @@ struct ControllerDeployment {
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments + (stateDir ? ["--state-dir", state.path] : [])
         process.currentDirectoryURL = dir
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

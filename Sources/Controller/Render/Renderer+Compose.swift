@@ -161,7 +161,7 @@ extension Renderer {
         for machine in spec.machines { if case .env(let n) = machine.token.source { names.insert(n) } }
         for edge in spec.edges { if case .env(let n) = edge.token.source { names.insert(n) } }
         for channel in spec.notify {
-            for header in channel.headers.values { if case .env(let n) = header.source { names.insert(n) } }
+            for (_, secret) in channel.secrets { if case .env(let n) = secret.source { names.insert(n) } }
         }
         return names.sorted()
     }

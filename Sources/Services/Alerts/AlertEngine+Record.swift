@@ -47,7 +47,8 @@ extension AlertEngine {
         let rule = knownRules[instance.key.rule]
         let notification = AlertNotification(
             kind: kind, atMs: nowMs, instance: instance, direction: rule?.direction ?? .above,
-            isAbsence: isAbsence(instance), reason: reason, specName: version.spec.name, timeZone: timeZone)
+            isAbsence: isAbsence(instance), reason: reason, specName: version.spec.name, timeZone: timeZone,
+            dashboardURL: version.spec.dashboardBase)
         return (notification, NotificationPolicy.channels(for: rule, in: version.spec))
     }
 

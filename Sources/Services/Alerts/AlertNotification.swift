@@ -21,11 +21,14 @@ public struct AlertNotification: Sendable, Equatable {
     public var specName: String
     /// One line a person reads: `cpu_high on mcrn: cpu.usage_percent 93.2 ≥ 80 (warning) since 12:03:10`.
     public var summary: String
+    /// The dashboard's address (`https://sms.lan:8080`), for links to the machine's page; nil when unknown.
+    public var dashboardURL: String?
 
     public init(
         kind: Kind, atMs: Int64, instance: AlertInstance, direction: AlertRule.Direction, isAbsence: Bool,
-        reason: String? = nil, specName: String, timeZone: TimeZone
+        reason: String? = nil, specName: String, timeZone: TimeZone, dashboardURL: String? = nil
     ) {
+        self.dashboardURL = dashboardURL
         self.kind = kind
         self.atMs = atMs
         self.instance = instance
@@ -39,6 +42,13 @@ public struct AlertNotification: Sendable, Equatable {
 
     /// `firing` or `resolved`: what receivers keyed on state see.
     public var state: String { kind == .resolved ? "resolved" : "firing" }
+
+    /// The machine's page on the dashboard (`https://sms.lan:8080/#/machine/mcrn`); nil without a dashboard URL.
+    public var machineURL: String? {
+        guard let dashboardURL else { return nil }
+        let id = instance.key.machine.addingPercentEncoding(withAllowedCharacters: .urlFragmentAllowed) ?? instance.key.machine
+        return "\(dashboardURL)/#/machine/\(id)"
+    }
 }
 
 /// Human-readable alert text: numbers without noise, times as `HH:MM:SS` in the hub's time zone.

@@ -62,7 +62,8 @@ public final class AlertsService: Service, AlertStatusSource {
     public init(
         spec: any SpecProvider, bus: any EventBus, state: any StateStore, dataDir: URL, logger: Logger,
         clock: any AlertClock = SystemAlertClock(), options: Options = Options(),
-        transport: any WebhookTransport = URLSessionWebhookTransport(), store: (any AlertStateStore)? = nil
+        transport: any WebhookTransport = URLSessionWebhookTransport(), mail: any MailTransport = SMTPMailTransport(),
+        store: (any AlertStateStore)? = nil
     ) {
         self.spec = spec
         self.bus = bus
@@ -81,7 +82,7 @@ public final class AlertsService: Service, AlertStatusSource {
             ])
         }
         notifier = Notifier(
-            transport: transport, options: options.notifier, metrics: metrics, outbox: outbox, logger: logger)
+            transport: transport, mail: mail, options: options.notifier, metrics: metrics, outbox: outbox, logger: logger)
     }
 
     public func run() async throws {

@@ -2,12 +2,11 @@ import SMSCore
 import Foundation
 import Logging
 
-/// One webhook request waiting to go out.
+/// One notification waiting to go out to one channel.
 struct Delivery: Sendable {
     var id: UInt64
-    var url: URL
-    var headers: [String: String]
-    var body: Data
+    /// The request as the channel was when queued (it holds the channel's secrets: never logged).
+    var request: ChannelRequest
     /// Wall-clock seconds when it was queued (for the maximum age).
     var queuedAt: Double
     /// For logs: `cpu_high@mcrn firing`; never header values.
@@ -41,8 +40,7 @@ actor DeliveryQueue {
     /// Queues a delivery (`queuedAt` defaults to now; an outbox file restored keeps its own); returns the number
     /// dropped to make room (0 or 1).
     func push(
-        url: URL, headers: [String: String], body: Data, label: String, outboxID: UInt64? = nil,
-        queuedAt: Double = Date().timeIntervalSince1970
+        _ request: ChannelRequest, label: String, outboxID: UInt64? = nil, queuedAt: Double = Date().timeIntervalSince1970
     ) -> Int {
         nextID += 1
         var dropped = 0
@@ -52,9 +50,7 @@ actor DeliveryQueue {
             dropped = 1
         }
         items.append(
-            Delivery(
-                id: nextID, url: url, headers: headers, body: body, queuedAt: queuedAt, label: label,
-                outboxID: outboxID))
+            Delivery(id: nextID, request: request, queuedAt: queuedAt, label: label, outboxID: outboxID))
         ring.yield()
         return dropped
     }
@@ -62,7 +58,7 @@ actor DeliveryQueue {
     var count: Int { items.count }
 
     /// Delivers queued items until cancelled, retrying the head with exponential backoff.
-    func drain(transport: any WebhookTransport, options: Notifier.Options, metrics: AlertsMetrics, logger: Logger) async
+    func drain(transports: ChannelTransports, options: Notifier.Options, metrics: AlertsMetrics, logger: Logger) async
     {
         var failures = 0
         for await _ in doorbell {
@@ -78,10 +74,10 @@ actor DeliveryQueue {
                     continue
                 }
                 do {
-                    let status = try await transport.post(
-                        head.url, headers: head.headers, body: head.body, timeout: options.timeout)
-                    guard (200..<300).contains(status) else {
-                        throw WebhookError(description: "\(head.url.host ?? "receiver") answered HTTP \(status)")
+                    if let note = try await transports.deliver(head.request, timeout: options.timeout) {
+                        logger.warning(
+                            "alert notification delivered in part",
+                            metadata: ["channel": "\(channel)", "alert": "\(head.label)", "refused": "\(note)"])
                     }
                     remove(head.id)
                     failures = 0
@@ -89,13 +85,15 @@ actor DeliveryQueue {
                     metrics.sent.increment()
                 } catch {
                     failures += 1
-                    lastError = ("\(error)", Int64(Date().timeIntervalSince1970 * 1000))
+                    // One line naming the cause; the channel is named beside it.
+                    let cause = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+                    lastError = (cause, Int64(Date().timeIntervalSince1970 * 1000))
                     metrics.failedAttempts.increment()
                     let delay = options.backoff(afterFailures: failures)
                     logger.warning(
                         "alert notification failed; retrying",
                         metadata: [
-                            "channel": "\(channel)", "alert": "\(head.label)", "error": "\(error)",
+                            "channel": "\(channel)", "alert": "\(head.label)", "error": "\(cause)",
                             "attempt": "\(failures)", "retry_in": "\(delay)", "queued": "\(items.count)",
                         ])
                     do { try await Task.sleep(for: delay) } catch { return }
@@ -106,10 +104,9 @@ actor DeliveryQueue {
     }
 
     /// On shutdown: one attempt per queued delivery, in order, stopping at the first failure.
-    func sendRemaining(transport: any WebhookTransport, timeout: Duration, metrics: AlertsMetrics) async {
+    func sendRemaining(transports: ChannelTransports, timeout: Duration, metrics: AlertsMetrics) async {
         while let head = items.first, !Task.isCancelled {
-            let status = try? await transport.post(head.url, headers: head.headers, body: head.body, timeout: timeout)
-            guard let status, (200..<300).contains(status) else { return }
+            guard (try? await transports.deliver(head.request, timeout: timeout)) != nil else { return }
             remove(head.id)
             delivered()
             metrics.sent.increment()

@@ -10,10 +10,12 @@ public protocol NotificationSink: Sendable {
     func send(_ notification: AlertNotification, to channels: [NotifyChannel]) async
 }
 
-/// Logs every notification and queues one webhook delivery per channel, retried with exponential backoff.
+/// Logs every notification and queues one delivery per channel (in the channel's format, see `ChannelRegistry`),
+/// retried with exponential backoff.
 ///
 /// Each channel has its own bounded queue and drain task (started by `run`), so a slow or failing receiver
-/// never delays another. Header values are secrets: they go on the request and nowhere else.
+/// never delays another. Secrets (header values, passwords, tokens, URLs that carry one) go on the request and
+/// nowhere else: the outbox keeps only what the format rendered without them.
 public final class Notifier: NotificationSink {
     /// Timeouts, queue bound and retry pacing.
     public struct Options: Sendable {
@@ -48,7 +50,7 @@ public final class Notifier: NotificationSink {
         }
     }
 
-    let transport: any WebhookTransport
+    let transports: ChannelTransports
     let options: Options
     let metrics: AlertsMetrics
     let logger: Logger
@@ -59,11 +61,11 @@ public final class Notifier: NotificationSink {
     private let announce: AsyncStream<DeliveryQueue>.Continuation
 
     public init(
-        transport: any WebhookTransport = URLSessionWebhookTransport(), options: Options = Options(),
-        metrics: AlertsMetrics = AlertsMetrics(), outbox: Outbox? = nil, logger: Logger
+        transport: any WebhookTransport = URLSessionWebhookTransport(), mail: any MailTransport = SMTPMailTransport(),
+        options: Options = Options(), metrics: AlertsMetrics = AlertsMetrics(), outbox: Outbox? = nil, logger: Logger
     ) {
         self.outbox = outbox
-        self.transport = transport
+        self.transports = ChannelTransports(webhook: transport, mail: mail)
         self.options = options
         self.metrics = metrics
         self.logger = logger
@@ -83,13 +85,15 @@ public final class Notifier: NotificationSink {
         for channel in channels {
             let body: Data
             do {
-                body = try WebhookPayload.body(notification, format: channel.format)
+                body = try ChannelRegistry.format(channel.format).render(notification)
             } catch {
                 logger.error("cannot encode alert notification", metadata: ["error": "\(error)"])
                 continue
             }
             let label = "\(instance.key) \(notification.kind.rawValue)"
-            let entry = Outbox.Entry(channel: channel.name, label: label, queuedAt: Date().timeIntervalSince1970, body: body)
+            let entry = Outbox.Entry(
+                channel: channel.name, label: label, queuedAt: Date().timeIntervalSince1970, body: body,
+                format: channel.format.rawValue)
             var outboxID: UInt64?
             do {
                 outboxID = try outbox?.store(entry)
@@ -120,24 +124,35 @@ public final class Notifier: NotificationSink {
                 ])
                 continue
             }
+            // A channel that changed its kind (webhook to email) would get a body it cannot read.
+            if (entry.format ?? "json") != channel.format.rawValue, !(entry.format == nil && channel.format.isWebhook) {
+                outbox.remove(id)
+                logger.warning("queued alert notification dropped: its channel changed format", metadata: [
+                    "channel": "\(entry.channel)", "alert": "\(entry.label)", "was": "\(entry.format ?? "json")",
+                    "now": "\(channel.format.rawValue)",
+                ])
+                continue
+            }
             await enqueue(entry, outboxID: id, to: channel)
             restored += 1
         }
         logger.notice("alert notifications from before the restart queued again", metadata: ["count": "\(restored)"])
     }
 
-    /// One delivery of `entry` to `channel` as the spec has it now (URL and header values are never stored).
+    /// One delivery of `entry` to `channel` as the spec has it now (addresses and secrets are never stored).
     private func enqueue(_ entry: Outbox.Entry, outboxID: UInt64?, to channel: NotifyChannel) async {
-        guard let url = URL(string: channel.webhook), url.scheme == "http" || url.scheme == "https" else {
-            logger.error("alert channel has no usable webhook URL", metadata: ["channel": "\(channel.name)"])
+        let request: ChannelRequest
+        do {
+            request = try ChannelRegistry.format(channel.format).request(entry.body, channel: channel)
+        } catch {
+            logger.error("alert notification dropped: its channel cannot be sent to", metadata: [
+                "channel": "\(channel.name)", "error": "\(error)",
+            ])
             if let outboxID { outbox?.remove(outboxID) }
             return
         }
-        var headers = ["Content-Type": "application/json", "User-Agent": "sms/\(SMSVersion.current)"]
-        for (name, secret) in channel.headers { headers[name] = secret.value ?? "" }
-        let dropped = await queue(for: channel).push(
-            url: url, headers: headers, body: entry.body, label: entry.label, outboxID: outboxID,
-            queuedAt: entry.queuedAt)
+        let dropped = await queue(for: channel, destination: request.destination).push(
+            request, label: entry.label, outboxID: outboxID, queuedAt: entry.queuedAt)
         if dropped > 0 {
             metrics.dropped.increment(by: Int64(dropped))
             logger.warning(
@@ -150,8 +165,8 @@ public final class Notifier: NotificationSink {
     public func run() async {
         await withDiscardingTaskGroup { group in
             for await queue in newQueues {
-                group.addTask { [transport, options, metrics, logger] in
-                    await queue.drain(transport: transport, options: options, metrics: metrics, logger: logger)
+                group.addTask { [transports, options, metrics, logger] in
+                    await queue.drain(transports: transports, options: options, metrics: metrics, logger: logger)
                 }
             }
         }
@@ -161,11 +176,11 @@ public final class Notifier: NotificationSink {
     public func sendRemaining(within deadline: Duration) async {
         let queues = queues.withLock { Array($0.values) }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [transport, metrics] in
+            group.addTask { [transports, metrics] in
                 await withDiscardingTaskGroup { channels in
                     for queue in queues {
                         channels.addTask {
-                            await queue.sendRemaining(transport: transport, timeout: deadline, metrics: metrics)
+                            await queue.sendRemaining(transports: transports, timeout: deadline, metrics: metrics)
                         }
                     }
                 }
@@ -204,9 +219,9 @@ public final class Notifier: NotificationSink {
         return total
     }
 
-    /// The queue of `channel` (by name and URL, so a reload that moves the URL starts a fresh queue).
-    private func queue(for channel: NotifyChannel) -> DeliveryQueue {
-        let id = "\(channel.name) \(channel.webhook)"
+    /// The queue of `channel` (by name and destination, so a reload that moves the channel starts a fresh queue).
+    private func queue(for channel: NotifyChannel, destination: String) -> DeliveryQueue {
+        let id = "\(channel.name) \(destination)"
         let (queue, isNew) = queues.withLock { queues -> (DeliveryQueue, Bool) in
             if let existing = queues[id] { return (existing, false) }
             let created = DeliveryQueue(channel: channel.name, capacity: options.capacity, outbox: outbox)

@@ -13,6 +13,9 @@ public final class Outbox: Sendable {
         /// Wall-clock seconds when it was first queued (the maximum age counts from here).
         var queuedAt: Double
         var body: Data
+        /// The channel's format when rendered (`email`, `discord`…); nil in files written before formats other than
+        /// webhooks existed. A body is only ever sent to a channel of the format it was rendered for.
+        var format: String?
     }
 
     let directory: URL

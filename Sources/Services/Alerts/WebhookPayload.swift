@@ -8,10 +8,8 @@ public enum WebhookPayload {
     public static func body(_ notification: AlertNotification, format: NotifyChannel.Format) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        switch format {
-        case .json: return try encoder.encode(JSONBody(notification))
-        case .slack: return try encoder.encode(SlackBody(notification))
-        }
+        // Only webhooks use these two; the other formats have their own files under Channels/.
+        return format == .slack ? try encoder.encode(SlackBody(notification)) : try encoder.encode(JSONBody(notification))
     }
 
     /// sms's webhook JSON: every field a receiver may route or deduplicate on, plus the human summary.

@@ -45,6 +45,50 @@ import Testing
         }
     }
 
+    @Test("notify channels of the built-in kinds: fields in the plan, secrets by source only, in text and JSON")
+    func channelKindsShowFieldsButNoSecret() throws {
+        let env = F.environment.merging([
+            "SMTP_PW": "smtp-pass-do-not-print", "DISCORD_URL": "https://discord.com/api/webhooks/1/discord-tok-77",
+            "PD_KEY": "pd-routing-key-do-not-print",
+        ]) { a, _ in a }
+        func channels(_ to: String) -> String {
+            F.base.replacingOccurrences(
+                of: "\nedges:\n",
+                with: """
+
+                      - name: mail
+                        email:
+                          server: smtp.example.com:587
+                          username: alerts@example.com
+                          password: ${SMTP_PW}
+                          from: alerts@example.com
+                          to: \(to)
+                      - name: chat
+                        discord:
+                          url: ${DISCORD_URL}
+                      - name: pager
+                        pagerduty:
+                          routing_key: ${PD_KEY}
+                    edges:
+
+                    """)
+        }
+        let old = try F.spec(channels("ops@example.com"), environment: env)
+        let new = try F.spec(channels("[ops@example.com, oncall@example.com]"), environment: env)
+        let created = PlanText.render(F.plan(from: nil, to: new))
+        #expect(created.contains("email, server smtp.example.com:587"), "\(created)")
+        #expect(created.contains("password ${SMTP_PW}") && created.contains("routing_key ${PD_KEY}"), "\(created)")
+        let changed = F.plan(from: old, to: new)
+        let text = PlanText.render(changed)
+        #expect(text.contains("to [ops@example.com] → [ops@example.com, oncall@example.com]"), "\(text)")
+        #expect(!text.contains("notify chat") && !text.contains("notify pager"), "\(text)")
+        for output in [created, text, try PlanText.json(changed), try PlanText.json(F.plan(from: nil, to: new))] {
+            for secret in ["smtp-pass-do-not-print", "discord-tok-77", "pd-routing-key-do-not-print"] {
+                #expect(!output.contains(secret), "\(secret) leaked into:\n\(output)")
+            }
+        }
+    }
+
     @Test func appliedStateHoldsNoSecretValue() throws {
         let spec = try F.spec(F.base)
         let data = try JSONEncoder().encode(F.applied(spec))

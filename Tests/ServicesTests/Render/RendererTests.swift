@@ -92,7 +92,7 @@ struct RendererTests {
         #expect(script.contains("'h%n$(reboot):50051'"), "the shell sees the host as one quoted word")
     }
 
-    @Test("no token value reaches any rendered file")
+    @Test("no token value reaches any rendered file; notify channels' secrets are passed to the hub by name")
     func noSecrets() throws {
         let yaml = """
             version: 1
@@ -103,6 +103,11 @@ struct RendererTests {
               - { id: b, host: 10.0.0.3, token_file: b.token }
             edges:
               - { name: pub, url: "wss://e.example.org/ws", token: "${EDGE_TOKEN}", machines: [a] }
+            notify:
+              - name: mail
+                email: { server: smtp.example.com, username: sms, password: "${SMTP_PASSWORD}", from: a@example.com, to: b@example.com }
+              - name: pager
+                pagerduty: { routing_key: "${PD_KEY}" }
             """
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sms-secrets-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -110,14 +115,16 @@ struct RendererTests {
         try "file-secret-3333\n".write(to: dir.appendingPathComponent("b.token"), atomically: true, encoding: .utf8)
         try yaml.write(to: dir.appendingPathComponent("s.yaml"), atomically: true, encoding: .utf8)
         let spec = try load(dir.appendingPathComponent("s.yaml").path,
-                            environment: ["A_TOKEN": "env-secret-1111", "EDGE_TOKEN": "edge-secret-2222"])
+                            environment: ["A_TOKEN": "env-secret-1111", "EDGE_TOKEN": "edge-secret-2222",
+                                          "SMTP_PASSWORD": "smtp-secret-4444", "PD_KEY": "pd-secret-5555"])
         let all = Renderer.render(spec: spec, specFile: dir.appendingPathComponent("s.yaml").path, outDir: dir.path)
             .map(\.contents).joined()
-        for secret in ["env-secret-1111", "edge-secret-2222", "file-secret-3333"] {
+        for secret in ["env-secret-1111", "edge-secret-2222", "file-secret-3333", "smtp-secret-4444", "pd-secret-5555"] {
             #expect(!all.contains(secret), "\(secret) leaked into a rendered file")
         }
         #expect(all.contains("--token-env A_TOKEN"))
         #expect(all.contains("EDGE_TOKEN"))
+        #expect(all.contains("      - SMTP_PASSWORD\n") && all.contains("      - PD_KEY\n"), "\(all)")
     }
 
     private func run(_ argv: [String], environment: [String: String]) throws -> (Int32, String) {
