@@ -19,6 +19,8 @@ struct ProcessStat: Sendable, Equatable {
     /// Start time after boot, in clock ticks: with the pid, it tells a process from a later one reusing its pid.
     var startTime: UInt64
     var rssPages: UInt64
+    /// How many threads the process has (`num_threads`).
+    var threads: UInt32 = 1
 
     /// Parses a /proc/[pid]/stat line; the name sits in parentheses and may itself hold spaces and `)`, so the
     /// numeric fields are counted from the last `)`. Nil when a field is missing.
@@ -28,23 +30,25 @@ struct ProcessStat: Sendable, Equatable {
         else { return nil }
         var head = ProcScanner(bytes[..<open])
         var fields = ProcScanner(bytes[(close + 1)...])
-        // After the name: state (3) … utime (14) stime (15) … starttime (22) vsize (23) rss (24).
+        // After the name: state (3) … utime (14) stime (15) … num_threads (20) … starttime (22) vsize (23) rss (24).
         guard let pidField = head.token(), let pid = ProcScanner.int64(pidField), let pid32 = Int32(exactly: pid),
             fields.skipTokens(11), let utime = fields.uint64(), let stime = fields.uint64(),
-            fields.skipTokens(6), let startTime = fields.uint64(), fields.skipTokens(1),
+            fields.skipTokens(4), let threads = fields.uint64(), fields.skipTokens(1), let startTime = fields.uint64(),
+            fields.skipTokens(1),
             let rss = fields.token().flatMap(ProcScanner.int64)
         else { return nil }
         return ProcessStat(
             pid: pid32, name: bytes[(open + 1)..<close].utf8String, ticks: utime &+ stime, startTime: startTime,
-            rssPages: UInt64(max(rss, 0)))
+            rssPages: UInt64(max(rss, 0)), threads: UInt32(clamping: threads))
     }
 }
 
 /// top: the busiest processes, the ten using the most CPU and the ten using the most memory (a union, CPU first).
 ///
-/// Per process, /proc/[pid]/schedstat is read first (its run time); only a process that ran since the last walk has its
-/// /proc/[pid]/stat read (utime, stime, rss and the name in one small file), which the kernel takes about four times
-/// longer to write (7.7 vs 2.0 µs a read, measured). Most processes sleep between walks. Reading either costs the
+/// Per single-threaded process, /proc/[pid]/schedstat is read first (its run time); only a process that ran since the
+/// last walk has its /proc/[pid]/stat read (utime, stime, rss and the name in one small file), which the kernel takes
+/// about four times longer to write (7.7 vs 2.0 µs a read, measured). Most processes sleep between walks. schedstat
+/// counts the main thread only, so a process with several threads has its stat read on every walk. Reading either costs the
 /// kernel about as much as opening and closing it, so both files of each process stay open and are re-read with pread,
 /// up to `maxOpenFiles` descriptors (a quarter of the descriptor limit, at most 1024); further processes are opened for
 /// each read. Files of exited processes are closed on the tick that no longer lists them.
@@ -72,6 +76,8 @@ final class TopSource: MetricSource, @unchecked Sendable {
         var rssPages: UInt64 = 0
         /// The run time in schedstat at the last walk, in nanoseconds.
         var runtime: UInt64 = 0
+        /// The process's threads at the last reading of stat (1 until then).
+        var threads: UInt32 = 1
         /// The scan that last saw the process.
         var generation: UInt32 = 0
     }
@@ -154,7 +160,12 @@ final class TopSource: MetricSource, @unchecked Sendable {
     private func read(_ pid: Int32, _ directory: Int32, _ schedPath: UnsafePointer<CChar>, elapsed: Double) {
         var entry = tracked[pid] ?? Tracked()
         let known = entry.generation != 0
-        if hasNotRun(&entry, directory, schedPath), known {
+        // schedstat holds the run time of the main thread alone: a process with more threads (a server whose
+        // workers run while its main thread waits) is read from its stat, which sums every thread's time. The
+        // remembered run time is voided, so the walk after it is back to one thread compares nothing stale.
+        let singleThreaded = entry.threads <= 1
+        if !singleThreaded { entry.runtime = .max }
+        if singleThreaded, hasNotRun(&entry, directory, schedPath), known {
             entry.generation = generation
             tracked[pid] = entry
             if elapsed > 0 {
@@ -174,6 +185,7 @@ final class TopSource: MetricSource, @unchecked Sendable {
         entry.ticks = stat.ticks
         entry.name = stat.name
         entry.rssPages = stat.rssPages
+        entry.threads = stat.threads
         entry.generation = generation
         tracked[pid] = entry
         if elapsed > 0 { rank(stat, cpu: Double(ticks) / ticksPerSecond / elapsed * 100) }

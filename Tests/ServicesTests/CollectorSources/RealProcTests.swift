@@ -82,6 +82,33 @@ struct CollectorSourcesRealProcTests {
         #expect(busyRow.cpuPercent > 20 && busyRow.name == "sh")
     }
 
+    @Test func aProcessWhoseMainThreadWaitsIsMeasuredByAllItsThreads() throws {
+        // A server's shape: the main thread waits while a worker thread runs. schedstat sees only the main thread.
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = [
+            "python3", "-c",
+            "import threading\ndef work():\n    while True: pass\nt = threading.Thread(target=work, daemon=True)\nt.start()\nt.join()",
+        ]
+        try server.run()
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        let source = TopSource(every: 0)
+        var rows: [TopProcess?] = []
+        var statReads: [Set<Int32>] = []
+        let start = ProcessInfo.processInfo.systemUptime
+        for _ in 0..<3 {
+            Thread.sleep(forTimeInterval: 0.3)
+            var snapshot = Snapshot(timestampMs: 0, samples: [])
+            let now = ProcessInfo.processInfo.systemUptime - start
+            try source.collect(into: &snapshot, context: SourceContext(monotonicSeconds: now, wallTimeMs: 0))
+            rows.append(snapshot.top.first { $0.pid == server.processIdentifier })
+            statReads.append(source.statReadPids)
+        }
+        #expect(statReads[2].contains(server.processIdentifier))
+        let row = try #require(rows[2])
+        #expect(row.cpuPercent > 20 && row.name.hasPrefix("python3"))
+    }
+
     /// A child `sh -c script`, started.
     private static func child(_ script: String) throws -> Process {
         let process = Process()

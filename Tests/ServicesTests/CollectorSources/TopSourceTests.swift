@@ -9,7 +9,7 @@ import Testing
 struct CollectorSourcesTopTests {
     @Test func parsesThisMachinesProcessStats() throws {
         let initProcess = try #require(ProcessStat.parse(try ProcFixture.bytes("real/1/stat")))
-        #expect(initProcess == ProcessStat(pid: 1, name: "process_api", ticks: 89 + 372, startTime: 26, rssPages: 3531))
+        #expect(initProcess == ProcessStat(pid: 1, name: "process_api", ticks: 89 + 372, startTime: 26, rssPages: 3531, threads: 13))
         let shell = try #require(ProcessStat.parse(try ProcFixture.bytes("real/1298/stat")))
         #expect(shell == ProcessStat(pid: 1298, name: "bash", ticks: 16, startTime: 5487, rssPages: 1020))
     }
