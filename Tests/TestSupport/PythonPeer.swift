@@ -11,8 +11,7 @@ public final class PythonPeer: @unchecked Sendable {
     public let directory: String
     private let script: String
     private let arguments: [String]
-    private let lock = NSLock()
-    private var watchdog: Watchdog?
+    private let watchdog = WatchdogSlot()
 
     /// The repository's `tests/lib` folder, found from this source file.
     public static let library = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -51,16 +50,14 @@ public final class PythonPeer: @unchecked Sendable {
     /// Starts the script on `port` (again) and waits up to 20 s for its "ready" line.
     public func start() async throws {
         let log = directory + "/peer.log"
-        try lock.withLock {
-            guard watchdog == nil else { return }
+        try watchdog.start(in: directory) {
             let words = (["python3", script, "--port", "\(port)"] + arguments).map { "'\($0)'" }.joined(separator: " ")
             try? FileManager.default.removeItem(atPath: directory + "/ready")
-            watchdog = try Watchdog.spawn(
-                """
+            return """
                 \(words) >'\(directory)/ready' 2>>'\(log)' & pid=$!
                 read command; kill -TERM $pid; wait $pid
                 [ "$command" = stop ] || rm -rf '\(directory)'
-                """, in: directory)
+                """
         }
         let ready = await waitUntil(timeout: .seconds(20), every: .milliseconds(50)) { [directory, port] in
             let text = (try? String(contentsOfFile: directory + "/ready", encoding: .utf8)) ?? ""
@@ -80,18 +77,7 @@ public final class PythonPeer: @unchecked Sendable {
     /// The peer's log (stderr), for failure messages.
     public var log: String { (try? String(contentsOfFile: directory + "/peer.log", encoding: .utf8)) ?? "" }
 
-    private func shutDown(keepData: Bool) {
-        guard
-            let process = lock.withLock({
-                defer { watchdog = nil }
-                return watchdog
-            })
-        else {
-            if !keepData { try? FileManager.default.removeItem(atPath: directory) }
-            return
-        }
-        process.finish(command: keepData ? "stop" : nil)
-    }
+    private func shutDown(keepData: Bool) { watchdog.shutDown(keepData: keepData, directory: directory) }
 }
 
 /// The SMTP server of `tests/lib/smtp_server.py`: a user and password, STARTTLS or TLS with a throwaway CA

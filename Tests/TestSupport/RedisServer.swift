@@ -14,8 +14,7 @@ public final class RedisServer: @unchecked Sendable {
     /// Holds the log, the certificates and the watchdog's pid file.
     public let directory: String
 
-    private let lock = NSLock()
-    private var watchdog: Watchdog?
+    private let watchdog = WatchdogSlot()
 
     /// `redis://[:password@]127.0.0.1:PORT`, optionally with a database.
     public var url: String { url(database: 0) }
@@ -37,7 +36,7 @@ public final class RedisServer: @unchecked Sendable {
 
     /// The running server's process id; nil while stopped.
     public var pid: Int32? {
-        lock.withLock { watchdog == nil }
+        !watchdog.isRunning
             ? nil
             : (try? String(contentsOfFile: directory + "/redis.pid", encoding: .utf8)).flatMap { Int32($0.trimmed) }
     }
@@ -63,17 +62,15 @@ public final class RedisServer: @unchecked Sendable {
 
     /// Starts the server on `port` (again) and waits until it answers PING.
     public func start() async throws {
-        try lock.withLock {
-            guard watchdog == nil else { return }
+        try watchdog.start(in: directory) {
             let quoted = try ([Self.program()] + arguments).map { "'\($0)'" }.joined(separator: " ")
             // `read` returns when this process writes "stop" (keep the directory) or dies (EOF: remove it).
-            watchdog = try Watchdog.spawn(
-                """
+            return """
                 \(quoted) >>'\(directory)/redis.log' 2>&1 & pid=$!
                 echo $pid >'\(directory)/redis.pid'
                 read command; kill -TERM $pid; wait $pid
                 [ "$command" = stop ] || rm -rf '\(directory)'
-                """, in: directory)
+                """
         }
         let port = port
         let ready = await waitUntil(timeout: .seconds(10), every: .milliseconds(20)) { Self.answersPing(port: port) }
@@ -100,18 +97,7 @@ public final class RedisServer: @unchecked Sendable {
         return args
     }
 
-    private func shutDown(keepData: Bool) {
-        guard
-            let process = lock.withLock({
-                defer { watchdog = nil }
-                return watchdog
-            })
-        else {
-            if !keepData { try? FileManager.default.removeItem(atPath: directory) }
-            return
-        }
-        process.finish(command: keepData ? "stop" : nil)
-    }
+    private func shutDown(keepData: Bool) { watchdog.shutDown(keepData: keepData, directory: directory) }
 
     // MARK: - Programs
 

@@ -10,13 +10,13 @@ It prints "ready PORT" once it listens, and stops on SIGTERM, when its parent ex
 import argparse
 import json
 import os
-import signal
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jsonschema
+
+from peer_lifetime import serve_until_stopped
 
 # What each service answers to an accepted request (status, body), as its documentation shows.
 ANSWERS = {
@@ -78,14 +78,7 @@ def main():
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    print("ready %d" % args.port, flush=True)
-    parent = os.getppid()
-    deadline = time.monotonic() + args.max_seconds
-    while not stop.is_set() and os.getppid() == parent and time.monotonic() < deadline:
-        stop.wait(0.2)
+    serve_until_stopped(args.port, args.max_seconds)
     server.shutdown()
 
 

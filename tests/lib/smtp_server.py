@@ -16,7 +16,6 @@ after --max-seconds.
 import argparse
 import json
 import os
-import signal
 import ssl
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from peer_lifetime import serve_until_stopped
 
 
 def make_certificates(folder):
@@ -120,14 +121,7 @@ def main():
         controller = Controller(Recorder(args.dir), tls_context=context, require_starttls=True, **common)
     controller.start()
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    print("ready %d" % args.port, flush=True)
-    parent = os.getppid()
-    deadline = time.monotonic() + args.max_seconds
-    while not stop.is_set() and os.getppid() == parent and time.monotonic() < deadline:
-        stop.wait(0.2)
+    serve_until_stopped(args.port, args.max_seconds)
     controller.stop()
 
 

@@ -62,18 +62,7 @@ struct CollectorSourcesRealProcTests {
         defer {
             for process in [busy, sleeper] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
-        let source = TopSource(every: 0)
-        var lists: [[TopProcess]] = []
-        var statReads: [Set<Int32>] = []
-        let start = ProcessInfo.processInfo.systemUptime
-        for _ in 0..<3 {
-            Thread.sleep(forTimeInterval: 0.3)
-            var snapshot = Snapshot(timestampMs: 0, samples: [])
-            let now = ProcessInfo.processInfo.systemUptime - start
-            try source.collect(into: &snapshot, context: SourceContext(monotonicSeconds: now, wallTimeMs: 0))
-            lists.append(snapshot.top)
-            statReads.append(source.statReadPids)
-        }
+        let (lists, statReads) = try Self.threeWalks()
         // The first walk reads every process; later ones only those that ran: the busy child, not the sleeper.
         #expect(statReads[0].contains(sleeper.processIdentifier))
         #expect(!statReads[2].contains(sleeper.processIdentifier))
@@ -92,8 +81,16 @@ struct CollectorSourcesRealProcTests {
         ]
         try server.run()
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        let (lists, statReads) = try Self.threeWalks()
+        #expect(statReads[2].contains(server.processIdentifier))
+        let row = try #require(lists[2].first { $0.pid == server.processIdentifier })
+        #expect(row.cpuPercent > 20 && row.name.hasPrefix("python3"))
+    }
+
+    /// Three walks of this machine's /proc 0.3 s apart: each one's list, and the processes whose stat it read.
+    private static func threeWalks() throws -> (lists: [[TopProcess]], statReads: [Set<Int32>]) {
         let source = TopSource(every: 0)
-        var rows: [TopProcess?] = []
+        var lists: [[TopProcess]] = []
         var statReads: [Set<Int32>] = []
         let start = ProcessInfo.processInfo.systemUptime
         for _ in 0..<3 {
@@ -101,12 +98,10 @@ struct CollectorSourcesRealProcTests {
             var snapshot = Snapshot(timestampMs: 0, samples: [])
             let now = ProcessInfo.processInfo.systemUptime - start
             try source.collect(into: &snapshot, context: SourceContext(monotonicSeconds: now, wallTimeMs: 0))
-            rows.append(snapshot.top.first { $0.pid == server.processIdentifier })
+            lists.append(snapshot.top)
             statReads.append(source.statReadPids)
         }
-        #expect(statReads[2].contains(server.processIdentifier))
-        let row = try #require(rows[2])
-        #expect(row.cpuPercent > 20 && row.name.hasPrefix("python3"))
+        return (lists, statReads)
     }
 
     /// A child `sh -c script`, started.
