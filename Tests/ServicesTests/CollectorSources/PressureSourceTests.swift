@@ -53,7 +53,7 @@ struct CollectorSourcesPressureTests {
     /// The file read before the first and after the second tick brackets what the source saw: its stalled time
     /// is at most the file's over the longer span, and short of it by no more than the time outside the ticks.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/pressure/cpu")), arguments: ["cpu", "memory", "io"])
-    func agreesWithThisMachinesFile(resource: String) throws {
+    func agreesWithThisMachinesFile(resource: String) async throws {
         var source = PressureSource()
         let keyPercent = "pressure.\(resource)_some_percent", keyAvg = "pressure.\(resource)_some_avg10_percent"
         let startA = Self.monotonic()
@@ -61,7 +61,7 @@ struct CollectorSourcesPressureTests {
         var first = Snapshot(timestampMs: 0, samples: [])
         let t1 = Self.monotonic()
         try source.collect(into: &first, context: SourceContext(monotonicSeconds: t1, wallTimeMs: 0))
-        Thread.sleep(forTimeInterval: 1)
+        try await Task.sleep(for: .seconds(1))
         var second = Snapshot(timestampMs: 0, samples: [])
         let t2 = Self.monotonic()
         try source.collect(into: &second, context: SourceContext(monotonicSeconds: t2, wallTimeMs: 0))

@@ -11,10 +11,10 @@ import Testing
 /// Tests over this machine's own /proc, serialized because they count the /proc/[pid]/stat files held open.
 @Suite("CollectorSources.realProc", .serialized)
 struct CollectorSourcesRealProcTests {
-    @Test func samplingThisMachineTwiceIsPlausible() throws {
+    @Test func samplingThisMachineTwiceIsPlausible() async throws {
         var sampler = Sampler(groups: MetricGroup.allCases, logger: Logger(label: "test"))
         _ = sampler.sample(nowMs: 0)
-        Thread.sleep(forTimeInterval: 0.3)
+        try await Task.sleep(for: .milliseconds(300))
         let snapshot = sampler.sample(nowMs: 300)
         let success = snapshot.sampled("collector.source_success", by: "source")
         #expect(success.count == MetricGroup.allCases.count)
@@ -56,13 +56,13 @@ struct CollectorSourcesRealProcTests {
         #expect(lists.map(\.isEmpty) == [true, false, true, false, true])
     }
 
-    @Test func aSleepingProcessCostsNoStatReadAndABusyOneIsMeasured() throws {
+    @Test func aSleepingProcessCostsNoStatReadAndABusyOneIsMeasured() async throws {
         let busy = try Self.child("while :; do :; done")
         let sleeper = try Self.child("exec sleep 60")
         defer {
             for process in [busy, sleeper] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
-        let (lists, statReads) = try Self.threeWalks()
+        let (lists, statReads) = try await Self.threeWalks()
         // The first walk reads every process; later ones only those that ran: the busy child, not the sleeper.
         #expect(statReads[0].contains(sleeper.processIdentifier))
         #expect(!statReads[2].contains(sleeper.processIdentifier))
@@ -71,7 +71,7 @@ struct CollectorSourcesRealProcTests {
         #expect(busyRow.cpuPercent > 20 && busyRow.name == "sh")
     }
 
-    @Test func aProcessWhoseMainThreadWaitsIsMeasuredByAllItsThreads() throws {
+    @Test func aProcessWhoseMainThreadWaitsIsMeasuredByAllItsThreads() async throws {
         // A server's shape: the main thread waits while a worker thread runs. schedstat sees only the main thread.
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -81,20 +81,20 @@ struct CollectorSourcesRealProcTests {
         ]
         try server.run()
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
-        let (lists, statReads) = try Self.threeWalks()
+        let (lists, statReads) = try await Self.threeWalks()
         #expect(statReads[2].contains(server.processIdentifier))
         let row = try #require(lists[2].first { $0.pid == server.processIdentifier })
         #expect(row.cpuPercent > 20 && row.name.hasPrefix("python3"))
     }
 
     /// Three walks of this machine's /proc 0.3 s apart: each one's list, and the processes whose stat it read.
-    private static func threeWalks() throws -> (lists: [[TopProcess]], statReads: [Set<Int32>]) {
+    private static func threeWalks() async throws -> (lists: [[TopProcess]], statReads: [Set<Int32>]) {
         let source = TopSource(every: 0)
         var lists: [[TopProcess]] = []
         var statReads: [Set<Int32>] = []
         let start = ProcessInfo.processInfo.systemUptime
         for _ in 0..<3 {
-            Thread.sleep(forTimeInterval: 0.3)
+            try await Task.sleep(for: .milliseconds(300))
             var snapshot = Snapshot(timestampMs: 0, samples: [])
             let now = ProcessInfo.processInfo.systemUptime - start
             try source.collect(into: &snapshot, context: SourceContext(monotonicSeconds: now, wallTimeMs: 0))
