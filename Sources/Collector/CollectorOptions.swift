@@ -14,9 +14,11 @@ public struct CollectorOptions: ParsableArguments, Sendable {
         """
         With the spec (on the hub's machine):
           \(command) --spec specs/home.yaml --machine mcrn
-        Without it (a remote machine; what ctrl/collectors/<machine>.sh and `smsctl apply` over SSH run):
-          \(command) --hub 192.168.1.20:50051 --machine nfrt --token-file /etc/sms/nfrt.token
+        Without it (on a remote machine, as `smsctl apply` runs it):
+          \(command) --hub 192.168.1.20:50051 --machine nfrt \\
+              --token-file /etc/sms/nfrt.token --tls-ca /etc/sms/ca.pem
         The token is never taken on the command line: use --token-file or --token-env.
+        --tls-ca names the hub's CA (apply installs it; the hub speaks TLS by default).
         """
     }
 

@@ -68,7 +68,8 @@ struct CollectorSourcesRealProcTests {
         #expect(!statReads[2].contains(sleeper.processIdentifier))
         #expect(statReads[2].contains(busy.processIdentifier))
         let busyRow = try #require(lists[2].first { $0.pid == busy.processIdentifier })
-        #expect(busyRow.cpuPercent > 20 && busyRow.name == "sh")
+        // A spinning shell gets well over 5 % of a core even on a loaded machine; one not measured would show 0.
+        #expect(busyRow.cpuPercent > 5 && busyRow.name == "sh")
     }
 
     @Test func aProcessWhoseMainThreadWaitsIsMeasuredByAllItsThreads() async throws {
@@ -84,7 +85,7 @@ struct CollectorSourcesRealProcTests {
         let (lists, statReads) = try await Self.threeWalks()
         #expect(statReads[2].contains(server.processIdentifier))
         let row = try #require(lists[2].first { $0.pid == server.processIdentifier })
-        #expect(row.cpuPercent > 20 && row.name.hasPrefix("python3"))
+        #expect(row.cpuPercent > 5 && row.name.hasPrefix("python3"), "read from schedstat it would be 0")
     }
 
     /// Three walks of this machine's /proc 0.3 s apart: each one's list, and the processes whose stat it read.
