@@ -61,12 +61,20 @@ class Checks:
 
 
 def wait_for(predicate, timeout=15.0, interval=0.25):
-    """Polls until predicate() is truthy; returns its last value."""
+    """Polls until predicate() is truthy; returns its last value. The live views re-render as updates arrive, so
+    an element found by one call may be gone by the next: that poll counts as not yet, and the next one retries."""
     deadline = time.time() + timeout
-    value = predicate()
+
+    def poll():
+        try:
+            return predicate()
+        except StaleElementReferenceException:
+            return None
+
+    value = poll()
     while not value and time.time() < deadline:
         time.sleep(interval)
-        value = predicate()
+        value = poll()
     return value
 
 
