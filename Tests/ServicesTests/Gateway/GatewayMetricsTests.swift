@@ -38,23 +38,7 @@ struct GatewayMetricsTests {
             try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
         }
         let promtool = try #require(Self.promtool)
-        // On a thread of its own: a process run must not hold one of the test pool's threads.
-        let (status, report) = try await offPool { () throws -> (Int32, String) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: promtool)
-            process.arguments = ["check", "metrics"]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(text.utf8))
-            try input.fileHandleForWriting.close()
-            let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, report)
-        }
+        let (status, report) = try await offPool { try runTool(promtool, ["check", "metrics"], input: text) }
         #expect(status == 0, "promtool: \(report)")
         #expect(report.isEmpty, "promtool lint: \(report)")
     }
