@@ -8,7 +8,8 @@ import Logging
 /// loses nothing it had written (the kernel holds the page). A record is `[u32 length][u32 crc32][payload]`;
 /// a torn last record (power loss mid-write) fails its checksum and is dropped on open, never misread.
 /// The buffer is bounded by age (the spec's `buffer`) and by bytes; on overflow the oldest segment goes, and
-/// every batch in it is counted in `droppedBatches`.
+/// every batch in it is counted in `droppedBatches`. A segment spans at most an eighth of the age limit, so the
+/// age limit holds to within that (a 1 MiB segment of small batches would otherwise span a quarter of an hour).
 public final class DiskBuffer: @unchecked Sendable {
     // @unchecked: every mutable field is guarded by `lock`.
     public struct Limits: Sendable {
@@ -124,7 +125,10 @@ public final class DiskBuffer: @unchecked Sendable {
 
     private func write(_ snapshot: Snapshot, seq: UInt64) throws {
         let payload = try BufferRecordCodec.encode(snapshot: snapshot, catalog: catalog)
-        if segments.isEmpty || segments[segments.count - 1].size >= limits.segmentBytes {
+        let spanMs = max(1000, limits.maxAgeMs / 8)
+        if segments.isEmpty || segments[segments.count - 1].size >= limits.segmentBytes
+            || (segments[segments.count - 1].records.first.map { snapshot.timestampMs - $0.timestampMs >= spanMs } ?? false)
+        {
             let name = String(format: "seg-%020llu.pb", seq)
             segments.append(try BufferSegment(url: directory.appendingPathComponent(name)))
         }

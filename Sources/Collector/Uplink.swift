@@ -120,7 +120,10 @@ public struct Uplink: Sendable {
             transport: .http2NIOPosix(
                 target: resolvedTarget, transportSecurity: security,
                 // One small message a second: coalescing flushes would only add a timer wake-up per batch.
-                config: .defaults { $0.connection.flushCoalescing = nil }, eventLoopGroup: eventLoopGroup)
+                config: .defaults {
+                    $0.connection.flushCoalescing = nil
+                    $0.connection.keepalive = Self.keepalive
+                }, eventLoopGroup: eventLoopGroup)
         ) { client in
             let ingest = Sms_V1_Ingest.Client(wrapping: client)
             var metadata = Metadata()
@@ -177,6 +180,12 @@ public struct Uplink: Sendable {
 
     /// How often the hub is asked to acknowledge a live stream: batches stay in the buffer up to this much longer.
     public static let ackEveryMs = 5_000
+
+    /// A stream the hub has said nothing on for 10 s (it acknowledges every 5 s while batches flow) is pinged,
+    /// and closed when the ping is not answered within 5 s: a link that went down without a word (a cable, a
+    /// VPN, a suspended VM) is found in ~15 s and the collector reconnects and replays, instead of writing into a
+    /// dead connection until TCP gives up minutes later.
+    static let keepalive = HTTP2ClientTransport.Config.Keepalive(time: .seconds(10), timeout: .seconds(5), allowWithoutCalls: false)
 
     /// IP literals are dialled as addresses: TLS then checks the certificate's IP SAN instead of sending the
     /// address as an SNI host name, which TLS forbids.

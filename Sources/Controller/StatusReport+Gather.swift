@@ -33,7 +33,8 @@ extension StatusReport {
                 id: m.id, host: m.host, local: spec.machine(m.id)?.isLocal ?? false, connected: m.connected,
                 lastSeenMs: m.lastSeenMs, lagMs: m.lagMs, clockOffsetMs: m.clockOffsetMs, backlog: m.backlog,
                 agentVersion: m.agentVersion,
-                specDrift: drifts[m.id] ?? m.specDrift, samplesPerSecond: m.samplesPerSecond, status: m.status.rawValue)
+                specDrift: drifts[m.id] ?? m.specDrift, samplesPerSecond: m.samplesPerSecond, status: m.status.rawValue,
+                completeness: m.completeness)
         }
         let managedBySSH = Set((target.applied?.managed ?? [:]).keys)
         for i in machines.indices {

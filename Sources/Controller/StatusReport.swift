@@ -36,6 +36,8 @@ public struct StatusReport: Encodable, Sendable {
         public var specDrift: Bool?
         public var samplesPerSecond: Double
         public var status: String
+        /// Share of time with data over the last `1h`, `24h`, `7d` (0…1), from the hub's gap ledger.
+        public var completeness: [String: Double]?
     }
 
     /// One alert firing or pending.

@@ -37,7 +37,7 @@ public enum StatusText {
         out += services.text + "\nMACHINES\n"
         var machines = TextTable([
             "MACHINE", "HOST", "STATUS", "CONNECTED", "LAST SEEN", "LAG", "CLOCK", "BACKLOG", "AGENT",
-            "DRIFT", "SAMPLES/S",
+            "DRIFT", "SAMPLES/S", "DATA 1H/24H/7D",
         ])
         let now = r.serverTimeMs ?? Int64(Date().timeIntervalSince1970 * 1000)
         for m in r.machines {
@@ -48,6 +48,7 @@ public enum StatusText {
                 m.lagMs.map { "\($0)ms" } ?? "-", m.clockOffsetMs.map(clock) ?? "-", m.backlog.map { String($0) } ?? "-",
                 m.agentVersion ?? "-",
                 m.specDrift.map { $0 ? "yes" : "no" } ?? "-", String(format: "%.1f", m.samplesPerSecond),
+                completeness(m.completeness),
             ])
         }
         out += machines.text
@@ -113,6 +114,17 @@ public enum StatusText {
     }
 
     /// A machine's clock offset as a column: `ok` within a second, else `+9m12s` (ahead) or `-3s` (behind).
+    /// `100%/99.7%/-`: the share of time with data per window; `-` for a window before the machine's data began.
+    static func completeness(_ ratios: [String: Double]?) -> String {
+        guard let ratios, !ratios.isEmpty else { return "-" }
+        return ["1h", "24h", "7d"].map { window in
+            guard let r = ratios[window] else { return "-" }
+            // Floored, so a machine missing one sample in a week does not read 100%.
+            let tenths = (r * 1000).rounded(.down) / 10
+            return tenths == 100 ? "100%" : String(format: "%.1f%%", tenths)
+        }.joined(separator: "/")
+    }
+
     static func clock(_ offsetMs: Int64) -> String {
         abs(offsetMs) < 1000 ? "ok" : (offsetMs > 0 ? "+" : "-") + duration(Double(abs(offsetMs)) / 1000)
     }

@@ -48,6 +48,15 @@ struct FleetTests {
 
         func apply() async -> (status: Int32, output: String) { await smsctl(["apply", specFile.path, "--yes"]) }
 
+        /// The pid of the loop that keeps a remote's collector running (no systemd on the test hosts), from its pid file.
+        func supervisorPid(_ remote: String) -> Int32? {
+            let file = prefix(remote).appendingPathComponent("var/run/sms/\(remote).pid")
+            guard let text = try? String(contentsOf: file, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                TestNetwork.isAlive(pid)
+            else { return nil }
+            return pid
+        }
+
         /// The collector's pid on a remote, from its pid file (nil when none or not running).
         func collectorPid(_ remote: String) -> Int32? {
             let file = prefix(remote).appendingPathComponent("var/run/sms/\(remote).collector.pid")
@@ -63,6 +72,20 @@ struct FleetTests {
             let doc = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any]
             let machines = (doc?["machines"] as? [[String: Any]]) ?? []
             return Dictionary(uniqueKeysWithValues: machines.compactMap { m in (m["id"] as? String).map { ($0, m) } })
+        }
+
+        /// A JSON document of the hub's API, asked from inside the hub namespace with the CLI's token (read from
+        /// its file by python: a token never goes on a command line) over HTTPS verified against apply's CA.
+        func api(_ path: String) async throws -> Any {
+            let code = "import json,ssl,sys,urllib.request; t=open(sys.argv[2]).read().strip(); "
+                + "c=ssl.create_default_context(cafile=sys.argv[3]); "
+                + "r=urllib.request.Request(sys.argv[1], headers={'Authorization': 'Bearer '+t}); "
+                + "sys.stdout.write(urllib.request.urlopen(r, timeout=5, context=c).read().decode())"
+            let tokenFile = state.appendingPathComponent("secrets/api.token").path
+            let ca = state.appendingPathComponent("tls/ca.pem").path
+            let r = await net.inHub(["/usr/bin/env", "python3", "-c", code, "https://127.0.0.1:8080" + path, tokenFile, ca])
+            guard r.status == 0 else { throw NetworkError("GET \(path): \(r.output)") }
+            return try JSONSerialization.jsonObject(with: Data(r.output.utf8))
         }
 
         /// Sample times (ms) of one machine's CPU series in 1 s history, asked from inside the hub namespace.
@@ -260,6 +283,147 @@ struct FleetTests {
         }
         _ = await fleet.smsctl(["down", fleet.specFile.path, "--machines", "all"])
         await net.down()
+    }
+
+    @Test("a collector stopped for 20 s, a link down for 20 s, a buffer that overflows: /api/gaps says machine down, back-filled and lost, and completeness counts them")
+    func gapsAreAccountedFor() async throws {
+        let net = try await Self.network(remotes: 2)
+        let fleet = try Fleet(net)
+        do {
+            try await accountForGaps(fleet)
+        } catch {
+            Issue.record(error)
+        }
+        _ = await fleet.smsctl(["down", fleet.specFile.path, "--machines", "all"])
+        await net.down()
+    }
+
+    /// One gap of a machine from `/api/gaps`.
+    struct Gap: CustomStringConvertible {
+        var kind: String
+        var from: Int64
+        var to: Int64
+        var batches: Int64?
+        var description: String { "\(kind) \(from)…\(to) (\(Double(to - from) / 1000) s\(batches.map { ", \($0) batches" } ?? ""))" }
+    }
+
+    func accountForGaps(_ fleet: Fleet) async throws {
+        func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+        func gaps(_ machine: String) async throws -> (gaps: [Gap], completeness: [String: Double]) {
+            let doc = try await fleet.api("/api/gaps?machine=\(machine)&from=-1h") as? [String: Any]
+            let entry = (doc?["machines"] as? [[String: Any]])?.first ?? [:]
+            let gaps = (entry["gaps"] as? [[String: Any]] ?? []).map {
+                Gap(kind: $0["kind"] as? String ?? "", from: ($0["fromMs"] as? NSNumber)?.int64Value ?? 0,
+                    to: ($0["toMs"] as? NSNumber)?.int64Value ?? 0, batches: ($0["batches"] as? NSNumber)?.int64Value)
+            }
+            return (gaps, entry["completeness"] as? [String: Double] ?? [:])
+        }
+        // r2 keeps one minute of batches: a longer outage overflows its buffer.
+        try fleet.writeSpec(remotes: ["r1": "", "r2": ", buffer: 1m"])
+        let applied = await fleet.apply()
+        #expect(applied.status == 0, "apply failed:\n\(applied.output)")
+        let streaming = await waitFor(timeout: .seconds(30), every: .seconds(1)) {
+            await fleet.history("r1", from: "-30s").count >= 5 && fleet.collectorPid("r2") != nil
+        }
+        try #require(streaming, "r1 does not stream")
+
+        // 1. r1's collector stopped for 20 s (no sample taken): its supervisor stopped (SIGTERM stops the collector
+        // gracefully, then the loop), as `systemctl stop` would; then apply starts it again.
+        let supervisor = try #require(fleet.supervisorPid("r1"))
+        let pid = try #require(fleet.collectorPid("r1"))
+        let stopAt = now()
+        kill(supervisor, SIGTERM)
+        #expect(await waitFor(timeout: .seconds(10)) { !TestNetwork.isAlive(pid) && !TestNetwork.isAlive(supervisor) },
+                "r1's collector did not stop")
+        let stoppedAt = now()
+        try await Task.sleep(for: .seconds(20))
+        let restartFrom = now()
+        let again = await fleet.apply()
+        #expect(again.status == 0, "apply did not start r1 again:\n\(again.output)")
+        let restartTo = now()
+        #expect(await waitFor(timeout: .seconds(20), every: .seconds(1)) { (await fleet.history("r1", from: "-5s")).count >= 2 })
+
+        // 2. Both links down together: r1 for 20 s (its buffer keeps them all), r2 for 75 s (its 1 m buffer drops the
+        // oldest batches).
+        let cutFrom = now()
+        await fleet.net.hosts("link-down", "r1")
+        await fleet.net.hosts("link-down", "r2")
+        let cutTo = now()
+        try await Task.sleep(for: .seconds(20))
+        let r1UpFrom = now()
+        await fleet.net.hosts("link-up", "r1")
+        let r1UpTo = now()
+        try await Task.sleep(for: .seconds(55))
+        await fleet.net.hosts("link-up", "r2")
+        let r2UpTo = now()
+
+        // The hub records each gap once the samples after it are stored (the back-fills), within seconds.
+        var r1: (gaps: [Gap], completeness: [String: Double]) = ([], [:])
+        var r2 = r1
+        let recorded = await waitFor(timeout: .seconds(60), every: .seconds(2)) {
+            r1 = try await gaps("r1")
+            r2 = try await gaps("r2")
+            return Set(r1.gaps.map(\.kind)).isSuperset(of: ["machine_down", "back_filled"])
+                && Set(r2.gaps.map(\.kind)).isSuperset(of: ["lost", "back_filled"])
+        }
+        #expect(recorded, "r1: \(r1.gaps), r2: \(r2.gaps)")
+        print("gaps: stopped \(stopAt)…\(stoppedAt), restarted \(restartFrom)…\(restartTo), cut \(cutFrom)…\(cutTo), "
+              + "r1 up \(r1UpFrom)…\(r1UpTo), r2 up …\(r2UpTo); r1: \(r1.gaps); r2: \(r2.gaps)")
+        let interval: Int64 = 1000
+        // Bounds within an interval of what the test did; a link's back-fill ends when the collector reconnected:
+        // its 4 s backoff, and the kernel's retries of a connection begun while the link was down, after it came back.
+        let down = r1.gaps.filter { $0.kind == "machine_down" }
+        #expect(down.count == 1, "\(r1.gaps)")
+        if let g = down.first {
+            #expect((stopAt - interval...stoppedAt + interval).contains(g.from), "machine down from \(g), stopped at \(stopAt)")
+            #expect((restartFrom...restartTo + interval).contains(g.to), "machine down until \(g), restarted \(restartFrom)…\(restartTo)")
+        }
+        let filled = r1.gaps.filter { $0.kind == "back_filled" && $0.from >= restartFrom }
+        #expect(filled.count == 1, "\(r1.gaps)")
+        if let g = filled.first {
+            #expect((cutFrom - interval...cutTo + interval).contains(g.from), "back-filled from \(g), cut at \(cutFrom)")
+            #expect((r1UpFrom - interval...r1UpTo + 10_000).contains(g.to), "back-filled until \(g), link up at \(r1UpFrom)")
+        }
+        #expect(!r1.gaps.contains { $0.kind == "lost" || $0.kind == "open" }, "\(r1.gaps)")
+        let lost = r2.gaps.filter { $0.kind == "lost" }
+        #expect(lost.count == 1, "\(r2.gaps)")
+        if let g = lost.first {
+            // The loss starts after the cut, within the ~15 s the collector takes to find the link dead: batches it
+            // wrote into the dead connection meanwhile may still reach the hub when the link is back (the kernel
+            // retransmits what the abandoned socket held), and those are stored, not lost.
+            #expect((cutFrom - interval...cutTo + 16_000).contains(g.from), "lost from \(g), cut at \(cutFrom)")
+            // Exactly the hole in the stored samples: one before it, none inside, one at its end; one batch each.
+            let stored = Set(await fleet.history("r2", from: "-5m"))
+            #expect(stored.contains(g.from - interval) && stored.contains(g.to), "lost \(g) is not bounded by stored samples")
+            #expect(!stored.contains { $0 >= g.from && $0 < g.to }, "lost \(g) has stored samples inside")
+            #expect((g.to - g.from) == (g.batches ?? 0) * interval, "lost \(g): its batches do not fill it")
+            // What the collector says it dropped: the oldest of its buffer, up to the first it kept (the gap's end):
+            // the hub's lost batches plus those it had stored without having acknowledged them yet (acknowledgements
+            // come every 5 s) or received from the dead connection.
+            let detail = try await fleet.api("/api/machines/r2") as? [String: Any]
+            let samples = detail?["samples"] as? [[String: Any]] ?? []
+            let dropped = Int64(samples.first { $0["metric"] as? String == "collector.buffer_dropped_batches" }?["value"] as? Double ?? -1)
+            let storedOfDropped = stored.filter { $0 >= g.to - dropped * interval && $0 < g.to }.count
+            #expect(dropped >= (g.batches ?? 0) && Int64(storedOfDropped) == dropped - (g.batches ?? 0),
+                    "r2's collector dropped \(dropped), the hub lost \(g.batches ?? 0) and holds \(storedOfDropped) of the rest")
+            // The back-fill of what the buffer kept follows the lost batches, up to the reconnect.
+            let kept = r2.gaps.first { $0.kind == "back_filled" && $0.from >= g.to - interval }
+            #expect(kept.map { abs($0.from - g.to) <= interval && $0.to <= r2UpTo + 10_000 && $0.to >= r2UpTo - 56_000 } == true,
+                    "r2 back-filled after the loss: \(r2.gaps)")
+        }
+        // Completeness: the missing time over the time r1 has data for, as /api/gaps and status report it.
+        let missing = down.reduce(0) { $0 + $1.to - $1.from }
+        let status = try await fleet.status()
+        let reported = (status["r1"]?["completeness"] as? [String: Double])?["1h"]
+        if let ratio = r1.completeness["1h"], let reported {
+            let span = Double(missing) / (1 - ratio)
+            // The ratio implies r1's data began about when apply first ran, 1–3 minutes ago.
+            #expect(span > 60_000 && span < Double(now() - cutFrom) + 240_000, "r1 1h completeness \(ratio) for \(missing) ms missing")
+            #expect(abs(reported - ratio) < 0.01, "status says \(reported), /api/gaps \(ratio)")
+            #expect(ratio < 1 && (r2.completeness["1h"] ?? 1) < 1)
+        } else {
+            Issue.record("no completeness for r1: /api/gaps \(r1.completeness), status \(String(describing: status["r1"]))")
+        }
     }
 
     @Test("validate refuses hub.host 127.0.0.1 with a remote machine: file:line:col and what to set")

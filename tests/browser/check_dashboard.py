@@ -169,6 +169,8 @@ def check_machine(driver, url, out, checks):
     else:
         checks.expect(len(top) == 0, f"no process names reach the public view ({len(top)} rows)")
     check_virtual_devices(driver, checks)
+    if PUBLIC is None:
+        check_gap_bands(driver, ["machine_down"], checks)
     driver.find_element(By.CSS_SELECTOR, 'button[data-range="1h"]').click()
     redrawn = wait_for(lambda: "on" in driver.find_element(By.CSS_SELECTOR, 'button[data-range="1h"]')
                        .get_attribute("class"))
@@ -176,6 +178,33 @@ def check_machine(driver, url, out, checks):
     driver.find_element(By.CSS_SELECTOR, 'button[data-range="15m"]').click()
     time.sleep(2)
     screenshot(driver, os.path.join(out, "machine.png"))
+
+
+GAP_BANDS_JS = """
+return [...document.querySelectorAll('.chart:not([hidden]) .gap-band')].map((b) => ({
+  kind: b.dataset.kind, from: +b.dataset.from, to: +b.dataset.to, width: b.getBoundingClientRect().width,
+  label: b.getAttribute('aria-label')}));
+"""
+
+
+def check_gap_bands(driver, kinds, checks):
+    """The machine page draws the hub's data gaps (e2e.sh made them) as bands over the charts, coloured by kind;
+    the Data figure says how complete the last hour is."""
+    def bands():
+        found = driver.execute_script(GAP_BANDS_JS)
+        return found if all(any(b["kind"] == k and b["width"] > 0 for b in found) for k in kinds) else None
+    found = wait_for(bands, timeout=30) or driver.execute_script(GAP_BANDS_JS)
+    shown = sorted({(b["kind"], round((b["to"] - b["from"]) / 1000)) for b in found})
+    checks.expect(all(any(b["kind"] == k for b in found) for k in kinds),
+                  f"the charts show the {', '.join(kinds)} gap band(s) (bands: {shown})")
+    legend = driver.execute_script("return document.querySelector('.gap-legend')?.textContent || ''")
+    checks.expect(all(k.replace("_", " ") in legend or k.replace("_", "-") in legend for k in kinds),
+                  f"the gap legend names them ({legend!r})")
+    data = wait_for(lambda: driver.execute_script(
+        "const d = [...document.querySelectorAll('.stats div')].find((e) => e.querySelector('label')?.textContent === 'Data');"
+        " return d && d.querySelector('b').textContent.endsWith('%') ? d.textContent : null"), timeout=10)
+    checks.expect(bool(data) and "100%" not in (data or "").split("24h")[0],
+                  f"the Data figure shows the last hour incomplete ({data!r})")
 
 
 VIRTUAL = re.compile(r"^(lo|loop\d+|ram\d+|zram\d+|ifb\d+|veth\S*|docker\d*|br-\S+|virbr\S*) ")
@@ -427,6 +456,11 @@ ws.onerror = () => done([-1, 0, 0]);
     span = driver.execute_script(SPARK_SPAN_JS, spark[0])
     print(f"     the CPU sparkline covers {span:.0%} of its width")
     screenshot(driver, os.path.join(out, "after-restart.png"))
+    # The 6 s the hub was away came back from the collector's buffer: a back-filled band beside the machine-down one.
+    driver.get(f"{url}/#/machine/{machine}")
+    check_gap_bands(driver, ["machine_down", "back_filled"], checks)
+    time.sleep(1)
+    screenshot(driver, os.path.join(out, "gaps.png"))
 
 
 def main():

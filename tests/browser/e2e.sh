@@ -49,7 +49,8 @@ pids+=($!)
 hub_pid=$!
 pids+=($hub_pid)
 "$work/bin/sms-collector" --spec "$work/spec/spec.yaml" --machine mcrn >"$work/collector.log" 2>&1 &
-pids+=($!)
+collector_pid=$!
+pids+=($collector_pid)
 cd "$root"
 
 # The API needs login: ask with the CLI's token, which the hub creates in the state directory at start, over
@@ -74,6 +75,13 @@ if [ $ready = 0 ]; then
     tail -n 20 "$work/hub.log" "$work/collector.log" >&2
     exit 1
 fi
+
+# A gap for the machine page to show: the collector stopped for 6 s (machine down), then started again.
+kill -TERM "$collector_pid"
+for _ in $(seq 1 100); do kill -0 "$collector_pid" 2>/dev/null || break; sleep 0.1; done
+sleep 6
+(cd "$work/cwd" && exec "$work/bin/sms-collector" --spec "$work/spec/spec.yaml" --machine mcrn >>"$work/collector.log" 2>&1) &
+pids+=($!)
 
 status=0
 echo "--- dashboard at the hub"
@@ -100,6 +108,8 @@ echo "--- the hub restarted: sparklines drawn from history at once"
 echo "     the hub ran $(curl -sf --cacert "$ca_file" "https://127.0.0.1:$http/healthz" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["uptimeSeconds"]))') s before the restart"
 kill -TERM "$hub_pid"
 for _ in $(seq 1 100); do kill -0 "$hub_pid" 2>/dev/null || break; sleep 0.1; done
+# Away for 6 s: the collector's buffer back-fills them once the hub is back (a back-filled gap on the charts).
+sleep 6
 (cd "$work/cwd" && exec "$bin" run hub --spec "$work/spec/spec.yaml" --bind 127.0.0.1 >>"$work/hub.log" 2>&1) &
 hub_pid=$!
 pids+=($hub_pid)

@@ -18,6 +18,12 @@ export function history(machine, metric, from, to, signal) {
   return getJSON(`/api/history?${q}`, signal);
 }
 
+/** One machine's data gaps in [from, to] (ms) and its completeness: `{machines: [{gaps, completeness…}]}`. */
+export function gaps(machine, from, to, signal) {
+  const q = new URLSearchParams({ machine, from: String(Math.round(from)), to: String(Math.round(to)) });
+  return getJSON(`/api/gaps?${q}`, signal);
+}
+
 export function machine(id, signal) {
   return getJSON(`/api/machines/${encodeURIComponent(id)}`, signal);
 }

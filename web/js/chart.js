@@ -1,7 +1,7 @@
 // Canvas charts drawn by hand: sparklines for fleet cards and time-series charts for the machine view.
 // No library: a few hundred lines keep the dashboard offline and fast with hundreds of machines.
 
-import { byUnit, clock } from './format.js';
+import { byUnit, clock, duration, GAP_TEXT } from './format.js';
 
 export const PALETTE = [
   '#4cc9f0', '#f72585', '#ffd166', '#06d6a0', '#a78bfa', '#fb8500', '#90e0ef', '#ef476f',
@@ -106,6 +106,7 @@ export class TimeChart {
     this.onZoom = onZoom;
     this.series = [];
     this.bands = [];
+    this.gaps = [];
     this.from = Date.now() - 900_000;
     this.to = Date.now();
     this.gapMs = 5000;
@@ -115,10 +116,12 @@ export class TimeChart {
     this.el = document.createElement('section');
     this.el.className = 'chart';
     this.el.innerHTML = `<header><h3></h3><span class="chart-value"></span></header>
-      <div class="plot"><canvas></canvas><div class="tip" hidden></div></div><ul class="legend"></ul>`;
+      <div class="plot"><canvas></canvas><div class="gap-bands"></div><div class="tip" hidden></div></div>
+      <ul class="legend"></ul>`;
     this.el.querySelector('h3').textContent = title;
     this.canvas = this.el.querySelector('canvas');
     this.tip = this.el.querySelector('.tip');
+    this.gapLayer = this.el.querySelector('.gap-bands');
     this.legend = this.el.querySelector('.legend');
     this.valueEl = this.el.querySelector('.chart-value');
     container.appendChild(this.el);
@@ -136,6 +139,9 @@ export class TimeChart {
   setRange(from, to) { this.from = from; this.to = to; this.invalidate(); }
 
   setBands(bands) { this.bands = bands; this.invalidate(); }
+
+  /** Data gaps of the machine (`{kind, fromMs, toMs, batches}`), shown as bands coloured by kind. */
+  setGaps(gaps) { this.gaps = gaps; this.invalidate(); }
 
   /** Replaces every series; colours stay stable per key across calls. */
   setSeries(series) {
@@ -254,6 +260,7 @@ export class TimeChart {
     const y = (v) => box.top + box.height - (v / scale.max) * box.height;
     this.drawAxes(ctx, box, scale, x, y, !empty);
     this.drawBands(ctx, box, x);
+    this.placeGaps(box, x);
     ctx.save();
     ctx.beginPath();
     ctx.rect(box.left, box.top, box.width, box.height);
@@ -315,6 +322,31 @@ export class TimeChart {
     }
   }
 
+  /** One element per gap in range, over the plot (elements, not pixels: they carry the kind for a test and a
+   * screen reader); the hover read-out explains the one under the pointer. */
+  placeGaps(box, x) {
+    const shown = this.gaps.filter((g) => g.toMs > this.from && g.fromMs < this.to);
+    const layer = this.gapLayer;
+    while (layer.children.length > shown.length) layer.lastChild.remove();
+    while (layer.children.length < shown.length) layer.appendChild(document.createElement('div'));
+    shown.forEach((g, i) => {
+      const el = layer.children[i];
+      const a = Math.max(box.left, x(g.fromMs));
+      const e = Math.min(box.left + box.width, x(g.toMs));
+      el.className = `gap-band gap-${g.kind}`;
+      el.dataset.kind = g.kind;
+      el.dataset.from = g.fromMs;
+      el.dataset.to = g.toMs;
+      el.setAttribute('aria-label', this.gapText(g));
+      Object.assign(el.style, { left: `${a}px`, width: `${Math.max(2, e - a)}px`, top: `${box.top}px`, height: `${box.height}px` });
+    });
+  }
+
+  gapText(g) {
+    const lost = g.kind === 'lost' && g.batches ? ` (${g.batches} batches)` : '';
+    return `${GAP_TEXT[g.kind] ?? g.kind}${lost}: ${clock(g.fromMs)} – ${clock(g.toMs)}, ${duration(g.toMs - g.fromMs)}`;
+  }
+
   drawLines(ctx, x, y) {
     ctx.lineWidth = 1.4;
     ctx.lineJoin = 'round';
@@ -363,6 +395,8 @@ export class TimeChart {
       return;
     }
     const t = this.timeAt(this.hoverX);
+    const gap = this.gaps.find((g) => t >= g.fromMs && t < g.toMs);
+    const gapRow = gap ? `<div class="tip-gap gap-${gap.kind}">${this.gapText(gap).replace(/</g, '&lt;')}</div>` : '';
     const rows = [];
     let at = null;
     for (const s of this.series) {
@@ -372,7 +406,15 @@ export class TimeChart {
       at ??= s.t[i];
       rows.push({ s, v: s.v[i] });
     }
-    if (at == null) { this.tip.hidden = true; return; }
+    if (at == null) {
+      this.tip.hidden = !gap;
+      if (gap) {
+        this.tip.innerHTML = `<b>${clock(t)}</b>${gapRow}`;
+        this.tip.style.left = `${this.hoverX + 12}px`;
+        this.tip.style.right = '';
+      }
+      return;
+    }
     const px = Math.round(x(at)) + 0.5;
     ctx.strokeStyle = 'rgba(255,255,255,0.35)';
     ctx.beginPath();
@@ -380,7 +422,7 @@ export class TimeChart {
     ctx.lineTo(px, box.top + box.height);
     ctx.stroke();
     rows.sort((a, b) => (b.v ?? -Infinity) - (a.v ?? -Infinity));
-    this.tip.innerHTML = `<b>${clock(at)}</b>` + rows.slice(0, 12).map((r) =>
+    this.tip.innerHTML = `<b>${clock(at)}</b>${gapRow}` + rows.slice(0, 12).map((r) =>
       `<div><i style="background:${r.s.color}"></i>${r.s.name.replace(/</g, '&lt;')}<span>${byUnit(this.unit, r.v)}</span></div>`,
     ).join('');
     this.tip.hidden = false;

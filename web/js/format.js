@@ -23,6 +23,21 @@ export function percent(value) {
   return `${value < 10 ? value.toFixed(1) : value.toFixed(0)}%`;
 }
 
+/** A 0…1 share of time with data: "100%", "99.7%" (floored, so one missing sample in a week is not 100%). */
+export function completeness(ratio) {
+  if (ratio == null || !Number.isFinite(ratio)) return '–';
+  const tenths = Math.floor(ratio * 1000) / 10;
+  return tenths >= 100 ? '100%' : `${tenths.toFixed(1)}%`;
+}
+
+/** What each kind of data gap means, for tooltips and the legend. */
+export const GAP_TEXT = {
+  back_filled: 'back-filled: the link was down, the buffer delivered later',
+  lost: 'lost: the collector\'s buffer overflowed',
+  machine_down: 'machine down: no sample was taken',
+  open: 'open: still missing',
+};
+
 /** A plain number with sensible precision. */
 export function number(value) {
   if (value == null || !Number.isFinite(value)) return '–';

@@ -34,6 +34,8 @@ public struct AggregatorServer: Service {
         var config = HTTP2ServerTransport.Posix.Config.defaults
         // Bound what one message may cost the server: a batch of 50,000 values is ~450 KiB on the wire.
         config.rpc.maxRequestPayloadSize = 4 << 20
+        // Collectors ping a stream that has been quiet for `Uplink.keepaliveTime` to find a dead link: allow it.
+        config.connection.keepalive.clientBehavior.minPingIntervalWithoutCalls = .seconds(5)
         let security: HTTP2ServerTransport.Posix.TransportSecurity
         if let tls {
             security = .tls(certificateChain: [.file(path: tls.cert, format: .pem)], privateKey: .file(path: tls.key, format: .pem))

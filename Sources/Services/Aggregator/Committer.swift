@@ -19,6 +19,8 @@ public final class Committer: Service, Sendable {
     struct Item: Sendable {
         let batch: Batch
         let receivedMs: Int64
+        /// When the stream that delivered the batch opened (the gap ledger tells back-filled batches by it).
+        var streamOpenedMs: Int64 = 0
         let agentVersion: String?
         let specHash: String?
         let backlog: UInt64
@@ -40,9 +42,12 @@ public final class Committer: Service, Sendable {
     /// Each machine's last reported backlog, for the summed gauge.
     private let backlogs = Mutex<[String: UInt64]>([:])
     private let maxGroup: Int
+    /// Told of every batch stored, to account for the gaps between them.
+    private let gaps: GapLedger?
 
     public init(history: any HistoryStore, state: any StateStore, bus: any EventBus, metrics: AggregatorMetrics,
-                logger: Logger, maxGroup: Int = 2000) {
+                logger: Logger, maxGroup: Int = 2000, gaps: GapLedger? = nil) {
+        self.gaps = gaps
         self.history = history
         self.state = state
         self.bus = bus
@@ -105,6 +110,7 @@ public final class Committer: Service, Sendable {
     private func commit(_ group: [Item]) async {
         do {
             var fresh: [Item] = []
+            var stored: [GapLedger.Stored] = []
             var outcomes: [Outcome] = []
             var marks: [String: UInt64] = [:]
             for item in group {
@@ -115,6 +121,11 @@ public final class Committer: Service, Sendable {
                 if item.batch.seq <= marks[machine]! {
                     outcomes.append(.duplicate(highWater: marks[machine]!))
                 } else {
+                    if gaps != nil {
+                        stored.append(GapLedger.Stored(
+                            machine: machine, seq: item.batch.seq, timestampMs: item.batch.timestampMs,
+                            streamOpenedMs: item.streamOpenedMs, receivedMs: item.receivedMs, previousSeq: marks[machine]!))
+                    }
                     marks[machine] = item.batch.seq
                     fresh.append(item)
                     outcomes.append(.stored)
@@ -131,6 +142,7 @@ public final class Committer: Service, Sendable {
             }
             metrics.collectorBacklog.set(Double(backlog))
             for (item, outcome) in zip(group, outcomes) { item.completion(.success(outcome)) }
+            await gaps?.observe(stored)
         } catch {
             // Nothing of this group is acknowledged: the collectors keep the batches and replay them.
             logger.error("cannot store batches; collectors will replay them",

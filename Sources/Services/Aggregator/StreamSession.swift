@@ -130,6 +130,7 @@ struct StreamSession: Sendable {
         var warnedNonFinite = false
         // Series of this stream over the machine's budget: their samples are dropped.
         var overBudget: Set<SeriesKey> = []
+        let openedMs = Int64(Date().timeIntervalSince1970 * 1000)
         for try await message in messages {
             if tracker.failure != nil { return }
             if service.generation() != generation {
@@ -185,7 +186,8 @@ struct StreamSession: Sendable {
             tracker.submitted()
             let seq = batch.seq
             let item = Committer.Item(
-                batch: batch, receivedMs: Int64(Date().timeIntervalSince1970 * 1000), agentVersion: agentVersion,
+                batch: batch, receivedMs: Int64(Date().timeIntervalSince1970 * 1000), streamOpenedMs: openedMs,
+                agentVersion: agentVersion,
                 specHash: specHash, backlog: message.backlog,
                 completion: { result in
                     switch result {

@@ -12,12 +12,16 @@ struct FleetView: Sendable {
         let states = Dictionary(try await context.state.all().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let alerts = await activeAlerts()
         let nowMs = Self.nowMs()
+        let gaps = await context.gaps.records(nowMs: nowMs)
         var out = version.spec.machines.map {
-            Self.summary(spec: $0, state: states[$0.id], alerts: alerts[$0.id] ?? [], version: version, nowMs: nowMs)
+            Self.summary(
+                spec: $0, state: states[$0.id], alerts: alerts[$0.id] ?? [], version: version, nowMs: nowMs,
+                gaps: gaps[$0.id])
         }
         let declared = Set(version.spec.machines.map(\.id))
         for (id, state) in states where !declared.contains(id) {
-            out.append(Self.summary(id: id, state: state, alerts: alerts[id] ?? [], version: version, nowMs: nowMs))
+            out.append(Self.summary(
+                id: id, state: state, alerts: alerts[id] ?? [], version: version, nowMs: nowMs, gaps: gaps[id]))
         }
         return (version, Self.sorted(out))
     }
@@ -29,10 +33,12 @@ struct FleetView: Sendable {
         let spec = version.spec.machine(id)
         guard spec != nil || state != nil else { return nil }
         let alerts = await activeAlerts()[id] ?? []
+        let nowMs = Self.nowMs()
+        let gaps = await context.gaps.records(nowMs: nowMs)[id]
         if let spec {
-            return Self.summary(spec: spec, state: state, alerts: alerts, version: version, nowMs: Self.nowMs())
+            return Self.summary(spec: spec, state: state, alerts: alerts, version: version, nowMs: nowMs, gaps: gaps)
         }
-        return Self.summary(id: id, state: state, alerts: alerts, version: version, nowMs: Self.nowMs())
+        return Self.summary(id: id, state: state, alerts: alerts, version: version, nowMs: nowMs, gaps: gaps)
     }
 
     /// Summary plus every current value, the history's series list and the top processes.
@@ -63,13 +69,15 @@ struct FleetView: Sendable {
     /// `figures`: the card figures when the caller already has them for the state's newest sample.
     static func summary(
         spec: Machine, state: MachineState?, alerts: [AlertStatusDTO], version: SpecVersion, nowMs: Int64,
-        figures: KeyValues? = nil
+        figures: KeyValues? = nil, gaps: MachineGaps? = nil
     ) -> MachineSummary {
         var summary = summary(
             id: spec.id, state: state, alerts: alerts, version: version, nowMs: nowMs, figures: figures)
         summary.host = spec.host
         summary.labels = spec.labels
         summary.intervalMs = spec.interval.milliseconds
+        summary.completeness = GapIndex.completeness(
+            gaps, lastSampleMs: state?.lastSampleMs, intervalMs: summary.intervalMs, nowMs: nowMs)
         summary.declared = true
         summary.status = status(summary, alerts: alerts, nowMs: nowMs)
         return summary
@@ -77,7 +85,7 @@ struct FleetView: Sendable {
 
     static func summary(
         id: String, state: MachineState?, alerts: [AlertStatusDTO], version: SpecVersion, nowMs: Int64,
-        figures: KeyValues? = nil
+        figures: KeyValues? = nil, gaps: MachineGaps? = nil
     ) -> MachineSummary {
         let worst = alerts.filter { $0.state == .firing }.map(\.severity).min { $0.rank < $1.rank }
         var summary = MachineSummary(
@@ -90,6 +98,9 @@ struct FleetView: Sendable {
                 version.spec.machine(id).map { reported != version.spec.collectorConfigHash($0) }
             },
             backlog: state?.backlog, samplesPerSecond: state?.samplesPerSecond ?? 0,
+            completeness: GapIndex.completeness(
+                gaps, lastSampleMs: state?.lastSampleMs, intervalMs: version.spec.defaults.interval.milliseconds,
+                nowMs: nowMs),
             values: figures ?? keyValues(state?.values ?? [:]), alertState: worst, alerts: alerts)
         summary.status = status(summary, alerts: alerts, nowMs: nowMs)
         return summary

@@ -82,6 +82,7 @@ func buildGatewayRouter(parts: GatewayParts) -> Router<GatewayRequestContext> {
     let api = router.group("api")
     MachinesController(fleet: fleet).addRoutes(to: api)
     HistoryController(context: parts.context).addRoutes(to: api)
+    GapsController(context: parts.context).addRoutes(to: api)
     AlertsController(source: parts.context.alerts).addRoutes(to: api)
     SilencesController(
         store: parts.context.silencesFile.map(SilenceStore.init(url:)), spec: parts.context.spec, auth: parts.auth

@@ -31,6 +31,8 @@ public struct GatewayContext: Sendable {
     public var logger: Logger
     /// `silences.json` (`/api/silences` reads and writes it); nil keeps none.
     public var silencesFile: URL?
+    /// The gap ledger's records, cached for the fleet view and the live feed.
+    public let gaps: GapIndex
 
     public init(
         spec: any SpecProvider, state: any StateStore, bus: any EventBus, history: any HistoryStore,
@@ -43,6 +45,7 @@ public struct GatewayContext: Sendable {
         self.state = state
         self.bus = bus
         self.history = history
+        gaps = GapIndex(history: history)
         self.alerts = alerts
         self.webRoot = webRoot
         self.health = health

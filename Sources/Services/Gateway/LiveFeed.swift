@@ -134,6 +134,7 @@ final class LiveFeed: Service {
         let byMachine = Dictionary(grouping: alerts, by: \.machine)
         let nowMs = FleetView.nowMs()
         let states = (try? await context.state.machines(Array(ids))) ?? [:]
+        let gaps = await context.gaps.records(nowMs: nowMs)
         var out: [String: [UInt8]] = [:]
         for id in ids {
             let state = states[id]
@@ -142,11 +143,11 @@ final class LiveFeed: Service {
             if let spec = version.spec.machine(id) {
                 summary = FleetView.summary(
                     spec: spec, state: state, alerts: byMachine[id] ?? [], version: version, nowMs: nowMs,
-                    figures: figures)
+                    figures: figures, gaps: gaps[id])
             } else if let state {
                 summary = FleetView.summary(
                     id: id, state: state, alerts: byMachine[id] ?? [], version: version, nowMs: nowMs,
-                    figures: figures)
+                    figures: figures, gaps: gaps[id])
             } else {
                 continue
             }

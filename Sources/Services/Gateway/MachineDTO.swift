@@ -50,6 +50,9 @@ public struct MachineSummary: Sendable, Codable, Equatable {
     public var specDrift: Bool?
     public var backlog: UInt64?
     public var samplesPerSecond: Double
+    /// Share of time with data over the last `1h`, `24h` and `7d` (0…1), from the gap ledger; nil before its
+    /// first record of the machine (docs/gaps.md).
+    public var completeness: [String: Double]?
     public var values: KeyValues
     /// Worst active alert severity, nil when none.
     public var alertState: AlertStatusDTO.Severity?

@@ -27,6 +27,12 @@ extension MachineSummary {
             w.field("specDrift", specDrift)
             w.field("backlog", backlog.map { Int64(clamping: $0) })
             w.field("samplesPerSecond", samplesPerSecond)
+            if let completeness {
+                w.key("completeness")
+                w.beginObject()
+                for (window, ratio) in completeness.sorted(by: { $0.key < $1.key }) { w.field(window, ratio) }
+                w.endObject()
+            }
             w.key("values")
             values.write(to: &w)
             w.field("alertState", alertState?.rawValue)

@@ -58,7 +58,14 @@ public struct HubRuntime: Sendable {
 
         if options.roles.contains(.aggregator), let history {
             let metrics = AggregatorMetrics(registry: registry)
-            let committer = Committer(history: history, state: state, bus: bus, metrics: metrics, logger: logger)
+            let gaps = GapLedger(
+                history: history,
+                intervalMs: { id in
+                    let spec = box.current().spec
+                    return (spec.machine(id)?.interval ?? spec.defaults.interval).milliseconds
+                }, logger: logger)
+            let committer = Committer(
+                history: history, state: state, bus: bus, metrics: metrics, logger: logger, gaps: gaps)
             let stateDir = options.stateDirectory
             let ingest = IngestService(
                 committer: committer,
@@ -77,6 +84,7 @@ public struct HubRuntime: Sendable {
                     }
                 })
             // Order matters for shutdown (reverse order): the server stops taking batches before the committer drains.
+            services.append(gaps)
             services.append(committer)
             services.append(RetentionJob(history: history, spec: box, logger: logger))
             services += history.backgroundServices(logger: logger)

@@ -152,6 +152,11 @@ public protocol HistoryStore: Sendable {
     func close() async throws
     /// Samples stored and the bytes they take.
     func stats() async throws -> HistoryStats
+    /// Writes what the gap ledger learned, in one transaction: closed gaps (a gap with the same machine and start
+    /// replaces the earlier record) and the machines' cursors.
+    func recordGaps(_ update: GapUpdate) async throws
+    /// The gap records of `machine` (every machine when nil): cursors, and closed gaps overlapping [fromMs, toMs).
+    func gaps(machine: String?, fromMs: Int64, toMs: Int64) async throws -> [String: MachineGaps]
     /// Work the store needs running beside the hub (PostgreSQL: the rollup job); none by default.
     func backgroundServices(logger: Logger) -> [any Service]
 }

@@ -17,6 +17,7 @@ public actor MemoryHistoryStore: HistoryStore {
     }
 
     private var machines: [String: MachineData] = [:]
+    private var gapRecords: [String: MachineGaps] = [:]
     private var cutoffs = RetentionCutoffs()
     private var isClosed = false
 
@@ -126,6 +127,26 @@ public actor MemoryHistoryStore: HistoryStore {
         let samples = machines.values.reduce(0) { $0 + $1.series.values.reduce(0) { $0 + $1.times.count } }
         // What the samples take here: a timestamp and a double each.
         return HistoryStats(samples: samples, rawBytes: samples * 16, totalBytes: samples * 16)
+    }
+
+    public func recordGaps(_ update: GapUpdate) throws {
+        try checkOpen()
+        for (machine, gaps) in update.gaps {
+            var record = gapRecords[machine] ?? MachineGaps(cursor: nil, gaps: [])
+            let starts = Set(gaps.map(\.fromMs))
+            record.gaps = (record.gaps.filter { !starts.contains($0.fromMs) } + gaps).sorted { $0.fromMs < $1.fromMs }
+            gapRecords[machine] = record
+        }
+        for (machine, cursor) in update.cursors { gapRecords[machine, default: MachineGaps(cursor: nil, gaps: [])].cursor = cursor }
+    }
+
+    public func gaps(machine: String?, fromMs: Int64, toMs: Int64) throws -> [String: MachineGaps] {
+        try checkOpen()
+        var out: [String: MachineGaps] = [:]
+        for (name, record) in gapRecords where machine == nil || machine == name {
+            out[name] = MachineGaps(cursor: record.cursor, gaps: record.gaps.filter { $0.toMs > fromMs && $0.fromMs < toMs })
+        }
+        return out
     }
 
     private func checkOpen() throws {

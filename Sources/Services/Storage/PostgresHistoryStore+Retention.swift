@@ -60,6 +60,8 @@ extension PostgresHistoryStore {
                 "DELETE FROM \(unescaped: Self.rollupTable(tier)) WHERE bucket < \(cutoffs.cutoff(tier))",
                 logger: logger)
         }
+        // Gaps are kept as long as the coarsest history they describe.
+        try await db.query("DELETE FROM gaps WHERE to_ms < \(cutoffs.oneHour)", logger: logger)
         if !dropped.isEmpty {
             logger.info(
                 "raw partitions dropped",

@@ -44,6 +44,14 @@ extension PostgresHistoryStore {
             ] + (timescale ? timescaleSetup : []),
             // 2: the collector's sequence epoch (a lost buffer restarts at seq 1 without its batches being dropped).
             ["ALTER TABLE machines ADD COLUMN epoch int8, ADD COLUMN epoch_base int8"],
+            // 3: the gap ledger (docs/gaps.md): few rows, written every few seconds, keyed by machine name.
+            [
+                """
+                CREATE TABLE gaps (machine text NOT NULL, from_ms int8 NOT NULL, to_ms int8 NOT NULL, kind text NOT NULL,
+                    batches int8 NOT NULL, PRIMARY KEY (machine, from_ms))
+                """,
+                "CREATE TABLE gap_cursors (machine text PRIMARY KEY, since_ms int8 NOT NULL, seq int8 NOT NULL, last_ms int8 NOT NULL)",
+            ],
         ]
     }
 

@@ -99,6 +99,8 @@ extension SQLiteHistoryStore {
                         "DELETE FROM \(Self.rollupTable(tier)) WHERE series_id IN (SELECT id FROM series) "
                             + "AND bucket_ms < ?", [.int(cutoffs.cutoff(tier))])
                 }
+                // Gaps are kept as long as the coarsest history they describe.
+                _ = try await db.query("DELETE FROM gaps WHERE to_ms < ?", [.int(cutoffs.oneHour)])
                 try await db.insertRows(
                     "INSERT INTO meta (key, value)", columns: 2,
                     rows: [

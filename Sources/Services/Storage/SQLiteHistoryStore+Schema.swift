@@ -5,7 +5,7 @@ import Spec
 
 /// The embedded store's tables, and rebuilding its in-memory state from them when it opens.
 extension SQLiteHistoryStore {
-    static let schemaVersion: Int64 = 2
+    static let schemaVersion: Int64 = 3
 
     /// `auto_vacuum` only takes effect before the first table exists, so it comes first.
     /// WAL with synchronous=NORMAL: a commit survives a crash of the process (not of the machine's power).
@@ -46,12 +46,23 @@ extension SQLiteHistoryStore {
             min_value REAL, max_value REAL, sum_value REAL, count INTEGER NOT NULL, last_value REAL,
             PRIMARY KEY (series_id, bucket_ms)) WITHOUT ROWID
         """,
+        // The gap ledger (docs/gaps.md): few rows, written every few seconds, keyed by machine name.
+        """
+        CREATE TABLE IF NOT EXISTS gaps (machine TEXT NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL,
+            kind TEXT NOT NULL, batches INTEGER NOT NULL, PRIMARY KEY (machine, from_ms)) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS gap_cursors (machine TEXT PRIMARY KEY, since_ms INTEGER NOT NULL,
+            seq INTEGER NOT NULL, last_ms INTEGER NOT NULL) WITHOUT ROWID
+        """,
     ]
 
     /// Upgrades from each older version: `upgrades[v]` takes a version-`v` file to `v + 1`.
     static let upgrades: [Int64: [String]] = [
         // 2: the collector's sequence epoch (a lost buffer restarts at seq 1 without its batches being dropped).
         1: ["ALTER TABLE machines ADD COLUMN epoch INTEGER", "ALTER TABLE machines ADD COLUMN epoch_base INTEGER"],
+        // 3: the gap ledger's tables, created above with every start.
+        2: [],
     ]
 
     /// Creates missing tables, upgrades an older file, and refuses one written by a newer, incompatible version.

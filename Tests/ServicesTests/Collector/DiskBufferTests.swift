@@ -174,4 +174,15 @@ struct DiskBufferTests {
         if byAge { #expect(kept.count >= 60) }
         #expect(try DiskBuffer(directory: dir, limits: limits, logger: logger).droppedBatches == buffer.droppedBatches)
     }
+
+    @Test("the age limit holds with segments far from full: a 1 m buffer of small batches keeps 60–68 s")
+    func ageLimitWithRoomySegments() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let buffer = try DiskBuffer(directory: dir, limits: DiskBuffer.Limits(maxAgeMs: 60_000), logger: logger)
+        buffer.acknowledge(0)
+        for i in 1...300 { buffer.append(snapshot(Int64(i) * 1000, Double(i))) }
+        let kept = try buffer.batches(after: 0, machine: "m", limit: 10_000).map(\.seq)
+        #expect((60...68).contains(kept.count), "kept \(kept.count) s of batches")
+        #expect(UInt64(kept.count) + buffer.droppedBatches == 300)
+    }
 }

@@ -15,7 +15,8 @@ struct SummaryJSONTests {
             lastSeenMs: optionals ? 1_764_000_000_123 : nil, lastSampleMs: optionals ? 1_764_000_000_100 : nil,
             lagMs: optionals ? 23 : nil, agentVersion: optionals ? "sms 0.1 \u{1}" : nil,
             configHash: optionals ? "abc" : nil, specDrift: optionals ? false : nil,
-            backlog: optionals ? 12 : nil, samplesPerSecond: 39.95, values: values,
+            backlog: optionals ? 12 : nil, samplesPerSecond: 39.95,
+            completeness: optionals ? ["1h": 0.99875, "24h": 1, "7d": 0.5] : nil, values: values,
             alertState: optionals ? .critical : nil, alerts: alerts)
     }
 

@@ -26,6 +26,7 @@ extension StorageTests {
             ("a closed store refuses work", closedStore),
             ("the sequence epoch is kept per machine, across a reopen", sequenceEpoch),
             ("concurrent callers", concurrentCallers),
+            ("gap records: upsert by start, range filter, cursors, across a reopen", gapRecords),
         ]
 
         /// An hour boundary, so rollup buckets in the checks are easy to compute by hand.

@@ -2,7 +2,7 @@
 // Only cards that changed and are on screen are redrawn, batched into one animation frame.
 
 import { drawSparkline } from '../chart.js';
-import { ago, bytes, clock, duration, esc, percent, rate } from '../format.js';
+import { ago, bytes, clock, completeness, duration, esc, percent, rate } from '../format.js';
 
 const STATUS_TEXT = { critical: 'critical', warning: 'warning', down: 'down', pending: 'pending', ok: 'ok' };
 
@@ -14,7 +14,7 @@ function cardHTML(id) {
     <div class="row"><label>MEM</label><b class="v-mem"></b><canvas class="spark s-mem"></canvas></div>
     <div class="row"><label>NET</label><b class="v-net"></b><canvas class="spark s-net"></canvas></div>
     <div class="row"><label>DISK</label><b class="v-disk"></b><div class="bar"><i></i></div></div>
-    <footer><span class="load"></span><span class="seen"></span></footer>
+    <footer><span class="load"></span><span class="data"></span><span class="seen"></span></footer>
     <div class="overlay"></div>`;
 }
 
@@ -93,7 +93,7 @@ class FleetPanel {
         el.tabIndex = 0;
         el.innerHTML = cardHTML(id);
         card = { el, q: (s) => el.querySelector(s) };
-        card.refs = Object.fromEntries(['.sub', '.badges', '.v-cpu', '.v-mem', '.v-net', '.v-disk', '.bar i',
+        card.refs = Object.fromEntries(['.sub', '.badges', '.v-cpu', '.v-mem', '.v-net', '.v-disk', '.bar i', '.data',
           '.load', '.seen', '.overlay', '.s-cpu', '.s-mem', '.s-net'].map((s) => [s, el.querySelector(s)]));
         this.cards.set(id, card);
         this.observer.observe(el);
@@ -154,6 +154,11 @@ class FleetPanel {
     r['.bar i'].className = v.disk >= 90 ? 'hot' : v.disk >= 80 ? 'warm' : '';
     r['.load'].textContent = v.load1 == null ? '' : `load ${v.load1.toFixed(2)}`;
     r['.seen'].textContent = m.lastSeenMs ? `seen ${ago(m.lastSeenMs, now)}` : '';
+    // Completeness of the last 24 h: the share of time with data (gaps back-filled later count as data).
+    const c = m.completeness;
+    r['.data'].textContent = c?.['24h'] == null ? '' : `data ${completeness(c['24h'])}`;
+    r['.data'].title = c ? `data completeness: 1h ${completeness(c['1h'])} · 24h ${completeness(c['24h'])} · 7d ${completeness(c['7d'])}` : '';
+    r['.data'].className = c?.['24h'] != null && c['24h'] < 0.999 ? 'data gappy' : 'data';
     r['.overlay'].textContent = m.status === 'pending' ? 'pending: not set up yet'
       : m.status === 'down' ? `down since ${clock(m.lastSeenMs)}` : '';
     const h = this.store.history.get(id) || { t: [], cpu: [], mem: [], net: [] };

@@ -4,7 +4,7 @@
 import * as api from '../api.js';
 import { TimeChart } from '../chart.js';
 import { chartGroups, seriesId } from '../charts/registry.js';
-import { ago, bytes, clock, duration, esc, number, percent, rate } from '../format.js';
+import { ago, bytes, clock, completeness, duration, esc, GAP_TEXT, number, percent, rate } from '../format.js';
 import { renderTop } from './top.js';
 import { setShowVirtual, showVirtual } from '../charts/virtual.js';
 import { ackBadge, ackButton, canSilence, silenceButton, wireSilencing } from '../silence.js';
@@ -28,6 +28,7 @@ class MachinePanel {
         `<button data-range="${n}">${n}</button>`).join('')}</div><button class="reset" hidden>reset zoom</button>
         <span class="range-note"></span>
         <label class="virtual-toggle"><input type="checkbox" name="virtual"> show virtual devices</label></div>
+      <div class="gap-legend" hidden></div>
       <div class="charts"></div>
       <div class="split"><section class="panel top"><h3>Top processes</h3><div class="top-body"></div></section>
       <section class="panel malerts"><h3>Alerts</h3><div class="malerts-body"></div><div class="silence-slot"></div></section></div>`;
@@ -91,6 +92,7 @@ class MachinePanel {
     this.q('.range-note').textContent = this.range.live ? 'live' : `${clock(from)} – ${clock(to)}`;
     const step = Math.max(1000, (to - from) / 720);
     const bands = await this.alertBands(abort.signal);
+    this.loadGaps(abort.signal);
     await Promise.all([...this.charts.values()].map(async ({ group, chart }) => {
       chart.gapMs = Math.max(5000, step * 3);
       chart.setRange(from, to);
@@ -115,6 +117,21 @@ class MachinePanel {
     }));
   }
 
+  /** Data gaps in the range, as bands on every chart, and a legend of the kinds present. */
+  async loadGaps(signal) {
+    if (this.store.readOnly) return; // the edge keeps no gap record
+    const { from, to } = this.window();
+    let gaps = [];
+    try { gaps = (await api.gaps(this.id, from, to, signal)).machines[0]?.gaps ?? []; } catch { return; }
+    this.gapsAt = Date.now();
+    for (const { chart } of this.charts.values()) chart.setGaps(gaps);
+    const kinds = [...new Set(gaps.map((g) => g.kind))];
+    const legend = this.q('.gap-legend');
+    legend.hidden = !kinds.length;
+    legend.innerHTML = kinds.length ? `<span>Data gaps:</span>` + kinds.map((k) =>
+      `<span class="gap-${k}"><i class="gap-${k}"></i>${esc(GAP_TEXT[k] ?? k)}</span>`).join('') : '';
+  }
+
   /** Alert periods for this machine: resolved ones from history, active ones from the live list. */
   async alertBands(signal) {
     let past = [];
@@ -130,6 +147,8 @@ class MachinePanel {
     if (this.range.span > LIVE_APPEND_MAX && Date.now() - this.loadedAt > 60_000) { this.load(); return; }
     const { from, to } = this.window();
     for (const { chart } of this.charts.values()) chart.setRange(from, to);
+    // An open gap grows and a back-fill resolves it: read the gaps again every few seconds.
+    if (Date.now() - (this.gapsAt ?? 0) > 5000) { this.gapsAt = Date.now(); this.loadGaps(this.abort?.signal); }
   }
 
   onChange(change) {
@@ -182,6 +201,8 @@ class MachinePanel {
         v.diskReadBytes == null ? '' : `r ${rate(v.diskReadBytes)}`),
       stat('Load', number(v.load1), v.load5 == null ? '' : `${number(v.load5)} · ${number(v.load15)}`),
       stat('Uptime', v.uptimeSeconds ? duration(v.uptimeSeconds * 1000) : '–', ''),
+      stat('Data', completeness(m.completeness?.['1h']),
+        m.completeness ? `24h ${completeness(m.completeness['24h'])} · 7d ${completeness(m.completeness['7d'])}` : ''),
     ].join('');
     const alerts = this.store.alerts.filter((a) => a.machine === this.id);
     this.q('.malerts-body').innerHTML = alerts.length ? alerts.map((a) => `<div class="alert-row sev-${a.severity}">
