@@ -77,6 +77,11 @@ struct FleetTests {
         /// A JSON document of the hub's API, asked from inside the hub namespace with the CLI's token (read from
         /// its file by python: a token never goes on a command line) over HTTPS verified against apply's CA.
         func api(_ path: String) async throws -> Any {
+            try JSONSerialization.jsonObject(with: Data(try await text(path).utf8))
+        }
+
+        /// The body of a GET of the hub's dashboard port, as `api` asks it.
+        func text(_ path: String) async throws -> String {
             let code = "import json,ssl,sys,urllib.request; t=open(sys.argv[2]).read().strip(); "
                 + "c=ssl.create_default_context(cafile=sys.argv[3]); "
                 + "r=urllib.request.Request(sys.argv[1], headers={'Authorization': 'Bearer '+t}); "
@@ -85,7 +90,7 @@ struct FleetTests {
             let ca = state.appendingPathComponent("tls/ca.pem").path
             let r = await net.inHub(["/usr/bin/env", "python3", "-c", code, "https://127.0.0.1:8080" + path, tokenFile, ca])
             guard r.status == 0 else { throw NetworkError("GET \(path): \(r.output)") }
-            return try JSONSerialization.jsonObject(with: Data(r.output.utf8))
+            return r.output
         }
 
         /// Sample times (ms) of one machine's CPU series in 1 s history, asked from inside the hub namespace.
@@ -421,6 +426,11 @@ struct FleetTests {
             #expect(span > 60_000 && span < Double(now() - cutFrom) + 240_000, "r1 1h completeness \(ratio) for \(missing) ms missing")
             #expect(abs(reported - ratio) < 0.01, "status says \(reported), /api/gaps \(ratio)")
             #expect(ratio < 1 && (r2.completeness["1h"] ?? 1) < 1)
+            // And for Prometheus, on the hub's own /metrics.
+            let metrics = try await fleet.text("/metrics")
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"sms_machine_completeness_ratio{machine="r1",window="1h"}"#) }
+            let scraped = line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+            #expect(scraped.map { abs($0 - ratio) < 0.01 } == true, "/metrics: \(line ?? "no sms_machine_completeness_ratio of r1")")
         } else {
             Issue.record("no completeness for r1: /api/gaps \(r1.completeness), status \(String(describing: status["r1"]))")
         }

@@ -1,5 +1,6 @@
 import SMSCore
 import Prometheus
+import Synchronization
 
 /// The gateway's own Prometheus series, created once per registry (`sms_gateway_*`, base units, `_total` counters).
 final class GatewayMetrics: Sendable {
@@ -23,6 +24,14 @@ final class GatewayMetrics: Sendable {
     private let refusedHeaderTimeout: Counter
     private let refusedBadRequest: Counter
     private let refusedUnauthorized: Counter
+    /// `sms_machine_completeness_ratio{machine, window}` per machine shown last time, to drop a machine's gauges
+    /// once it is gone.
+    private let completeness = Mutex<[String: [Gauge]]>([:])
+    private static var completenessName: MetricNameDescriptor {
+        MetricNameDescriptor(
+        namespace: "sms", subsystem: "machine", metricName: "completeness", unitName: "ratio",
+        helpText: "Share of the window (1h, 24h, 7d) the machine's history has data for, from when its data begins; back-filled gaps count as complete (docs/gaps.md).")
+    }
 
     init(registry: PrometheusCollectorRegistry, version: String) {
         self.registry = registry
@@ -62,6 +71,25 @@ final class GatewayMetrics: Sendable {
         refusedHeaderTimeout = registry.makeCounter(descriptor: refused, labels: [("reason", "header_timeout")])
         refusedBadRequest = registry.makeCounter(descriptor: refused, labels: [("reason", "bad_request")])
         refusedUnauthorized = registry.makeCounter(descriptor: refused, labels: [("reason", "unauthorized")])
+    }
+
+    /// Sets every machine's completeness gauges; those of machines no longer listed (or not yet measured) go.
+    func setCompleteness(_ machines: [MachineSummary]) {
+        completeness.withLock { shown in
+            var next: [String: [Gauge]] = [:]
+            for m in machines {
+                guard let ratios = m.completeness, !ratios.isEmpty else { continue }
+                next[m.id] = ratios.sorted { $0.key < $1.key }.map { window, ratio in
+                    let gauge = registry.makeGauge(descriptor: Self.completenessName, labels: [("machine", m.id), ("window", window)])
+                    gauge.set(to: ratio)
+                    return gauge
+                }
+            }
+            for (id, gauges) in shown where next[id] == nil {
+                for gauge in gauges { registry.unregisterGauge(gauge) }
+            }
+            shown = next
+        }
     }
 
     /// Counts a connection the request guard refused (`RequestHeadGuard`'s reason).

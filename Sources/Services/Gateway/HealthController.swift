@@ -45,6 +45,7 @@ struct HealthController<Context: RequestContext>: Sendable {
         metrics.alertsFiringWarning.set(to: Double(firing.filter { $0.severity == .warning }.count))
         metrics.websocketClients.set(to: Double(clients.count))
         metrics.uptime.set(to: Date().timeIntervalSince(self.context.health.startedAt))
+        metrics.setCompleteness(machines)
         var buffer: [UInt8] = []
         metrics.registry.emit(into: &buffer)
         return Response(

@@ -13,9 +13,7 @@ struct FleetExposition: Sendable {
     func samples(nowMs: Int64 = FleetView.nowMs()) async throws -> [PromSample] {
         let spec = context.spec.current().spec
         var out: [PromSample] = []
-        let states = try await context.state.all()
-        out += await completeness(states, spec: spec, nowMs: nowMs)
-        for state in states {
+        for state in try await context.state.all() {
             let intervalMs = (spec.machine(state.id)?.interval ?? spec.defaults.interval).milliseconds
             guard Self.isLive(state, intervalMs: intervalMs, nowMs: nowMs) else { continue }
             if let batch = latest?.latest(state.id) {
@@ -34,25 +32,6 @@ struct FleetExposition: Sendable {
                         machine: state.id, series: key, value: value, timestampMs: state.lastSampleMs)
                 else { continue }
                 out.append(sample)
-            }
-        }
-        return out
-    }
-
-    /// `sms_machine_completeness_ratio{machine, window}` of every machine the gap ledger knows, live or not (a
-    /// machine that is down is where the figure matters).
-    private func completeness(_ states: [MachineState], spec: Spec, nowMs: Int64) async -> [PromSample] {
-        let records = await context.gaps.records(nowMs: nowMs)
-        let lastSample = Dictionary(states.map { ($0.id, $0.lastSampleMs) }, uniquingKeysWith: { a, _ in a })
-        var out: [PromSample] = []
-        for (machine, record) in records {
-            let intervalMs = (spec.machine(machine)?.interval ?? spec.defaults.interval).milliseconds
-            let ratios = GapIndex.completeness(
-                record, lastSampleMs: lastSample[machine] ?? nil, intervalMs: intervalMs, nowMs: nowMs) ?? [:]
-            for (window, ratio) in ratios {
-                out.append(PromSample(
-                    name: PromExposition.completenessName,
-                    labels: PromSample.promLabels(machine: machine, ["window": window]), value: ratio, timestampMs: nil))
             }
         }
         return out

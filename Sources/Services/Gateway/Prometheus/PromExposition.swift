@@ -36,14 +36,6 @@ struct PromSample: Sendable, Equatable {
 
 /// The Prometheus text format (0.0.4) and OpenMetrics (1.0.0) of a set of samples, one family per metric name.
 enum PromExposition {
-    static let completenessName = "sms_machine_completeness_ratio"
-
-    /// Gauges the hub works out itself (not samples of a collector), with their help text.
-    static let hubFamilies = [
-        completenessName:
-            "share of the window (label window: 1h, 24h, 7d) the machine's history has data for; back-filled gaps count as complete (docs/gaps.md)"
-    ]
-
     static let textContentType = "text/plain; version=0.0.4; charset=utf-8"
     static let openMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
@@ -69,12 +61,11 @@ enum PromExposition {
             let members = families[name]!.sorted { labelText($0.labels) < labelText($1.labels) }
             let catalog = MetricCatalog.catalogName(prometheus: name)
             let counter = catalog.flatMap { MetricCatalog.prometheusName($0)?.counter } ?? false
-            let hubHelp = hubFamilies[name]
-            let custom = hubHelp == nil && (catalog?.hasPrefix(MetricCatalog.customPrefix) ?? true)
+            let custom = catalog?.hasPrefix(MetricCatalog.customPrefix) ?? true
             // A custom metric's type is whatever the textfile meant: untyped, as node_exporter passes it on.
             let type = custom ? (openMetrics ? "unknown" : "untyped") : counter ? "counter" : "gauge"
             let family = openMetrics && counter && !custom ? String(name.dropLast("_total".count)) : name
-            let help = hubHelp ?? catalog.flatMap { MetricCatalog.info($0) }.map { "\($0.help) (sms: \($0.name))" } ?? name
+            let help = catalog.flatMap { MetricCatalog.info($0) }.map { "\($0.help) (sms: \($0.name))" } ?? name
             out += "# HELP \(family) \(escapeHelp(help, openMetrics: openMetrics))\n"
             out += "# TYPE \(family) \(type)\n"
             for s in members {
