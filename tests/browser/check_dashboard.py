@@ -16,6 +16,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.action_chains import ActionChains
 
 # Counts strongly coloured pixels of a canvas: grid lines and labels are grey, series are saturated.
 COLOURED_PIXELS_JS = """
@@ -459,6 +460,22 @@ ws.onerror = () => done([-1, 0, 0]);
     # The 6 s the hub was away came back from the collector's buffer: a back-filled band beside the machine-down one.
     driver.get(f"{url}/#/machine/{machine}")
     check_gap_bands(driver, ["machine_down", "back_filled"], checks)
+    # Zoomed to the machine's data (its last minute or so of the 15 minutes shown) by dragging across the first
+    # chart, as a person would, so the bands are wide enough to see in the screenshot docs/gaps.md shows.
+    canvas = driver.find_element(By.CSS_SELECTOR, ".chart:not([hidden]) canvas")
+    # From 15 s before the first band (bands are placed in the canvas' coordinates) to the right edge.
+    start = driver.execute_script("""
+        const [canvas] = arguments;
+        const bands = [...canvas.parentElement.querySelectorAll('.gap-band')].sort((a, b) => a.dataset.from - b.dataset.from);
+        const b = bands[0];
+        const pxPerMs = b.offsetWidth / (b.dataset.to - b.dataset.from);
+        return Math.max(45, b.offsetLeft - 15e3 * pxPerMs) - canvas.clientWidth / 2;""", canvas)
+    width = canvas.size["width"]
+    ActionChains(driver).move_to_element_with_offset(canvas, int(start), 0).click_and_hold() \
+        .move_by_offset(int(width / 2 - 10 - start), 0).release().perform()
+    zoomed = wait_for(lambda: not driver.find_element(By.CSS_SELECTOR, "button.reset").get_attribute("hidden") and
+                      all(b["width"] > 20 for b in driver.execute_script(GAP_BANDS_JS)), timeout=10)
+    checks.expect(bool(zoomed), f"zoomed in, the gap bands are wide ({driver.execute_script(GAP_BANDS_JS)})")
     time.sleep(1)
     screenshot(driver, os.path.join(out, "gaps.png"))
 

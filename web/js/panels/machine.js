@@ -119,7 +119,8 @@ class MachinePanel {
 
   /** Data gaps in the range, as bands on every chart, and a legend of the kinds present. */
   async loadGaps(signal) {
-    if (this.store.readOnly) return; // the edge keeps no gap record
+    // The edge keeps no gap record; an id that is not a machine has none.
+    if (this.store.readOnly || !this.store.machines.get(this.id)) return;
     const { from, to } = this.window();
     let gaps = [];
     try { gaps = (await api.gaps(this.id, from, to, signal)).machines[0]?.gaps ?? []; } catch { return; }
