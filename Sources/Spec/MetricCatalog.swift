@@ -70,7 +70,7 @@ public enum MetricCatalog {
         .init(name: "pressure.io_some_avg10_percent", group: .pressure, labels: [], unit: "percent", help: "the kernel's 10-second average of the same (PSI avg10)"),
         .init(name: "pressure.io_full_percent", group: .pressure, labels: [], unit: "percent", help: "share of the last interval in which all non-idle tasks stalled: tasks waited for I/O (PSI, from the total counter)"),
         .init(name: "pressure.io_full_avg10_percent", group: .pressure, labels: [], unit: "percent", help: "the kernel's 10-second average of the same (PSI avg10)"),
-        .init(name: "container.cpu_percent", group: .containers, labels: ["container", "service"], unit: "percent", help: "CPU use in percent of one core (200: two cores busy), as top shows a process"),
+        .init(name: "container.cpu_percent", group: .containers, labels: ["container", "service"], unit: "percent of a core", help: "CPU use in percent of one core (200: two cores busy), as top shows a process"),
         .init(name: "container.cpu_throttled_percent", group: .containers, labels: ["container", "service"], unit: "percent", help: "share of the interval's CPU periods in which the CPU limit held the container back (CFS throttling); 0 without a limit"),
         .init(name: "container.memory_bytes", group: .containers, labels: ["container", "service"], unit: "bytes", help: "memory in use, without inactive page cache the kernel can drop (what docker stats shows)"),
         .init(name: "container.memory_limit_bytes", group: .containers, labels: ["container", "service"], unit: "bytes", help: "the memory limit, or the machine's memory when there is none"),
