@@ -48,11 +48,22 @@ extension Renderer {
             flags += ["--metrics", machine.metrics.map(\.rawValue).joined(separator: ",")]
         }
         if let dir = machine.textfileDir { flags += ["--textfile-dir", dir] }
+        flags += containerFlags(machine.containers ?? .default)
         switch spec.hub.tls {
         case .off: break
         case .generated: flags += ["--tls-ca", caPath]
         case .files(let files): flags += ["--tls-ca", files.ca == nil ? "system" : caPath]
         }
+        return flags
+    }
+
+    /// The `containers` selection as collector flags; none for the defaults.
+    static func containerFlags(_ selection: ContainerSelection) -> [String] {
+        var flags: [String] = []
+        if !selection.include.isEmpty { flags += ["--containers-include", selection.include.joined(separator: ",")] }
+        if !selection.exclude.isEmpty { flags += ["--containers-exclude", selection.exclude.joined(separator: ",")] }
+        if selection.max != ContainerSelection.defaultMax { flags += ["--containers-max", "\(selection.max)"] }
+        if selection.services { flags.append("--services") }
         return flags
     }
 
