@@ -26,6 +26,7 @@ public final class MemoryStateStore: StateStore {
                 // A replayed old batch must not move "latest" values backwards in time.
                 if (state.lastSampleMs ?? .min) <= batch.timestampMs {
                     for sample in batch.samples { state.values[sample.series.description] = sample.value }
+                    Self.dropGoneContainers(&state.values, batch)
                     if !batch.snapshot.top.isEmpty { state.top = batch.snapshot.top }
                     state.lastSampleMs = batch.timestampMs
                     state.lagMs = max(0, receivedMs - batch.timestampMs)
@@ -43,6 +44,21 @@ public final class MemoryStateStore: StateStore {
     }
 
     private static func update(_ state: inout MachineState, _ change: (inout MachineState) -> Void) { change(&state) }
+
+    private static let containersSuccess = SeriesKey("collector.source_success", ["source": "containers"])
+
+    /// Containers come and go: a batch from a collector that reads them (its `containers` source reported) holds
+    /// every container it reads, so the `container.*` values it lacks belong to containers that are gone, and
+    /// leave the machine's current values (its page and the Prometheus export) instead of freezing there.
+    static func dropGoneContainers(_ values: inout [String: Double], _ batch: Batch) {
+        guard batch.samples.contains(where: { $0.series == containersSuccess }) else { return }
+        var present: Set<String> = []
+        for sample in batch.samples where sample.series.metric.hasPrefix("container.") {
+            present.insert(sample.series.description)
+        }
+        let gone = values.keys.filter { $0.hasPrefix("container.") && !present.contains($0) }
+        for key in gone { values[key] = nil }
+    }
 
     public func setConnected(_ machine: String, _ connected: Bool, atMs: Int64) {
         book.withLock { book in
