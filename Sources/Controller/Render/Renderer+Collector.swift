@@ -121,7 +121,7 @@ extension Renderer {
             s += "    -e \(token.value) \\\n"
             s += "    --entrypoint /usr/local/bin/sms-collector sms:latest \(flags) --token-env \(token.value) \\\n"
         }
-        s += "    --proc-root /host/proc --sys-root /host/sys --buffer-dir /var/lib/sms/buffer\n"
+        s += "    --proc-root /host/proc --sys-root /host/sys --rootfs /rootfs --buffer-dir /var/lib/sms/buffer\n"
         return s
     }
 
