@@ -88,6 +88,8 @@ extension ContainerSource {
             files[Slot.cpu.rawValue] = folder + "/cpu.stat"
             files[Slot.memory.rawValue] = folder + "/memory.current"
             files[Slot.memoryStat.rawValue] = folder + "/memory.stat"
+            files[Slot.memoryLimit.rawValue] = folder + "/memory.max"
+            files[Slot.oomKills.rawValue] = folder + "/memory.events"
             files[Slot.io.rawValue] = folder + "/io.stat"
             files[Slot.pids.rawValue] = folder + "/pids.current"
         case .v1:
@@ -95,27 +97,30 @@ extension ContainerSource {
             files[Slot.cpuStat.rawValue] = layout.folder("cpu", path) + "/cpu.stat"
             files[Slot.memory.rawValue] = layout.folder("memory", path) + "/memory.usage_in_bytes"
             files[Slot.memoryStat.rawValue] = layout.folder("memory", path) + "/memory.stat"
+            files[Slot.memoryLimit.rawValue] = layout.folder("memory", path) + "/memory.limit_in_bytes"
+            files[Slot.oomKills.rawValue] = layout.folder("memory", path) + "/memory.oom_control"
             files[Slot.io.rawValue] = layout.folder("blkio", path) + "/blkio.throttle.io_service_bytes_recursive"
             files[Slot.pids.rawValue] = layout.folder("pids", path) + "/pids.current"
         }
         return files
     }
 
-    /// The limit and OOM kills, and the network namespace to read when the cgroup has one of its own.
+    /// What moves slowly, through kept descriptors: the limit, OOM kills and droppable page cache; and, once
+    /// (again when its file fails), the network namespace to read when the cgroup has one of its own.
     private func refreshSlow(_ target: Target, _ layout: CgroupLayout, _ context: SourceContext) {
         let memoryFolder = layout.folder("memory", target.path)
-        switch layout {
-        case .v2:
-            target.limit = once(memoryFolder + "/memory.max").flatMap(CgroupStats.number)
-            target.oomKills = once(memoryFolder + "/memory.events").flatMap { CgroupStats.value("oom_kill", in: $0) }
-        case .v1:
-            target.limit = once(memoryFolder + "/memory.limit_in_bytes").flatMap(CgroupStats.number)
-            target.oomKills = once(memoryFolder + "/memory.oom_control").flatMap { CgroupStats.value("oom_kill", in: $0) }
-        }
+        let v2: Bool
+        if case .v2 = layout { v2 = true } else { v2 = false }
+        target.limit = bytes(target, .memoryLimit).flatMap(CgroupStats.number)
+        target.oomKills = bytes(target, .oomKills).flatMap { CgroupStats.value("oom_kill", in: $0) }
+        target.inactiveFile = bytes(target, .memoryStat).flatMap {
+            v2 ? CgroupStats.value("inactive_file", in: $0) : CgroupStats.value("total_inactive_file", in: $0)
+        } ?? 0
         // No limit (v2's "max", v1's near-2⁶³): the machine's memory is what the container may use.
         if let limit = target.limit, let memTotal, limit >= memTotal { target.limit = nil }
+        guard !target.netChecked else { return }
+        target.netChecked = true
         let netSlot = Slot.net.rawValue
-        guard target.fds[netSlot] < 0 || target.files[netSlot].isEmpty else { return }
         target.files[netSlot] = ""
         guard let pid = once(memoryFolder + "/cgroup.procs").flatMap(CgroupStats.firstPid)
             ?? once(layout.folder("pids", target.path) + "/cgroup.procs").flatMap(CgroupStats.firstPid)

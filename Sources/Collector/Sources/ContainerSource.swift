@@ -19,9 +19,10 @@ import Spec
 /// A class, because it owns descriptors: one sampler calls it from one task at a time, which makes the unchecked
 /// Sendable sound.
 final class ContainerSource: MetricSource, @unchecked Sendable {
-    /// The files read each tick, in the order of `Target.fds`.
+    /// The files of a cgroup, in the order of `Target.fds`: the first six are read each tick, the rest (whose
+    /// figures move slowly, and `memory.stat`, which costs the kernel five times what the others do) on walks.
     enum Slot: Int, CaseIterable {
-        case cpu, cpuStat, memory, memoryStat, io, pids, net
+        case cpu, cpuStat, memory, io, pids, net, memoryStat, memoryLimit, oomKills
     }
 
     /// The metrics of one cgroup, in the order of `Target.keys`.
@@ -39,7 +40,6 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
         var periods: UInt64?
         var throttledPeriods: UInt64?
         var memory: UInt64?
-        var inactiveFile: UInt64?
         var io: (read: UInt64, written: UInt64)?
         var pids: UInt64?
         var net: (received: UInt64, sent: UInt64)?
@@ -56,6 +56,10 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
         var previous: Reading?
         var limit: UInt64?
         var oomKills: UInt64?
+        /// Page cache the kernel may drop (`inactive_file`), left out of the memory figure; read on walks.
+        var inactiveFile: UInt64 = 0
+        /// Whether the network namespace of the cgroup's processes has been looked at since its net file failed.
+        var netChecked = false
         /// Set when a read found the cgroup removed: nothing more is reported for it.
         var gone = false
         var seen: UInt32 = 0
@@ -137,16 +141,12 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
                 reading.periods = CgroupStats.value("nr_periods", in: bytes)
                 reading.throttledPeriods = CgroupStats.value("nr_throttled", in: bytes)
             }
-            if let bytes = bytes(target, .memoryStat) { reading.inactiveFile = CgroupStats.value("inactive_file", in: bytes) }
             if let bytes = bytes(target, .io) { reading.io = CgroupStats.ioV2(bytes) }
         case .v1:
             if let bytes = bytes(target, .cpu) { reading.cpuNanoseconds = CgroupStats.number(bytes) }
             if let bytes = bytes(target, .cpuStat) {
                 reading.periods = CgroupStats.value("nr_periods", in: bytes)
                 reading.throttledPeriods = CgroupStats.value("nr_throttled", in: bytes)
-            }
-            if let bytes = bytes(target, .memoryStat) {
-                reading.inactiveFile = CgroupStats.value("total_inactive_file", in: bytes)
             }
             if let bytes = bytes(target, .io) { reading.io = CgroupStats.ioV1(bytes) }
         }
@@ -158,7 +158,7 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
 
     /// The bytes of one of the target's files through its kept descriptor, opening it first; nil when the file is
     /// absent (a controller not enabled for the cgroup) or the cgroup was removed, which marks the target gone.
-    private func bytes(_ target: Target, _ slot: Slot) -> ArraySlice<UInt8>? {
+    func bytes(_ target: Target, _ slot: Slot) -> ArraySlice<UInt8>? {
         let index = slot.rawValue
         let path = target.files[index]
         guard !path.isEmpty else { return nil }
@@ -170,6 +170,7 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
             openFiles -= 1
             if slot == .net {
                 target.files[index] = ""
+                target.netChecked = false
             } else {
                 target.gone = true
             }
@@ -191,7 +192,7 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
     private func report(_ target: Target, _ now: Reading, into snapshot: inout Snapshot) {
         let keys = target.keys
         if let memory = now.memory {
-            let used = memory - min(memory, now.inactiveFile ?? 0)
+            let used = memory - min(memory, target.inactiveFile)
             snapshot.samples.append(Sample(keys[2], Double(used)))
             if let limit = target.limit ?? memTotal, limit > 0 {
                 snapshot.samples.append(Sample(keys[3], Double(limit)))
