@@ -17,9 +17,15 @@ struct ContainerNames: Sendable {
         self.rootfs = rootfs.hasSuffix("/") ? String(rootfs.dropLast()) : rootfs
     }
 
+    /// Docker's names by id, as read (nil: none); a container's name is fixed for its life, so it is read once.
+    private var dockerNames: [String: String?] = [:]
+
     /// The name of container `id`, nil when no runtime's metadata names it.
     mutating func name(of id: String) -> String? {
-        if let name = docker(id) { return name }
+        if dockerNames.count > 4096 { dockerNames = [:] }
+        let docker = dockerNames[id] ?? self.docker(id)
+        dockerNames[id] = .some(docker)
+        if let docker { return docker }
         refreshPodman()
         return podman[id]
     }

@@ -25,29 +25,25 @@ extension ContainerSource {
         walks &+= 1
         guard let layout else { return }
         memTotal = readMemTotal(context.proc("meminfo"))
+        // The ones already read first, so past the maximum their series go on and new ones wait.
         var chosen: [Target] = []
+        var newcomers: [(entry: CgroupEntry, label: String, name: String)] = []
         var wanted = 0
         for entry in layout.walk() {
-            let known = targets[entry.path]
+            let known = targets[entry.path].flatMap { $0.gone ? nil : $0 }
             let (label, name) = known.map { (Self.labelKey($0.keys[0]), $0.name) } ?? describe(entry)
             guard selection.selects(path: entry.path, kind: entry.kind, name: name) else { continue }
             wanted += 1
-            if let known, !known.gone {
-                known.seen = walks
-                chosen.append(known)
-            } else if known == nil || known?.gone == true {
-                if let known { close(known) }
-                let target = Target(path: entry.path, label: label, name: name, files: Self.files(layout, entry.path))
-                target.seen = walks
-                targets[entry.path] = target
-                chosen.append(target)
-            }
+            if let known { chosen.append(known) } else { newcomers.append((entry, label, name)) }
         }
-        // Past the maximum, the ones already read stay (their series go on) and new ones wait.
-        if chosen.count > selection.max {
-            let old = chosen.filter { $0.previous != nil }
-            let new = chosen.filter { $0.previous == nil }
-            chosen = Array((old + new).prefix(selection.max)).sorted { $0.path < $1.path }
+        for (entry, label, name) in newcomers.prefix(max(0, selection.max - chosen.count)) {
+            if let old = targets[entry.path] { close(old) }
+            let target = Target(path: entry.path, label: label, name: name, files: Self.files(layout, entry.path))
+            targets[entry.path] = target
+            chosen.append(target)
+        }
+        chosen = Array(chosen.prefix(selection.max)).sorted { $0.path < $1.path }
+        if wanted > selection.max {
             if !reportedOverMax {
                 pending.append(
                     "\(wanted) containers and services are selected; only \(selection.max) are read"

@@ -62,7 +62,6 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
         var netChecked = false
         /// Set when a read found the cgroup removed: nothing more is reported for it.
         var gone = false
-        var seen: UInt32 = 0
 
         init(path: String, label: String, name: String, files: [String]) {
             self.path = path
