@@ -102,16 +102,20 @@ extension CgroupLayout {
     static let maxFolders = 4096
     static let maxDepth = 7
 
-    /// Every cgroup below the walk root (not the root itself), in path order; a container's folder is not
-    /// entered (what it holds is the container). Empty when the root cannot be listed.
-    func walk() -> [CgroupEntry] {
+    /// Every cgroup below the walk root (not the root itself), in path order; a container's folder, or one that
+    /// `isLeaf` says is read whole, is not entered (what it holds is part of it). Empty when the root cannot be
+    /// listed.
+    func walk(isLeaf: (CgroupEntry) -> Bool = { _ in false }) -> [CgroupEntry] {
         var found: [CgroupEntry] = []
         var visited = 0
-        Self.walk(walkRoot, "", depth: 1, into: &found, visited: &visited)
+        Self.walk(walkRoot, "", depth: 1, into: &found, visited: &visited, isLeaf: isLeaf)
         return found
     }
 
-    private static func walk(_ root: String, _ path: String, depth: Int, into found: inout [CgroupEntry], visited: inout Int) {
+    private static func walk(
+        _ root: String, _ path: String, depth: Int, into found: inout [CgroupEntry], visited: inout Int,
+        isLeaf: (CgroupEntry) -> Bool
+    ) {
         guard depth <= maxDepth, let directory = opendir(root + path) else { return }
         defer { closedir(directory) }
         let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
@@ -126,10 +130,11 @@ extension CgroupLayout {
             visited += 1
             guard visited <= maxFolders else { return }
             let child = path + "/" + name
-            let kind = CgroupKind.of(name)
-            found.append(CgroupEntry(path: child, kind: kind))
-            if case .container = kind { continue }
-            walk(root, child, depth: depth + 1, into: &found, visited: &visited)
+            let entry = CgroupEntry(path: child, kind: CgroupKind.of(name))
+            found.append(entry)
+            if case .container = entry.kind { continue }
+            if isLeaf(entry) { continue }
+            walk(root, child, depth: depth + 1, into: &found, visited: &visited, isLeaf: isLeaf)
         }
     }
 }

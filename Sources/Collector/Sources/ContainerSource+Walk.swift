@@ -29,7 +29,13 @@ extension ContainerSource {
         var chosen: [Target] = []
         var newcomers: [(entry: CgroupEntry, label: String, name: String)] = []
         var wanted = 0
-        for entry in layout.walk() {
+        // A cgroup picked by its path is read whole, like a container: its sub-cgroups are not listed. A service
+        // is entered still: rootless Podman keeps its containers under `user@UID.service`.
+        let picked: (CgroupEntry) -> Bool = { [selection] entry in
+            guard case .other = entry.kind else { return false }
+            return selection.selects(path: entry.path, kind: entry.kind, name: entry.path)
+        }
+        for entry in layout.walk(isLeaf: picked) {
             let known = targets[entry.path].flatMap { $0.gone ? nil : $0 }
             let (label, name) = known.map { (Self.labelKey($0.keys[0]), $0.name) } ?? describe(entry)
             guard selection.selects(path: entry.path, kind: entry.kind, name: name) else { continue }
