@@ -45,17 +45,9 @@ public final class MemoryStateStore: StateStore {
 
     private static func update(_ state: inout MachineState, _ change: (inout MachineState) -> Void) { change(&state) }
 
-    private static let containersSuccess = SeriesKey("collector.source_success", ["source": "containers"])
-
-    /// Containers come and go: a batch from a collector that reads them (its `containers` source reported) holds
-    /// every container it reads, so the `container.*` values it lacks belong to containers that are gone, and
-    /// leave the machine's current values (its page and the Prometheus export) instead of freezing there.
+    /// Drops the values of containers that are gone (see `Batch.containerSeries`).
     static func dropGoneContainers(_ values: inout [String: Double], _ batch: Batch) {
-        guard batch.samples.contains(where: { $0.series == containersSuccess }) else { return }
-        var present: Set<String> = []
-        for sample in batch.samples where sample.series.metric.hasPrefix("container.") {
-            present.insert(sample.series.description)
-        }
+        guard let present = batch.containerSeries else { return }
         let gone = values.keys.filter { $0.hasPrefix("container.") && !present.contains($0) }
         for key in gone { values[key] = nil }
     }
