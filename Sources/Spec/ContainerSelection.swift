@@ -35,6 +35,8 @@ public struct ContainerSelection: Sendable, Equatable, Codable {
 
     /// A stable text of the selection, for the collector's config hash; empty for the defaults.
     public var hashText: String {
-        isDefault ? "" : "include=\(include.joined(separator: ","));exclude=\(exclude.joined(separator: ","));max=\(max);services=\(services)"
+        guard !isDefault else { return "" }
+        let globs = "include=\(include.joined(separator: ","));exclude=\(exclude.joined(separator: ","))"
+        return globs + ";max=\(max);services=\(services)"
     }
 }

@@ -11,8 +11,8 @@ extension SpecReader {
         if let n = fields.present("exclude") { selection.exclude = patterns(n, "\(path).exclude") }
         if let n = fields.present("max") {
             let bounds = ContainerSelection.maxBounds
-            selection.max = int(n, "\(path).max", range: bounds, expected: "an integer \(bounds.lowerBound)–\(bounds.upperBound)")
-                ?? selection.max
+            let expected = "an integer \(bounds.lowerBound)–\(bounds.upperBound)"
+            selection.max = int(n, "\(path).max", range: bounds, expected: expected) ?? selection.max
         }
         if let n = fields.present("services") { selection.services = bool(n, "\(path).services") ?? false }
         return selection
@@ -22,7 +22,8 @@ extension SpecReader {
     private mutating func patterns(_ node: Node, _ path: String) -> [String] {
         guard let list = stringList(node, path) else { return [] }
         for (index, pattern) in list.enumerated() where pattern.isEmpty {
-            error(node, "\(path)[\(index)]", "an empty pattern matches nothing; write a name or a glob such as \"web-*\"")
+            error(
+                node, "\(path)[\(index)]", "an empty pattern matches nothing; write a name or a glob such as \"web-*\"")
         }
         return list.filter { !$0.isEmpty }
     }

@@ -142,7 +142,9 @@ extension ContainerSource {
     private func readMemTotal(_ path: String) -> UInt64? {
         guard let bytes = once(path) else { return nil }
         var scanner = ProcScanner(bytes)
-        guard let label = scanner.token(), label.equals("MemTotal:"), let kilobytes = scanner.uint64() else { return nil }
+        guard let label = scanner.token(), label.equals("MemTotal:"), let kilobytes = scanner.uint64() else {
+            return nil
+        }
         return kilobytes * 1024
     }
 
