@@ -178,7 +178,9 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
         if openFiles < maxOpenFiles {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                target.files[index] = ""  // absent until the next walk makes the target anew
+                // Absent until the target is made anew; a process's net file, until the next walk finds another.
+                target.files[index] = ""
+                if slot == .net { target.netChecked = false }
                 return nil
             }
             target.fds[index] = fd
