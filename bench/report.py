@@ -31,13 +31,14 @@ if c:
                         "cpuRatio": per_min(col) / per_min(ne) if ne["cpuSeconds"] else None,
                         "rssRatio": col["rssKB"] / ne["rssKB"] if ne["rssKB"] else None,
                         "othersBusyShare": c["machine"]["othersBusyShare"]}
-    for key, name in [("binaryBytes", "collector_bytes"), ("strippedBinaryBytes", "collector_stripped_bytes")]:
+    for key, name in [("binaryBytes", "collector_bytes"), ("strippedBinaryBytes", "collector_stripped_bytes"),
+                      ("containers", "containers")]:
         try:
             doc["collector"][key] = int(open(f"{work}/collector/{name}").read())
         except (OSError, ValueError):
             pass
     k = doc["collector"]
-    rows.append(("collector CPU s/min | node_exporter CPU s/min (ratio)",
+    rows.append((f"collector CPU s/min{' (' + str(k['containers']) + ' containers)' if k.get('containers') else ''} | node_exporter CPU s/min (ratio)",
                  f"{per_min(col):.2f} | {per_min(ne):.2f} ({f(k['cpuRatio'], '{:.2f}')}×)"))
     rows.append(("collector RSS / peak | node_exporter RSS / peak (MiB)",
                  f"{col['rssKB']/1024:.1f} / {col['peakRssKB']/1024:.1f} | {ne['rssKB']/1024:.1f} / {ne['peakRssKB']/1024:.1f}"))

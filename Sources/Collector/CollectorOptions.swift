@@ -57,6 +57,21 @@ public struct CollectorOptions: ParsableArguments, Sendable {
     @Option(help: "A folder of *.prom files (node_exporter's textfile format) read each interval as custom.NAME series (without --spec).")
     var textfileDir: String?
 
+    @Option(help: "Containers and services to read, comma-separated globs (without --spec; default every container).")
+    var containersInclude: String?
+
+    @Option(help: "Containers and services never to read, comma-separated globs (without --spec).")
+    var containersExclude: String?
+
+    @Option(help: "At most this many containers and services (without --spec; default 50).")
+    var containersMax: Int?
+
+    @ArgumentParser.Flag(help: "Read every systemd service's cgroup as well (without --spec).")
+    var services = false
+
+    @Option(help: "Where the machine's / is, for container names (a container reads the host's at /rootfs).")
+    var rootfs = "/"
+
     @Option(help: "Where /proc is (a container reads the host's at /host/proc).")
     var procRoot = "/proc"
 
@@ -73,6 +88,9 @@ public struct CollectorOptions: ParsableArguments, Sendable {
         if spec == nil && hub == nil { throw ValidationError("give --spec FILE, or --hub HOST:PORT with --token-file") }
         if let textfileDir, !textfileDir.hasPrefix("/") {
             throw ValidationError("--textfile-dir: expected an absolute path, got \"\(textfileDir)\"")
+        }
+        if let containersMax, !ContainerSelection.maxBounds.contains(containersMax) {
+            throw ValidationError("--containers-max: expected 1–\(ContainerSelection.maxBounds.upperBound), got \(containersMax)")
         }
         if spec == nil && tokenFile == nil && tokenEnv == nil {
             throw ValidationError("without --spec, give --token-file FILE or --token-env NAME")
@@ -107,6 +125,7 @@ public struct CollectorOptions: ParsableArguments, Sendable {
         var config = try configuration(logger: logger)
         config.procRoot = procRoot
         config.sysRoot = sysRoot
+        config.rootfs = rootfs
         // A process that blocked the stop signals up front (`sms-collector`) waits for them itself; otherwise
         // ServiceGroup's signal sources take them.
         let waitsItself = StopSignals.blocked
@@ -137,6 +156,7 @@ public struct CollectorOptions: ParsableArguments, Sendable {
                 interval: m.interval, groups: m.metrics, bufferDirectory: dir,
                 bufferLimits: .init(maxAgeMs: m.buffer.milliseconds), specHash: loaded.collectorConfigHash(m))
             config.textfileDir = m.textfileDir
+            config.containers = m.containers ?? .default
             config.refreshToken = { MachineTokens.token(for: m, state: state) }
             return config
         }
@@ -154,11 +174,22 @@ public struct CollectorOptions: ParsableArguments, Sendable {
             bufferLimits: .init(maxAgeMs: keep.milliseconds),
             specHash: CollectorConfigHash.of(
                 machine: machine, interval: every, buffer: keep, metrics: try parseGroups(), hub: hub ?? "",
-                tls: tlsCa != nil, textfileDir: textfileDir))
+                tls: tlsCa != nil, textfileDir: textfileDir, containers: containerSelection()))
         config.textfileDir = textfileDir
+        config.containers = containerSelection()
         // A token file may be rotated while the collector runs (smsctl rotate-token): read it at each connection.
         if let tokenFile { config.refreshToken = { MachineTokens.read(URL(fileURLWithPath: tokenFile)) } }
         return config
+    }
+
+    /// The `containers` selection from the --containers-* flags and --services.
+    private func containerSelection() -> ContainerSelection {
+        func globs(_ text: String?) -> [String] {
+            (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        return ContainerSelection(
+            include: globs(containersInclude), exclude: globs(containersExclude),
+            max: containersMax ?? ContainerSelection.defaultMax, services: services)
     }
 
     private func parseGroups() throws -> [MetricGroup] {

@@ -24,6 +24,10 @@ public struct CollectorService: Service {
         public var sysRoot = "/sys"
         /// The machine's `textfile_dir`: your own metrics, read each interval; nil reads none.
         public var textfileDir: String?
+        /// The machine's `containers` selection.
+        public var containers = ContainerSelection.default
+        /// Where the machine's `/` is, for the container runtimes' metadata (`/rootfs` in a container).
+        public var rootfs = "/"
         /// Reads the token again before each connection (a file-held token may be rotated while the collector
         /// runs); nil keeps `token`.
         public var refreshToken: (@Sendable () -> String?)?
@@ -83,7 +87,9 @@ public struct CollectorService: Service {
 
     /// Samples on wall-clock multiples of the interval, so every machine's samples line up in charts.
     private func sampleLoop(buffer: DiskBuffer, doorbell: Doorbell, executor: EventLoopExecutor) async {
-        var sampler = Sampler(groups: config.groups, textfileDir: config.textfileDir, procRoot: config.procRoot, sysRoot: config.sysRoot, logger: logger)
+        var sampler = Sampler(
+            groups: config.groups, textfileDir: config.textfileDir, containers: config.containers, rootfs: config.rootfs,
+            procRoot: config.procRoot, sysRoot: config.sysRoot, logger: logger)
         let step = max(config.interval.milliseconds, 10)
         while !Task.isCancelled {
             let now = Self.nowMs()

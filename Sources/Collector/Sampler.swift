@@ -30,11 +30,12 @@ public struct Sampler: Sendable {
 
     /// A sampler for the sources of `groups` (see `SourceRegistry`).
     public init(
-        groups: [MetricGroup], textfileDir: String? = nil, procRoot: String = "/proc", sysRoot: String = "/sys",
-        logger: Logger
+        groups: [MetricGroup], textfileDir: String? = nil, containers: ContainerSelection = .default,
+        rootfs: String = "/", procRoot: String = "/proc", sysRoot: String = "/sys", logger: Logger
     ) {
         self.init(
-            sources: SourceRegistry.make(groups: groups, textfileDir: textfileDir), procRoot: procRoot,
+            sources: SourceRegistry.make(groups: groups, textfileDir: textfileDir, containers: containers, rootfs: rootfs),
+            procRoot: procRoot,
             sysRoot: sysRoot, logger: logger)
     }
 

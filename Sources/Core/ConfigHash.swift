@@ -4,9 +4,11 @@ import Spec
 /// collector runs what the spec says now (drift), whether it was started from the spec or from rendered flags.
 public enum CollectorConfigHash {
     public static func of(machine: String, interval: SpecDuration, buffer: SpecDuration, metrics: [MetricGroup],
-                          hub: String, tls: Bool, textfileDir: String? = nil) -> String {
+                          hub: String, tls: Bool, textfileDir: String? = nil,
+                          containers: ContainerSelection = .default) -> String {
         let groups = Set(metrics.map(\.rawValue)).sorted().joined(separator: ",")
         let text = "\(machine)|\(interval)|\(buffer)|\(groups)|\(hub)|\(tls)" + (textfileDir.map { "|\($0)" } ?? "")
+            + (containers.isDefault ? "" : "|containers:" + containers.hashText)
         return StableHash.hex(text.utf8)
     }
 }
@@ -16,6 +18,7 @@ extension Spec {
     public func collectorConfigHash(_ machine: Machine) -> String {
         CollectorConfigHash.of(
             machine: machine.id, interval: machine.interval, buffer: machine.buffer, metrics: machine.metrics,
-            hub: "\(hubHost(dialedBy: machine)):\(hub.grpcPort)", tls: hub.tls != .off, textfileDir: machine.textfileDir)
+            hub: "\(hubHost(dialedBy: machine)):\(hub.grpcPort)", tls: hub.tls != .off, textfileDir: machine.textfileDir,
+            containers: machine.containers ?? .default)
     }
 }

@@ -19,6 +19,8 @@ public struct Machine: Sendable, Equatable, Codable {
     /// A folder on the machine whose `*.prom` files (node_exporter's textfile format) the collector reads each
     /// interval, as `custom.NAME` series; nil reads none.
     public var textfileDir: String?
+    /// Which containers and services the `containers` group reads; nil: the defaults (every container, no service).
+    public var containers: ContainerSelection?
 
     public init(
         id: String, host: String, labels: [String: String] = [:], interval: SpecDuration = .seconds(1),

@@ -1,6 +1,6 @@
 /// The groups of metrics a collector can be told to sample (`defaults.metrics`, `machines[].metrics`).
 public enum MetricGroup: String, Sendable, Equatable, Codable, CaseIterable {
-    case cpu, memory, load, system, disk, diskio, net, top, temperature, pressure, custom
+    case cpu, memory, load, system, disk, diskio, net, top, temperature, pressure, containers, custom
 }
 
 /// One metric the collector produces: its name, the label keys of its series, and its unit.
@@ -70,6 +70,17 @@ public enum MetricCatalog {
         .init(name: "pressure.io_some_avg10_percent", group: .pressure, labels: [], unit: "percent", help: "the kernel's 10-second average of the same (PSI avg10)"),
         .init(name: "pressure.io_full_percent", group: .pressure, labels: [], unit: "percent", help: "share of the last interval in which all non-idle tasks stalled: tasks waited for I/O (PSI, from the total counter)"),
         .init(name: "pressure.io_full_avg10_percent", group: .pressure, labels: [], unit: "percent", help: "the kernel's 10-second average of the same (PSI avg10)"),
+        .init(name: "container.cpu_percent", group: .containers, labels: ["container", "service"], unit: "percent of a core", help: "CPU use in percent of one core (200: two cores busy), as top shows a process"),
+        .init(name: "container.cpu_throttled_percent", group: .containers, labels: ["container", "service"], unit: "percent", help: "share of the interval's CPU periods in which the CPU limit held the container back (CFS throttling); 0 without a limit"),
+        .init(name: "container.memory_bytes", group: .containers, labels: ["container", "service"], unit: "bytes", help: "memory in use, without inactive page cache the kernel can drop (what docker stats shows)"),
+        .init(name: "container.memory_limit_bytes", group: .containers, labels: ["container", "service"], unit: "bytes", help: "the memory limit, or the machine's memory when there is none"),
+        .init(name: "container.memory_percent", group: .containers, labels: ["container", "service"], unit: "percent", help: "memory in use as a share of the limit"),
+        .init(name: "container.oom_kills", group: .containers, labels: ["container", "service"], unit: "kills", help: "processes the kernel's OOM killer ended in the cgroup, since it was made"),
+        .init(name: "container.blkio_read_bytes_per_second", group: .containers, labels: ["container", "service"], unit: "bytes/s", help: "bytes read from block devices"),
+        .init(name: "container.blkio_write_bytes_per_second", group: .containers, labels: ["container", "service"], unit: "bytes/s", help: "bytes written to block devices"),
+        .init(name: "container.pids", group: .containers, labels: ["container", "service"], unit: "", help: "processes and threads"),
+        .init(name: "container.net_rx_bytes_per_second", group: .containers, labels: ["container", "service"], unit: "bytes/s", help: "bytes received on the container's own network namespace (all interfaces but lo); none when it shares the machine's"),
+        .init(name: "container.net_tx_bytes_per_second", group: .containers, labels: ["container", "service"], unit: "bytes/s", help: "bytes sent on the container's own network namespace (all interfaces but lo); none when it shares the machine's"),
         .init(name: "collector.source_success", group: .system, labels: ["source"], unit: "", help: "1 when the source was read, 0 when it failed"),
         .init(name: "collector.buffer_dropped_batches", group: .system, labels: [], unit: "batches", help: "batches the collector's buffer lost for good (overflow, or a full disk beyond its memory cap), since the buffer was made"),
     ]

@@ -5,7 +5,7 @@ import Yams
 extension SpecReader {
     static let machineKeys = [
         "id", "host", "labels", "interval", "buffer", "metrics", "token", "token_file", "alerts", "ssh", "runtime", "image",
-        "textfile_dir",
+        "textfile_dir", "containers",
     ]
     static let overrideKeys = ["warning", "critical", "clear", "enabled"]
 
@@ -42,6 +42,9 @@ extension SpecReader {
             } else {
                 error(n, "\(path).textfile_dir", "expected an absolute path on that machine, such as /var/lib/sms/textfile")
             }
+        }
+        if let n = fields.present("containers") {
+            machine.containers = readContainers(n, "\(path).containers")
         }
         return id == nil || host == nil ? nil : machine
     }

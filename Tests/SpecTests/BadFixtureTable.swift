@@ -4,6 +4,12 @@
 extension BadFixtureTests {
     static let table: [BadFixture] = [
         .init(
+            "machine_containers_max_zero", 6, 24, "machines[0].containers.max",
+            "expected an integer 1–500, got \"0\""),
+        .init(
+            "machine_containers_unknown_key_did_you_mean", 7, 7, "machines[0].containers.exclde",
+            "unknown key \"exclde\"; did you mean 'exclude'?"),
+        .init(
             "machine_textfile_dir_relative", 6, 19, "machines[0].textfile_dir",
             "expected an absolute path on that machine, such as /var/lib/sms/textfile"),
         .init(

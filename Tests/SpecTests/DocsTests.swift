@@ -19,7 +19,7 @@ import Testing
         let keys = Set(
             SpecReader.topKeys + SpecReader.hubKeys + SpecReader.retentionKeys + SpecReader.defaultsKeys
                 + SpecReader.machineKeys + SpecReader.overrideKeys + SpecReader.alertKeys + SpecReader.channelKeys
-                + SpecReader.edgeKeys + SpecReader.windowKeys + SpecReader.sshKeys)
+                + SpecReader.edgeKeys + SpecReader.windowKeys + SpecReader.sshKeys + SpecReader.containerKeys)
         for key in keys.sorted() {
             #expect(Self.docs.contains("`\(key)`"), "docs/spec.md does not mention `\(key)`")
         }

@@ -32,6 +32,21 @@ import Testing
         #expect(spec.notify.isEmpty && spec.edges.isEmpty && spec.maintenance.isEmpty)
     }
 
+    @Test("machines[].containers: the selection as written, the defaults without it, rules by container or service")
+    func containersSelection() throws {
+        let result = Fixtures.load("good", "containers.good.yaml", environment: Self.fullEnvironment)
+        let spec = try #require(result.spec)
+        #expect(spec.machine("mcrn")?.containers == nil)
+        #expect(spec.machine("mcrn")?.metrics.contains(.containers) == true)
+        #expect(
+            spec.machine("nfrt")?.containers
+                == ContainerSelection(
+                    include: ["web-*", "db", "nginx.service", "/machine.slice/*"], exclude: ["web-canary"], max: 20,
+                    services: true))
+        #expect(spec.alerts.first { $0.name == "db_memory" }?.labels == ["container": "db"])
+        #expect(spec.alerts.first { $0.name == "nginx_cpu" }?.labels == ["service": "nginx.service"])
+    }
+
     @Test func fullSpecSetsEveryKey() throws {
         let result = Fixtures.load("good", "full.good.yaml", environment: Self.fullEnvironment)
         let spec = try #require(result.spec)

@@ -25,4 +25,4 @@ exec docker run -d --name "sms-collector-$MACHINE" --restart unless-stopped \
     -v "$CA_FILE:/etc/sms/ca.pem:ro" \
     -v "$TOKEN_FILE:/run/secrets/sms-token:ro" \
     --entrypoint /usr/local/bin/sms-collector sms:latest --hub 127.0.0.1:50051 --machine mcrn --interval 1s --buffer 1h --tls-ca /etc/sms/ca.pem --token-file /run/secrets/sms-token \
-    --proc-root /host/proc --sys-root /host/sys --buffer-dir /var/lib/sms/buffer
+    --proc-root /host/proc --sys-root /host/sys --rootfs /rootfs --buffer-dir /var/lib/sms/buffer

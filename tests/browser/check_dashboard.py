@@ -164,6 +164,7 @@ def check_machine(driver, url, out, checks):
         else:
             # An edge shows cpu, memory, load and system unless its spec says more.
             checks.expect(legends is None, f"the public view has no Pressure chart ({legends})")
+    check_containers(driver, checks)
     top = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".top-body tbody tr"), timeout=8)
     if PUBLIC is None:
         checks.expect(len(top) > 0, f"top processes table filled ({len(top)} rows)")
@@ -206,6 +207,40 @@ def check_gap_bands(driver, kinds, checks):
         " return d && d.querySelector('b').textContent.endsWith('%') ? d.textContent : null"), timeout=10)
     checks.expect(bool(data) and "100%" not in (data or "").split("24h")[0],
                   f"the Data figure shows the last hour incomplete ({data!r})")
+
+
+CONTAINER_ROWS_JS = """
+const p = document.querySelector('section.containers');
+return p && !p.hidden ? [...p.querySelectorAll('tbody tr')].map((tr) => tr.querySelector('.cname').textContent.trim()) : [];
+"""
+
+
+def check_containers(driver, checks):
+    """The Containers panel lists the test's own cgroup (e2e.sh makes it, with a process holding 32 MiB), with its
+    memory; a click opens its chart. Through an edge, which shows no container metrics by default, it is absent."""
+    cgroup = os.environ.get("SMS_E2E_CGROUP")
+    if not cgroup:
+        print("skip the Containers panel: no cgroup of the test's own (not root)", flush=True)
+        return
+    if PUBLIC is not None:
+        rows = driver.execute_script(CONTAINER_ROWS_JS)
+        checks.expect(cgroup not in rows, f"no container reaches the public view ({rows})")
+        return
+    rows = wait_for(lambda: cgroup in driver.execute_script(CONTAINER_ROWS_JS), timeout=20)
+    checks.expect(bool(rows), f"the Containers panel lists the test's cgroup {cgroup} ({driver.execute_script(CONTAINER_ROWS_JS)})")
+    if not rows:
+        return
+    memory = wait_for(lambda: driver.execute_script(
+        "const tr = [...document.querySelectorAll('section.containers tbody tr')].find((r) =>"
+        " r.querySelector('.cname').textContent.trim() === arguments[0]);"
+        " return tr ? tr.children[3].textContent.trim() : null", cgroup), timeout=5)
+    checks.expect(bool(memory) and memory.endswith("MB") and float(memory.split()[0]) >= 30,
+                  f"its memory shows the 32 MiB its process holds ({memory})")
+    driver.execute_script(
+        "[...document.querySelectorAll('section.containers tbody tr')].find((r) =>"
+        " r.querySelector('.cname').textContent.trim() === arguments[0]).click()", cgroup)
+    chart = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, f'.containers-charts .chart[data-container="{cgroup}"] canvas'))
+    checks.expect(bool(chart), "a click on the row opens the container's chart")
 
 
 VIRTUAL = re.compile(r"^(lo|loop\d+|ram\d+|zram\d+|ifb\d+|veth\S*|docker\d*|br-\S+|virbr\S*) ")

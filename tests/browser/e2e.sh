@@ -9,6 +9,26 @@ cd "$(dirname "$0")/../.."
 source tests/lib/sandbox.sh
 out=$root/test-output/browser
 
+# A cgroup of the test's own with a process in it, as a container: the machine page's Containers panel lists it
+# (root only: elsewhere the panel check is skipped). Removed at exit, after its process.
+export SMS_E2E_CGROUP=
+cgroup_dirs=()
+remove_cgroup() { for d in "${cgroup_dirs[@]:-}"; do [ -n "$d" ] && rmdir "$d" 2>/dev/null || true; done; }
+trap 'cleanup; remove_cgroup' EXIT
+if [ "$(id -u)" = 0 ] && { [ -w /sys/fs/cgroup/memory ] || grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; }; then
+    SMS_E2E_CGROUP=/sms-e2e-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+    controllers=(memory cpu cpuacct blkio pids)
+    [ -e /sys/fs/cgroup/memory/cgroup.procs ] || controllers=(.)
+    join=""
+    for c in "${controllers[@]}"; do
+        d=/sys/fs/cgroup/$c$SMS_E2E_CGROUP
+        mkdir "$d" && cgroup_dirs+=("$d")
+        join+="echo \$\$ > $d/cgroup.procs; "
+    done
+    timeout 900 sh -c "${join}exec python3 -c 'b = b\"x\" * (32 << 20); import time; time.sleep(900)'" </dev/null >/dev/null 2>&1 &
+    pids+=($!)
+fi
+
 # The fourth port is a webhook nobody listens on, so the dashboard has a failing channel to show.
 read -r grpc http edge hook < <(free_ports 4)
 export SMS_E2E_EDGE_TOKEN="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
@@ -27,7 +47,7 @@ hub:
     users:
       $user_entry
 machines:
-  - { id: mcrn, host: localhost, labels: { role: workstation } }
+  - { id: mcrn, host: localhost, labels: { role: workstation }, containers: { include: ["/sms-e2e-*"] } }
   - { id: nfrt, host: 192.0.2.11 }
 alerts:
   - { name: cpu_busy, metric: cpu.usage_percent, warning: 0.5, critical: 99.9, machines: [mcrn] }

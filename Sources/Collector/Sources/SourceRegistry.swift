@@ -11,6 +11,8 @@ public enum SourceRegistry {
         let groups: Set<MetricGroup>
         let census: ProcessCensus
         let textfileDir: String?
+        let containers: ContainerSelection
+        let rootfs: String
 
         func contains(_ group: MetricGroup) -> Bool { groups.contains(group) }
     }
@@ -26,15 +28,21 @@ public enum SourceRegistry {
         (.top, { TopSource(census: $0.census) }),
         (.temperature, { _ in TemperatureSource() }),
         (.pressure, { _ in PressureSource() }),
+        (.containers, { ContainerSource(selection: $0.containers, rootfs: $0.rootfs) }),
         (.custom, { TextfileSource(directory: $0.textfileDir) }),
     ]
 
     /// The sources that produce the metrics of `groups`, in catalog order; `textfileDir` is the machine's
-    /// `textfile_dir` (nil: the custom group reads nothing).
-    public static func make(groups: [MetricGroup], textfileDir: String? = nil) -> [any MetricSource] {
+    /// `textfile_dir` (nil: the custom group reads nothing); `containers` its `containers` selection, and `rootfs`
+    /// where the machine's `/` is (for the container runtimes' metadata).
+    public static func make(
+        groups: [MetricGroup], textfileDir: String? = nil, containers: ContainerSelection = .default,
+        rootfs: String = "/"
+    ) -> [any MetricSource] {
         let wanted = Set(groups)
         let shared = Shared(
-            groups: wanted, census: ProcessCensus(fedByTop: wanted.contains(.top)), textfileDir: textfileDir)
+            groups: wanted, census: ProcessCensus(fedByTop: wanted.contains(.top)), textfileDir: textfileDir,
+            containers: containers, rootfs: rootfs)
         return factories.filter { wanted.contains($0.0) }.map { $0.1(shared) }
     }
 }

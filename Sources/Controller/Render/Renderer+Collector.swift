@@ -48,11 +48,22 @@ extension Renderer {
             flags += ["--metrics", machine.metrics.map(\.rawValue).joined(separator: ",")]
         }
         if let dir = machine.textfileDir { flags += ["--textfile-dir", dir] }
+        flags += containerFlags(machine.containers ?? .default)
         switch spec.hub.tls {
         case .off: break
         case .generated: flags += ["--tls-ca", caPath]
         case .files(let files): flags += ["--tls-ca", files.ca == nil ? "system" : caPath]
         }
+        return flags
+    }
+
+    /// The `containers` selection as collector flags; none for the defaults.
+    static func containerFlags(_ selection: ContainerSelection) -> [String] {
+        var flags: [String] = []
+        if !selection.include.isEmpty { flags += ["--containers-include", selection.include.joined(separator: ",")] }
+        if !selection.exclude.isEmpty { flags += ["--containers-exclude", selection.exclude.joined(separator: ",")] }
+        if selection.max != ContainerSelection.defaultMax { flags += ["--containers-max", "\(selection.max)"] }
+        if selection.services { flags.append("--services") }
         return flags
     }
 
@@ -110,7 +121,7 @@ extension Renderer {
             s += "    -e \(token.value) \\\n"
             s += "    --entrypoint /usr/local/bin/sms-collector sms:latest \(flags) --token-env \(token.value) \\\n"
         }
-        s += "    --proc-root /host/proc --sys-root /host/sys --buffer-dir /var/lib/sms/buffer\n"
+        s += "    --proc-root /host/proc --sys-root /host/sys --rootfs /rootfs --buffer-dir /var/lib/sms/buffer\n"
         return s
     }
 

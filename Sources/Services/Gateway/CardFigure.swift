@@ -14,6 +14,8 @@ struct CardFigure: Sendable {
         case sumExceptLoopback
         /// The largest, with the `mount` label of the series it came from (the fullest filesystem).
         case fullest
+        /// The largest, with the `container` (or `service`) label of its series (the busiest container).
+        case busiest
     }
 
     let metric: String
@@ -36,6 +38,7 @@ struct CardFigure: Sendable {
         .init(metric: "load.5m", field: "load5", value: \.load5, combine: .value),
         .init(metric: "load.15m", field: "load15", value: \.load15, combine: .value),
         .init(metric: "system.uptime_seconds", field: "uptimeSeconds", value: \.uptimeSeconds, combine: .value),
+        .init(metric: "container.cpu_percent", field: "topContainerCpu", value: \.topContainerCpu, combine: .busiest),
     ]
 
     /// The figure a metric feeds, if any.
@@ -55,6 +58,10 @@ struct CardFigure: Sendable {
             guard sample > (values[keyPath: value] ?? -1) else { return }
             values[keyPath: value] = sample
             values.diskMount = key.labels["mount"]
+        case .busiest:
+            guard sample > (values[keyPath: value] ?? -1) else { return }
+            values[keyPath: value] = sample
+            values.topContainer = key.labels["container"] ?? key.labels["service"]
         }
     }
 

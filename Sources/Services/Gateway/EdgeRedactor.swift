@@ -57,6 +57,7 @@ struct EdgeRedactor: Sendable {
         for figure in CardFigure.all where allows(metric: figure.metric) {
             out[keyPath: figure.value] = v[keyPath: figure.value]
             if figure.combine == .fullest { out.diskMount = v.diskMount }
+            if figure.combine == .busiest { out.topContainer = v.topContainer }
         }
         return out
     }

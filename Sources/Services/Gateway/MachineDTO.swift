@@ -20,6 +20,9 @@ public struct KeyValues: Sendable, Codable, Equatable {
     public var load5: Double?
     public var load15: Double?
     public var uptimeSeconds: Double?
+    /// The busiest container's (or service's) CPU, percent of one core, and its name.
+    public var topContainerCpu: Double?
+    public var topContainer: String?
 }
 
 /// How a machine is doing, in the order the fleet view sorts by (worst first).

@@ -55,6 +55,7 @@ extension KeyValues {
         for figure in CardFigure.all {
             w.field(figure.field, self[keyPath: figure.value])
             if figure.combine == .fullest { w.field("diskMount", diskMount) }
+            if figure.combine == .busiest { w.field("topContainer", topContainer) }
         }
         w.endObject()
     }

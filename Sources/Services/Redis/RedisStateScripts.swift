@@ -25,6 +25,22 @@ enum RedisStateScripts {
         redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
         """
 
+    /// Drops the `v:container.*` fields a batch from a collector that reads containers lacks (see
+    /// `Batch.containerSeries`), when that batch is the newest stored. KEYS: machine hash. ARGV: the batch's
+    /// sample time, then the fields it holds.
+    static let dropGoneContainers = """
+        local last = redis.call('HGET', KEYS[1], 'lastSampleMs')
+        if not last or tonumber(last) ~= tonumber(ARGV[1]) then return 0 end
+        local keep = {}
+        for i = 2, #ARGV do keep[ARGV[i]] = true end
+        local gone = {}
+        for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+          if string.sub(field, 1, 12) == 'v:container.' and not keep[field] then gone[#gone + 1] = field end
+        end
+        if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
+        return #gone
+        """
+
     /// Removes listed ids whose hash has expired, unless it came back meanwhile. KEYS: machines sorted set.
     /// ARGV: the hash key prefix, then the ids.
     static let prune = """

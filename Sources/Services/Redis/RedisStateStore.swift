@@ -50,6 +50,11 @@ public actor RedisStateStore: StateStore {
             RESPArg(always.count / 2),
         ]
         client.enqueue(header + always + latest)
+        if let present = batch.containerSeries {
+            client.enqueue(
+                ["EVAL", RESPArg(RedisStateScripts.dropGoneContainers), "1", RESPArg(keys.machine(batch.machine)),
+                 RESPArg(batch.timestampMs)] + present.sorted().map { RESPArg(MachineStateFields.valuePrefix + $0) })
+        }
     }
 
     public func setConnected(_ machine: String, _ connected: Bool, atMs: Int64) {

@@ -26,6 +26,7 @@ public final class MemoryStateStore: StateStore {
                 // A replayed old batch must not move "latest" values backwards in time.
                 if (state.lastSampleMs ?? .min) <= batch.timestampMs {
                     for sample in batch.samples { state.values[sample.series.description] = sample.value }
+                    Self.dropGoneContainers(&state.values, batch)
                     if !batch.snapshot.top.isEmpty { state.top = batch.snapshot.top }
                     state.lastSampleMs = batch.timestampMs
                     state.lagMs = max(0, receivedMs - batch.timestampMs)
@@ -43,6 +44,13 @@ public final class MemoryStateStore: StateStore {
     }
 
     private static func update(_ state: inout MachineState, _ change: (inout MachineState) -> Void) { change(&state) }
+
+    /// Drops the values of containers that are gone (see `Batch.containerSeries`).
+    static func dropGoneContainers(_ values: inout [String: Double], _ batch: Batch) {
+        guard let present = batch.containerSeries else { return }
+        let gone = values.keys.filter { $0.hasPrefix("container.") && !present.contains($0) }
+        for key in gone { values[key] = nil }
+    }
 
     public func setConnected(_ machine: String, _ connected: Bool, atMs: Int64) {
         book.withLock { book in

@@ -33,6 +33,24 @@ import Testing
         #expect(await h.engine.active().compactMap(\.series) == ["disk.used_percent{mount=\"/\"}"])
     }
 
+    @Test("a rule picks one container or one service by its label; the others, as busy, do not fire")
+    func containerAndServiceLabelsPickOne() async throws {
+        let busy = [
+            Sample("container.memory_percent", ["container": "db"], 97),
+            Sample("container.memory_percent", ["container": "web"], 99),
+            Sample("container.memory_percent", ["service": "nginx.service"], 98),
+        ]
+        for (labels, expected) in [
+            (["container": "db"], #"container.memory_percent{container="db"}"#),
+            (["service": "nginx.service"], #"container.memory_percent{service="nginx.service"}"#),
+        ] {
+            let rule = AlertRule(name: "container_memory", metric: "container.memory_percent", labels: labels, warning: 90)
+            let h = try await AlertsHarness(spec: AlertsFixture.spec([rule]))
+            await h.ingest(AlertsFixture.batch(busy))
+            #expect(await h.engine.active().compactMap(\.series) == [expected])
+        }
+    }
+
     @Test(arguments: [
         (MachineSelector(ids: ["nfrt"]), ["nfrt"]),
         (MachineSelector(labels: ["role": "workstation"]), ["mcrn"]),

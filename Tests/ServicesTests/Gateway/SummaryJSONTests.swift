@@ -27,7 +27,8 @@ struct SummaryJSONTests {
             values = KeyValues(
                 cpu: 12.5, cores: 8, memory: 0.1, memoryUsedBytes: 16_000_000_000, memoryTotalBytes: 3.2e10,
                 disk: 99.99999, diskMount: "/mnt/\"x\"", diskReadBytes: 1e-7, diskWriteBytes: 0,
-                netRxBytes: 1.5e20, netTxBytes: -3, load1: 0.01, load5: 2, load15: 1234.5678, uptimeSeconds: 86_400)
+                netRxBytes: 1.5e20, netTxBytes: -3, load1: 0.01, load5: 2, load15: 1234.5678, uptimeSeconds: 86_400,
+                topContainerCpu: 150, topContainer: "db \"main\"")
         }
         let alert = AlertStatusDTO(
             rule: "disk full", machine: "web-\"1\"", series: "disk.used_percent{mount=\"/\"}", severity: .critical,
@@ -39,6 +40,16 @@ struct SummaryJSONTests {
         let ours = try JSONSerialization.jsonObject(with: Data(summary.json)) as? NSDictionary
         let theirs = try JSONSerialization.jsonObject(with: JSONEncoder().encode(summary)) as? NSDictionary
         #expect(ours == theirs)
+    }
+
+    @Test("the busiest container or service is a card figure, with its name")
+    func busiestContainer() {
+        let kv = FleetView.keyValues([
+            #"container.cpu_percent{container="web"}"#: 40, #"container.cpu_percent{container="db"}"#: 150,
+            #"container.cpu_percent{service="nginx.service"}"#: 90, "cpu.usage_percent": 95,
+        ])
+        #expect(kv.topContainerCpu == 150 && kv.topContainer == "db")
+        #expect(FleetView.keyValues(["cpu.usage_percent": 95]).topContainer == nil)
     }
 
     @Test func nonFiniteNumbersAreNull() throws {

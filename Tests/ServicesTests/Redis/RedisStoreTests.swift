@@ -68,6 +68,19 @@ struct RedisStoreTests {
         }
     }
 
+    @Test("a container that is gone leaves the current values of both stores alike")
+    func goneContainersLeaveBothStores() async throws {
+        let redis = try await RedisServer.launch()
+        try await withRedisClient(url: redis.url) { client in
+            let twins = Twins(redis: RedisStateStore(client: client, namespace: "c"))
+            try await twins.record(MemoryStateContainersTests.batch(seq: 1, containers: ["web", "db"]), receivedMs: 1_100)
+            try await twins.record(MemoryStateContainersTests.batch(seq: 2, containers: ["db"]), receivedMs: 2_100)
+            try await twins.expectSame()
+            let values = try #require(try await twins.redis.machine("mcrn")).values
+            #expect(values.keys.filter { $0.hasPrefix("container.") } == [#"container.memory_bytes{container="db"}"#])
+        }
+    }
+
     @Test("a replayed older batch does not move the latest values back in time")
     func replayKeepsLatest() async throws {
         let redis = try await RedisServer.launch()

@@ -14,7 +14,7 @@ function cardHTML(id) {
     <div class="row"><label>MEM</label><b class="v-mem"></b><canvas class="spark s-mem"></canvas></div>
     <div class="row"><label>NET</label><b class="v-net"></b><canvas class="spark s-net"></canvas></div>
     <div class="row"><label>DISK</label><b class="v-disk"></b><div class="bar"><i></i></div></div>
-    <footer><span class="load"></span><span class="data"></span><span class="seen"></span></footer>
+    <footer><span class="load"></span><span class="top-container"></span><span class="data"></span><span class="seen"></span></footer>
     <div class="overlay"></div>`;
 }
 
@@ -94,7 +94,7 @@ class FleetPanel {
         el.innerHTML = cardHTML(id);
         card = { el, q: (s) => el.querySelector(s) };
         card.refs = Object.fromEntries(['.sub', '.badges', '.v-cpu', '.v-mem', '.v-net', '.v-disk', '.bar i', '.data',
-          '.load', '.seen', '.overlay', '.s-cpu', '.s-mem', '.s-net'].map((s) => [s, el.querySelector(s)]));
+          '.load', '.top-container', '.seen', '.overlay', '.s-cpu', '.s-mem', '.s-net'].map((s) => [s, el.querySelector(s)]));
         this.cards.set(id, card);
         this.observer.observe(el);
         this.dirty.add(id);
@@ -153,6 +153,9 @@ class FleetPanel {
     r['.bar i'].style.width = `${Math.min(100, v.disk ?? 0)}%`;
     r['.bar i'].className = v.disk >= 90 ? 'hot' : v.disk >= 80 ? 'warm' : '';
     r['.load'].textContent = v.load1 == null ? '' : `load ${v.load1.toFixed(2)}`;
+    const top = dominantContainer(v);
+    r['.top-container'].textContent = top ? `${top.name} ${percent(top.share)} of CPU` : '';
+    r['.top-container'].title = top ? `the container ${top.name} uses most of this machine's CPU` : '';
     r['.seen'].textContent = m.lastSeenMs ? `seen ${ago(m.lastSeenMs, now)}` : '';
     // Completeness of the last 24 h: the share of time with data (gaps back-filled later count as data).
     const c = m.completeness;
@@ -166,6 +169,16 @@ class FleetPanel {
     drawSparkline(r['.s-mem'], h.t, h.mem, { now, max: 100, color: '#a78bfa' });
     drawSparkline(r['.s-net'], h.t, h.net, { now, color: '#06d6a0' });
   }
+}
+
+/**
+ * The container that uses most of a busy machine's CPU: at least half of what the machine uses, and the machine at
+ * least 10% busy; its share is of all cores, as the card's CPU figure is. Null otherwise.
+ */
+export function dominantContainer(v) {
+  if (v.topContainer == null || v.topContainerCpu == null || !v.cores || v.cpu == null || v.cpu < 10) return null;
+  const share = v.topContainerCpu / v.cores;
+  return share >= v.cpu / 2 ? { name: v.topContainer, share } : null;
 }
 
 export default {

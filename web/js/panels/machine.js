@@ -1,11 +1,12 @@
 // Machine view (#/machine/ID): header figures, charts per metric group from /api/history kept live by the
-// subscribed detail stream, a time-range picker, drag-to-zoom, alert periods, and the top processes.
+// subscribed detail stream, a time-range picker, drag-to-zoom, alert periods, the containers and the top processes.
 
 import * as api from '../api.js';
 import { TimeChart } from '../chart.js';
 import { chartGroups, seriesId } from '../charts/registry.js';
 import { ago, bytes, clock, completeness, duration, esc, GAP_TEXT, number, percent, rate } from '../format.js';
 import { renderTop } from './top.js';
+import { ContainersPanel } from './containers.js';
 import { setShowVirtual, showVirtual } from '../charts/virtual.js';
 import { ackBadge, ackButton, canSilence, silenceButton, wireSilencing } from '../silence.js';
 
@@ -30,11 +31,13 @@ class MachinePanel {
         <label class="virtual-toggle"><input type="checkbox" name="virtual"> show virtual devices</label></div>
       <div class="gap-legend" hidden></div>
       <div class="charts"></div>
+      <section class="panel containers"></section>
       <div class="split"><section class="panel top"><h3>Top processes</h3><div class="top-body"></div></section>
       <section class="panel malerts"><h3>Alerts</h3><div class="malerts-body"></div><div class="silence-slot"></div></section></div>`;
     this.root = root;
     this.q = (s) => root.querySelector(s);
     wireSilencing(this.q('.malerts'), this.q('.malerts .silence-slot'));
+    this.containers = new ContainersPanel(this.q('.containers'), id);
     root.querySelector('.ranges').addEventListener('click', (e) => {
       const name = e.target.dataset?.range;
       if (!name) return;
@@ -68,6 +71,7 @@ class MachinePanel {
     clearInterval(this.refresher);
     this.abort?.abort();
     for (const { chart } of this.charts.values()) chart.destroy();
+    this.containers.destroy();
   }
 
   window() {
@@ -157,6 +161,7 @@ class MachinePanel {
     if (!change.details.has(this.id)) return;
     const detail = this.store.details.get(this.id);
     renderTop(this.q('.top-body'), detail.top);
+    this.containers.update(detail.samples, detail.machine.lastSampleMs);
     if (!this.range.live || this.range.span > LIVE_APPEND_MAX) return;
     const t = detail.machine.lastSampleMs;
     if (t == null) return;
@@ -170,6 +175,7 @@ class MachinePanel {
     const head = this.q('.machine-head');
     // An unknown id shows only that: no figures, charts or tables to fill.
     for (const s of ['.toolbar', '.charts', '.split']) this.q(s).hidden = !m;
+    if (!m) this.q('.containers').hidden = true;
     if (!m) {
       head.innerHTML = `<a href="#/" class="back">← fleet</a><h2>${esc(this.id)}</h2>`;
       this.q('.stats').innerHTML = '';
