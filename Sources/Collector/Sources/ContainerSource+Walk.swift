@@ -19,7 +19,7 @@ extension ContainerSource {
             order = []
             root = cgroupRoot
             layout = CgroupLayout.detect(root: cgroupRoot)
-            hostNetNamespace = Self.netNamespace(context.proc("1/ns/net"))
+            hostNetNamespaces = Set(["1/ns/net", "self/ns/net"].compactMap { Self.netNamespace(context.proc($0)) })
         }
         lastWalk = context.monotonicSeconds
         walks &+= 1
@@ -130,7 +130,7 @@ extension ContainerSource {
         let namespace = Self.netNamespace(context.proc("\(pid)/ns/net"))
         // Sharing the machine's namespace (a service, a container with --network host): its traffic is the
         // machine's, which the net group reports already.
-        guard let namespace, namespace != hostNetNamespace else { return }
+        guard let namespace, !hostNetNamespaces.contains(namespace) else { return }
         target.files[netSlot] = context.proc("\(pid)/net/dev")
     }
 

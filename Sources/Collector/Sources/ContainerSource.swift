@@ -88,7 +88,9 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
     var walks: UInt32 = 0
     var openFiles = 0
     var memTotal: UInt64?
-    var hostNetNamespace: UInt64?
+    /// The network namespaces that are the machine's: init's, and the collector's own (the same on a host; with
+    /// `--network host` too; where init runs apart, as in some sandboxes, the collector's is the one it reports).
+    var hostNetNamespaces: Set<UInt64> = []
     var pending: [String] = []
     var reportedOverMax = false
 
