@@ -95,18 +95,10 @@ struct FleetTests {
 
         /// Sample times (ms) of one machine's CPU series in 1 s history, asked from inside the hub namespace.
         func history(_ machine: String, from: String = "-10m") async -> [Int64] {
-            let url = "https://127.0.0.1:8080/api/history?machine=\(machine)&metric=cpu.usage_percent&from=\(from)&to=now&step=1s&tier=raw"
-            // The API needs the CLI's token; python reads it from its file (a token never goes on a command line),
-            // and verifies the hub's HTTPS against the CA apply generated.
-            let code = "import json,ssl,sys,urllib.request; t=open(sys.argv[2]).read().strip(); "
-                + "c=ssl.create_default_context(cafile=sys.argv[3]); "
-                + "r=urllib.request.Request(sys.argv[1], headers={'Authorization': 'Bearer '+t}); "
-                + "d=json.load(urllib.request.urlopen(r, timeout=5, context=c)); "
-                + "print(' '.join(str(p['t']) for s in d['series'][:1] for p in s['points']))"
-            let tokenFile = state.appendingPathComponent("secrets/api.token").path
-            let ca = state.appendingPathComponent("tls/ca.pem").path
-            let r = await net.inHub(["/usr/bin/env", "python3", "-c", code, url, tokenFile, ca])
-            return r.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int64($0) }
+            let path = "/api/history?machine=\(machine)&metric=cpu.usage_percent&from=\(from)&to=now&step=1s&tier=raw"
+            let doc = (try? await api(path)) as? [String: Any]
+            let points = ((doc?["series"] as? [[String: Any]])?.first?["points"] as? [[String: Any]]) ?? []
+            return points.compactMap { ($0["t"] as? NSNumber)?.int64Value }
         }
     }
 
@@ -116,17 +108,23 @@ struct FleetTests {
         return try await TestNetwork.make(remotes: remotes)
     }
 
-    @Test("apply installs remote collectors over ssh; again changes nothing; reconfigures one, uninstalls another; a machine without ssh fails alone")
-    func applyConvergesTheFleet() async throws {
-        let net = try await Self.network()
+    /// Runs `body` on a fleet of `remotes` test hosts; whatever it throws is recorded, and the collectors and the
+    /// network are taken down afterwards either way.
+    static func withFleet(remotes: Int = 2, _ body: (Fleet) async throws -> Void) async throws {
+        let net = try await network(remotes: remotes)
         let fleet = try Fleet(net)
         do {
-            try await converge(fleet)
+            try await body(fleet)
         } catch {
             Issue.record(error)
         }
         _ = await fleet.smsctl(["down", fleet.specFile.path, "--machines", "all"])
         await net.down()
+    }
+
+    @Test("apply installs remote collectors over ssh; again changes nothing; reconfigures one, uninstalls another; a machine without ssh fails alone")
+    func applyConvergesTheFleet() async throws {
+        try await Self.withFleet { try await converge($0) }
     }
 
     func converge(_ fleet: Fleet) async throws {
@@ -262,16 +260,14 @@ struct FleetTests {
 
     @Test("a remote's link down for 60 s: its 1 s history for the whole window is back-filled, with no duplicate")
     func linkDownIsBackFilled() async throws {
-        let net = try await Self.network(remotes: 1)
-        let fleet = try Fleet(net)
-        do {
+        try await Self.withFleet(remotes: 1) { fleet in
             try fleet.writeSpec(remotes: ["r1": ""])
             let applied = await fleet.apply()
             #expect(applied.status == 0, "apply failed:\n\(applied.output)")
             let downAt = Int64(Date().timeIntervalSince1970 * 1000)
-            await net.hosts("link-down", "r1")
+            await fleet.net.hosts("link-down", "r1")
             try await Task.sleep(for: .seconds(60))
-            await net.hosts("link-up", "r1")
+            await fleet.net.hosts("link-up", "r1")
             let upAt = Int64(Date().timeIntervalSince1970 * 1000)
             // Whole seconds strictly inside the window, so the edges' partial seconds do not count.
             let expected = Set(stride(from: (downAt / 1000 + 1) * 1000, to: (upAt / 1000) * 1000, by: 1000))
@@ -279,28 +275,16 @@ struct FleetTests {
             let complete = await waitFor(timeout: .seconds(60), every: .seconds(1)) {
                 times = await fleet.history("r1", from: "-5m")
                 return expected.isSubset(of: Set(times))
-            }
-            let missing = expected.subtracting(times).count
-            #expect(complete, "\(missing) of \(expected.count) seconds of the outage missing in r1's history")
-            #expect(Set(times).count == times.count, "duplicate samples in r1's history")
-        } catch {
-            Issue.record(error)
         }
-        _ = await fleet.smsctl(["down", fleet.specFile.path, "--machines", "all"])
-        await net.down()
+        let missing = expected.subtracting(times).count
+        #expect(complete, "\(missing) of \(expected.count) seconds of the outage missing in r1's history")
+        #expect(Set(times).count == times.count, "duplicate samples in r1's history")
+        }
     }
 
     @Test("a collector stopped for 20 s, a link down for 20 s, a buffer that overflows: /api/gaps says machine down, back-filled and lost, and completeness counts them")
     func gapsAreAccountedFor() async throws {
-        let net = try await Self.network(remotes: 2)
-        let fleet = try Fleet(net)
-        do {
-            try await accountForGaps(fleet)
-        } catch {
-            Issue.record(error)
-        }
-        _ = await fleet.smsctl(["down", fleet.specFile.path, "--machines", "all"])
-        await net.down()
+        try await Self.withFleet { try await accountForGaps($0) }
     }
 
     /// One gap of a machine from `/api/gaps`.

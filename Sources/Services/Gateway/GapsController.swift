@@ -73,7 +73,7 @@ struct GapsController<Context: RequestContext>: Sendable {
             }
             out.append(MachineGapsDTO(
                 machine: id, intervalMs: intervalMs, sinceMs: record?.cursor?.sinceMs,
-                completeness: GapIndex.completeness(record, lastSampleMs: last, intervalMs: intervalMs, nowMs: nowMs),
+                completeness: record?.cursor.map { Completeness(gaps: all, sinceMs: $0.sinceMs, nowMs: nowMs).ratios },
                 gaps: shown))
         }
         return try JSONResponse.make(Answer(fromMs: fromMs, toMs: toMs, machines: out))
