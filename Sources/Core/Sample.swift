@@ -3,17 +3,32 @@ import Spec
 /// A series: a catalog metric name plus its label values (`disk.used_percent{mount="/"}`).
 ///
 /// The canonical text is built once, when the key is made: it is the key's identity (hashing and equality use
-/// it) and the map key of current values, so the hot paths (state, live feed, alerts) never rebuild it.
+/// it) and the map key of current values, so the hot paths (state, live feed, alerts) never rebuild it. The key
+/// is one reference (copying it is one retain, not three) and carries its text's hash, so a dictionary lookup
+/// hashes one integer and a key compared with itself (the decoder hands out the same key every batch) is equal
+/// without reading its text.
 public struct SeriesKey: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
-    public let metric: String
-    public let labels: [String: String]
+    private final class Storage: Sendable {
+        let metric: String
+        let labels: [String: String]
+        let text: String
+        let hash: Int
+        init(_ metric: String, _ labels: [String: String]) {
+            self.metric = metric
+            self.labels = labels
+            text = SeriesKey.canonical(metric, labels)
+            hash = text.hashValue
+        }
+    }
+    private let storage: Storage
+
+    public var metric: String { storage.metric }
+    public var labels: [String: String] { storage.labels }
     /// Canonical text form, labels sorted by key: `disk.used_percent{mount="/"}`; used as a map key in JSON.
-    public let description: String
+    public var description: String { storage.text }
 
     public init(_ metric: String, _ labels: [String: String] = [:]) {
-        self.metric = metric
-        self.labels = labels
-        description = Self.canonical(metric, labels)
+        storage = Storage(metric, labels)
     }
 
     private enum CodingKeys: String, CodingKey { case metric, labels }
@@ -29,8 +44,10 @@ public struct SeriesKey: Sendable, Hashable, Codable, Comparable, CustomStringCo
         try c.encode(labels, forKey: .labels)
     }
 
-    public static func == (a: SeriesKey, b: SeriesKey) -> Bool { a.description == b.description }
-    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
+    public static func == (a: SeriesKey, b: SeriesKey) -> Bool {
+        a.storage === b.storage || (a.storage.hash == b.storage.hash && a.storage.text == b.storage.text)
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(storage.hash) }
     public static func < (a: SeriesKey, b: SeriesKey) -> Bool { a.description < b.description }
 
     /// True when every label of `filter` has the same value here.

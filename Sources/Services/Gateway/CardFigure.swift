@@ -43,6 +43,8 @@ struct CardFigure: Sendable {
 
     /// The figure a metric feeds, if any.
     static let byMetric: [String: CardFigure] = Dictionary(uniqueKeysWithValues: all.map { ($0.metric, $0) })
+    /// A figure's position in `all`, by metric.
+    static let indexByMetric: [String: Int] = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.metric, $0) })
 
     /// Folds one series' value into `values`.
     func take(_ key: SeriesKey, _ sample: Double, into values: inout KeyValues) {

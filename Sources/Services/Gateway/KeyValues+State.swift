@@ -34,4 +34,15 @@ extension FleetView {
         for sample in samples { kv.take(sample.series, sample.value) }
         return kv
     }
+
+    /// The card figures of one of a machine's batches; `layout` remembers which figure each position feeds, so
+    /// a batch with the machine's usual series looks no metric up.
+    static func keyValues(_ samples: [Sample], layout: inout PositionalMemo<Int>) -> KeyValues {
+        var kv = KeyValues()
+        for (i, sample) in samples.enumerated() {
+            let figure = layout.value(at: i, for: sample.series) { CardFigure.indexByMetric[$0.metric] ?? -1 }
+            if figure >= 0 { CardFigure.all[figure].take(sample.series, sample.value, into: &kv) }
+        }
+        return kv
+    }
 }

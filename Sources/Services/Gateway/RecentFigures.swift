@@ -41,17 +41,28 @@ final class RecentFiguresBook: Sendable {
     static let keepMs: Int64 = 120_000
     private let book = Mutex<[String: RecentFigures]>([:])
     /// Each machine's figures from its newest batch, and that batch's time: the live feed's summaries use them
-    /// instead of picking them out of the machine's state again.
-    private let newest = Mutex<[String: (timestampMs: Int64, values: KeyValues)]>([:])
+    /// instead of picking them out of the machine's state again. With them, which figure each position of the
+    /// machine's batches feeds.
+    private struct Newest {
+        var timestampMs: Int64 = .min
+        var values = KeyValues()
+        var layout = PositionalMemo<Int>()
+    }
+    private let newest = Mutex<[String: Newest]>([:])
 
     /// Records a batch's card figures.
     func record(_ batch: Batch) {
-        let kv = FleetView.keyValues(batch.samples)
-        book.withLock { $0[batch.machine, default: RecentFigures()].append(batch.timestampMs, kv, keepMs: Self.keepMs) }
-        newest.withLock { n in
-            if (n[batch.machine]?.timestampMs ?? .min) < batch.timestampMs { n[batch.machine] = (batch.timestampMs, kv) }
+        let kv = newest.withLock { n in
+            Self.update(&n[batch.machine, default: Newest()]) { entry in
+                let kv = FleetView.keyValues(batch.samples, layout: &entry.layout)
+                if entry.timestampMs < batch.timestampMs { (entry.timestampMs, entry.values) = (batch.timestampMs, kv) }
+                return kv
+            }
         }
+        book.withLock { $0[batch.machine, default: RecentFigures()].append(batch.timestampMs, kv, keepMs: Self.keepMs) }
     }
+
+    private static func update<T>(_ entry: inout Newest, _ change: (inout Newest) -> T) -> T { change(&entry) }
 
     /// The figures of the machine's batch taken at `timestampMs`, when that is the newest one recorded here.
     func figures(_ machine: String, at timestampMs: Int64?) -> KeyValues? {

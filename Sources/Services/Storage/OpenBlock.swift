@@ -2,15 +2,24 @@ import SMSCore
 
 /// A machine's batches not yet sealed into a block: kept in memory (and in the write-ahead table on disk)
 /// until enough have arrived to compress well.
+///
+/// Columns sit in an array in order of first appearance; a batch that lists its series in the same order as
+/// the one before (the usual case) finds each column by position, with no hashing.
 struct OpenBlock: Sendable {
     private(set) var times: [Int64] = []
     private(set) var firstSeq: UInt64?
     private(set) var lastSeq: UInt64?
-    private(set) var columns: [Int64: BlockColumn] = [:]
     private(set) var sampleCount = 0
+    private var ids: [Int64] = []
+    private var store: [BlockColumn] = []
+    private var slots: [Int64: Int] = [:]
+    /// The column of each position of the last batch.
+    private var lastSlots: [Int] = []
 
     var isEmpty: Bool { times.isEmpty }
     var batchCount: Int { times.count }
+    /// Every column by series id.
+    var columns: [Int64: BlockColumn] { Dictionary(uniqueKeysWithValues: zip(ids, store)) }
 
     /// Adds one batch; a series listed twice in the batch keeps its last value.
     mutating func append(seq: UInt64, time: Int64, samples: [(seriesId: Int64, value: Double)]) {
@@ -18,15 +27,37 @@ struct OpenBlock: Sendable {
         times.append(time)
         if firstSeq == nil { firstSeq = seq }
         lastSeq = seq
-        for (seriesId, value) in samples {
-            if columns[seriesId]?.rows.last == row {
-                columns[seriesId]!.values[columns[seriesId]!.values.count - 1] = value
+        for (i, (seriesId, value)) in samples.enumerated() {
+            let slot = slot(of: seriesId, at: i)
+            if store[slot].rows.last == row {
+                store[slot].values[store[slot].values.count - 1] = value
                 continue
             }
-            columns[seriesId, default: BlockColumn()].rows.append(row)
-            columns[seriesId, default: BlockColumn()].values.append(value)
+            store[slot].rows.append(row)
+            store[slot].values.append(value)
             sampleCount += 1
         }
+    }
+
+    /// The column of `seriesId`, at position `index` of the batch: the last batch's column there when it is the
+    /// same series, else looked up or made.
+    private mutating func slot(of seriesId: Int64, at index: Int) -> Int {
+        if index < lastSlots.count, ids[lastSlots[index]] == seriesId { return lastSlots[index] }
+        let slot: Int
+        if let known = slots[seriesId] {
+            slot = known
+        } else {
+            slot = store.count
+            slots[seriesId] = slot
+            ids.append(seriesId)
+            store.append(BlockColumn())
+        }
+        if index < lastSlots.count {
+            lastSlots[index] = slot
+        } else if index == lastSlots.count {
+            lastSlots.append(slot)
+        }
+        return slot
     }
 
     /// The block as stored in the `blocks` table.
@@ -34,14 +65,14 @@ struct OpenBlock: Sendable {
 
     /// One series' samples within [from, to], in arrival order.
     func samples(of seriesId: Int64, from: Int64, to: Int64) -> [(t: Int64, value: Double)] {
-        guard let column = columns[seriesId] else { return [] }
-        return Self.samples(column, times: times, from: from, to: to)
+        guard let slot = slots[seriesId] else { return [] }
+        return Self.samples(store[slot], times: times, from: from, to: to)
     }
 
     /// Per-bucket rollups of every series, oldest bucket first.
     func rollups(width: Int64, only wanted: Set<Int64>? = nil) -> [Int64: [(bucket: Int64, rollup: Rollup)]] {
         var result: [Int64: [(bucket: Int64, rollup: Rollup)]] = [:]
-        for (seriesId, column) in columns where wanted?.contains(seriesId) ?? true {
+        for (seriesId, column) in zip(ids, store) where wanted?.contains(seriesId) ?? true {
             let columnTimes = column.rows.map { times[Int($0)] }
             result[seriesId] = Rollup.buckets(times: columnTimes, values: column.values, width: width)
         }

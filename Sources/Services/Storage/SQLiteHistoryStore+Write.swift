@@ -31,39 +31,43 @@ extension SQLiteHistoryStore {
         return result
     }
 
-    /// One machine's batches of this call, in seq order: into its open block, sealing when it is full.
+    /// One machine's batches of this call, in seq order: into its open block, sealing when it is full. The
+    /// machine is taken out of the table for the run, so each sample costs no lookup of the machine's name.
     private func appendRun(
         _ run: ArraySlice<Batch>, machine name: String, into plan: inout WritePlan, result: inout AppendResult
     ) {
         _ = machineId(name)
+        var machine = state.machines.removeValue(forKey: name)!
+        defer { state.machines[name] = machine }
         // Batches of this call not yet sealed: they become this call's write-ahead record.
         var pending: [WALRecord.Entry] = []
         for batch in run {
-            if let highWater = state.machines[name]!.highWater, batch.seq <= highWater {
+            if let highWater = machine.highWater, batch.seq <= highWater {
                 result.duplicates += 1
                 continue
             }
-            let samples = batch.samples.map { sample in
-                (seriesId: seriesId(for: sample.series, machine: name, into: &plan), value: sample.value)
+            var samples: [(seriesId: Int64, value: Double)] = []
+            samples.reserveCapacity(batch.samples.count)
+            for (i, sample) in batch.samples.enumerated() {
+                samples.append((seriesId(for: sample.series, at: i, machine: &machine, into: &plan), sample.value))
             }
-            // Read in place: a local copy of the open block would make the append below copy its arrays.
-            if let start = state.machines[name]!.open.times.first, batch.timestampMs - start >= options.blockSpanMs {
-                seal(machine: name, into: &plan)
+            if let start = machine.open.times.first, batch.timestampMs - start >= options.blockSpanMs {
+                Self.seal(&machine, into: &plan)
                 pending.removeAll()
             }
-            state.machines[name]!.open.append(seq: batch.seq, time: batch.timestampMs, samples: samples)
-            state.machines[name]!.highWater = batch.seq
+            machine.open.append(seq: batch.seq, time: batch.timestampMs, samples: samples)
+            machine.highWater = batch.seq
             pending.append((batch.seq, batch.timestampMs, samples))
             plan.touchedMachines.insert(name)
             result.stored += 1
-            if state.machines[name]!.open.batchCount >= options.blockBatches {
-                seal(machine: name, into: &plan)
+            if machine.open.batchCount >= options.blockBatches {
+                Self.seal(&machine, into: &plan)
                 pending.removeAll()
             }
         }
         if let last = pending.last {
             let record = WALRecord.encode(pending)
-            plan.walRecords.append([.int(state.machines[name]!.id), .seq(last.seq), .bytes(record)])
+            plan.walRecords.append([.int(machine.id), .seq(last.seq), .bytes(record)])
         }
     }
 
@@ -77,21 +81,34 @@ extension SQLiteHistoryStore {
         return id
     }
 
-    /// The series' id, assigning a new one (written in this transaction) the first time it is seen.
-    private func seriesId(for key: SeriesKey, machine name: String, into plan: inout WritePlan) -> Int64 {
-        if let id = state.machines[name]!.seriesIds[key] { return id }
-        let id = state.nextSeriesId
-        state.nextSeriesId += 1
-        state.machines[name]!.seriesIds[key] = id
-        state.seriesKeys[id] = key
-        let machineId = state.machines[name]!.id
-        plan.newSeries.append([.int(id), .int(machineId), .text(key.metric), .text(Self.encodeLabels(key.labels))])
+    /// The id of the series at position `index` of a batch: the last batch's at that position when it is the
+    /// same key, else looked up, else assigned (and written in this transaction).
+    private func seriesId(
+        for key: SeriesKey, at index: Int, machine: inout State.Machine, into plan: inout WritePlan
+    ) -> Int64 {
+        if let known = machine.lastIds.value(at: index, for: key) { return known }
+        let id: Int64
+        if let known = machine.seriesIds[key] {
+            id = known
+        } else {
+            id = state.nextSeriesId
+            state.nextSeriesId += 1
+            machine.seriesIds[key] = id
+            state.seriesKeys[id] = key
+            plan.newSeries.append([.int(id), .int(machine.id), .text(key.metric), .text(Self.encodeLabels(key.labels))])
+        }
+        machine.lastIds.remember(id, at: index, for: key)
         return id
     }
 
     /// Compresses the machine's open block into a `blocks` row and its rollups, and empties it.
     func seal(machine name: String, into plan: inout WritePlan) {
-        guard let machine = state.machines[name], !machine.open.isEmpty else { return }
+        guard state.machines[name] != nil else { return }
+        Self.seal(&state.machines[name]!, into: &plan)
+    }
+
+    static func seal(_ machine: inout State.Machine, into plan: inout WritePlan) {
+        guard !machine.open.isEmpty else { return }
         let open = machine.open
         plan.blocks.append([
             .int(machine.id), .int(open.times.min()!), .int(open.times.max()!), .int(Int64(open.sampleCount)),
@@ -108,9 +125,9 @@ extension SQLiteHistoryStore {
             }
         }
         plan.sealedMachineIds.append(machine.id)
-        plan.touchedMachines.insert(name)
-        state.machines[name]!.sealedSeq = open.lastSeq
-        state.machines[name]!.open = OpenBlock()
+        plan.touchedMachines.insert(machine.name)
+        machine.sealedSeq = open.lastSeq
+        machine.open = OpenBlock()
     }
 
     /// Writes the plan in one transaction. On failure memory is ahead of the file, so it is rebuilt from the file.

@@ -36,6 +36,8 @@ public actor SQLiteHistoryStore: HistoryStore {
             var epoch: SeqEpoch?
             var open = OpenBlock()
             var seriesIds: [SeriesKey: Int64] = [:]
+            /// The last batch's series ids by position: the next batch nearly always lists the same keys.
+            var lastIds = PositionalMemo<Int64>()
         }
 
         var machines: [String: Machine] = [:]
