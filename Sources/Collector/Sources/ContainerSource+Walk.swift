@@ -24,7 +24,6 @@ extension ContainerSource {
         lastWalk = context.monotonicSeconds
         walks &+= 1
         guard let layout else { return }
-        memTotal = readMemTotal(context.proc("meminfo"))
         // The ones already read first, so past the maximum their series go on and new ones wait.
         var chosen: [Target] = []
         var newcomers: [(entry: CgroupEntry, label: String, name: String)] = []
@@ -65,6 +64,9 @@ extension ContainerSource {
             targets[path] = nil
         }
         order = chosen
+        // The machine's memory stands in for a missing limit; /proc/meminfo costs the kernel more than a cgroup
+        // file, so it is read only when there is a cgroup to read.
+        if !order.isEmpty { memTotal = readMemTotal(context.proc("meminfo")) }
         for target in order { refreshSlow(target, layout, context) }
     }
 

@@ -199,7 +199,7 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
             snapshot.samples.append(Sample(keys[2], Double(used)))
             if let limit = target.limit ?? memTotal, limit > 0 {
                 snapshot.samples.append(Sample(keys[3], Double(limit)))
-                snapshot.samples.append(Sample(keys[4], min(100, Double(used) / Double(limit) * 100)))
+                snapshot.samples.append(Sample(keys[4], min(100, Derived.rounded(Double(used) / Double(limit) * 100))))
             }
         }
         if let oom = target.oomKills { snapshot.samples.append(Sample(keys[5], Double(oom))) }
@@ -208,16 +208,16 @@ final class ContainerSource: MetricSource, @unchecked Sendable {
         let seconds = now.time - before.time
         func rate(_ a: UInt64?, _ b: UInt64?) -> Double? {
             guard let a, let b, b >= a else { return nil }
-            return Double(b - a) / seconds
+            return Derived.rounded(Double(b - a) / seconds)
         }
         if let cpu = rate(before.cpuNanoseconds, now.cpuNanoseconds) {
-            snapshot.samples.append(Sample(keys[0], cpu / 1e7))
+            snapshot.samples.append(Sample(keys[0], Derived.rounded(cpu / 1e7)))
         }
         if let periods = now.periods, let old = before.periods, let throttled = now.throttledPeriods,
             let oldThrottled = before.throttledPeriods, periods >= old, throttled >= oldThrottled
         {
             let share = periods > old ? Double(throttled - oldThrottled) / Double(periods - old) * 100 : 0
-            snapshot.samples.append(Sample(keys[1], min(100, share)))
+            snapshot.samples.append(Sample(keys[1], min(100, Derived.rounded(share))))
         }
         if let io = now.io, let old = before.io {
             if let read = rate(old.read, io.read) { snapshot.samples.append(Sample(keys[6], read)) }

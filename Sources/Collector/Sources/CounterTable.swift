@@ -65,7 +65,7 @@ struct CounterTable: Sendable {
         rates.removeAll(keepingCapacity: true)
         for (old, new) in zip(before, after) {
             guard let delta = CounterDelta.increase(from: old, to: new) else { return false }
-            rates.append(Double(delta) / seconds)
+            rates.append(Derived.rounded(Double(delta) / seconds))
         }
         return true
     }

@@ -106,10 +106,10 @@ struct DiskSource: MetricSource {
         add(Double(stats.blocks &* stats.blockSize))
         add(Double(used))
         add(Double(available))
-        add(usable == 0 ? 0 : Double(used) / Double(usable) * 100)
+        add(usable == 0 ? 0 : Derived.rounded(Double(used) / Double(usable) * 100))
         if stats.files > 0 {
             let usedFiles = stats.files - min(stats.filesFree, stats.files)
-            add(Double(usedFiles) / Double(stats.files) * 100)
+            add(Derived.rounded(Double(usedFiles) / Double(stats.files) * 100))
         }
     }
 }

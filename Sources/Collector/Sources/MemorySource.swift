@@ -91,6 +91,6 @@ struct MemorySource: MetricSource {
 
     /// `part` as a percentage of `whole`, 0 when `whole` is 0.
     private static func percent(_ part: UInt64, of whole: UInt64) -> Double {
-        whole == 0 ? 0 : Double(part) / Double(whole) * 100
+        whole == 0 ? 0 : Derived.rounded(Double(part) / Double(whole) * 100)
     }
 }

@@ -106,7 +106,7 @@ struct PressureSource: MetricSource {
         // A counter that went back (a fixture swap, never a real kernel) gives no rate, as elsewhere.
         guard let before, elapsed > 0, now.totalMicroseconds >= before.totalMicroseconds else { return }
         let stalled = Double(now.totalMicroseconds - before.totalMicroseconds) / 1_000_000
-        snapshot.samples.append(Sample(keys.percent, min(100, stalled / elapsed * 100)))
+        snapshot.samples.append(Sample(keys.percent, min(100, Derived.rounded(stalled / elapsed * 100))))
     }
 
     /// The file is missing (no PSI in the kernel) or PSI is switched off (`psi=0`: EOPNOTSUPP on read).
