@@ -17,7 +17,12 @@ public struct AlertEvaluator: Sendable {
     public var staleAfterMs: Int64
     /// A batch this much older than the machine's usual lag is a replayed backlog (see `isReplay`).
     public var replayLagMs: Int64 = 60_000
-    var rules: CompiledRules?
+    var rules: CompiledRules? {
+        didSet { ruled = [:] }
+    }
+    /// Per machine, whether some rule watches the metric at each position of its batches (most positions have
+    /// none): a batch with the machine's usual series looks no metric up.
+    var ruled: [String: PositionalMemo<Bool>] = [:]
     var firstBatchMs: [String: Int64] = [:]
     var lastBatchMs: [String: Int64] = [:]
     /// Absence rules with a metric: rule → machine → when a matching sample last arrived.
@@ -49,8 +54,12 @@ public struct AlertEvaluator: Sendable {
         lastBatchMs[machine.id] = nowMs
         out += resolveAbsence(machine, batch: batch, rules: rules, nowMs: nowMs)
         if isReplay(batch, nowMs: nowMs) { return out }
-        for sample in batch.samples where sample.value.isFinite {
-            guard let candidates = rules.byMetric[sample.series.metric] else { continue }
+        var layout = ruled.removeValue(forKey: machine.id) ?? PositionalMemo()
+        defer { ruled[machine.id] = layout }
+        for (i, sample) in batch.samples.enumerated() where sample.value.isFinite {
+            guard layout.value(at: i, for: sample.series, { rules.byMetric[$0.metric] != nil }),
+                let candidates = rules.byMetric[sample.series.metric]
+            else { continue }
             for rule in candidates where sample.series.matches(labels: rule.labels) && rule.machines.matches(machine) {
                 guard let levels = AlertLevels.resolve(rule, for: machine) else { continue }
                 let key = AlertKey(rule: rule.name, machine: machine.id, series: sample.series.description)
