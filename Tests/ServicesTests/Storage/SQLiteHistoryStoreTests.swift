@@ -3,6 +3,7 @@ import Logging
 import SQLiteNIO
 import Spec
 import Testing
+import TestSupport
 
 @testable import Collector
 @testable import Controller
@@ -37,6 +38,36 @@ extension StorageTests {
             )
             let expected = snapshots.map { $0.samples.first { $0.series == key }!.value.bitPattern }
             #expect(answer.first?.points.map(\.value.bitPattern) == expected)
+            try await store.close()
+        }
+
+        @Test("an hour of a real machine's series (the recorded capture) takes at most 1 byte per sample and reads back exactly")
+        func compressionOnCapturedProc() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let path = directory.path + "/history.sqlite"
+            let batches = try await offPool { try ProcCapture.batches(machine: "capture") }
+            let sampleCount = batches.reduce(0) { $0 + $1.samples.count }
+            #expect(batches.count >= 3_600 && sampleCount >= 360_000, "\(batches.count) batches, \(sampleCount) samples")
+            var store = try await SQLiteHistoryStore.open(path: path, logger: logger)
+            try await HistoryStoreConformance.append(batches, to: store, groupSize: 100)
+            try await store.close()
+            store = try await SQLiteHistoryStore.open(path: path, logger: logger)
+            let stats = try await store.stats()
+            #expect(stats.samples == sampleCount)
+            #expect(stats.bytesPerSample <= 1.0, "raw tier: \(stats.rawBytes) bytes for \(stats.samples) samples")
+            print("capture: \(sampleCount) samples, \(stats.rawBytes) bytes, \(stats.bytesPerSample) B/sample")
+            // Every series reads back bit for bit, at its own times.
+            let keys = Set(batches.flatMap { $0.samples.map(\.series) })
+            for key in keys {
+                let answer = try await store.query(
+                    HistoryQuery(machine: "capture", metric: key.metric, labels: key.labels, fromMs: 0, toMs: .max, tier: .raw))
+                let got = answer.first { $0.series == key }?.points.map { "\($0.t) \($0.value.bitPattern)" }
+                let expected = batches.compactMap { batch in
+                    batch.samples.last { $0.series == key }.map { "\(batch.timestampMs) \($0.value.bitPattern)" }
+                }
+                #expect(got == expected, "\(key)")
+            }
             try await store.close()
         }
 
