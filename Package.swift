@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SMSCore", targets: ["SMSCore"]),
         .library(name: "Collector", targets: ["Collector"]),
         .library(name: "Spec", targets: ["Spec"]),
+        .library(name: "Controller", targets: ["Controller"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),

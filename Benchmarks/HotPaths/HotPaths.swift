@@ -1,6 +1,9 @@
 import Benchmark
+import Collector
+import Controller
 import Foundation
 import Logging
+import SMSCore
 import Services
 import Spec
 import SwiftProtobuf
