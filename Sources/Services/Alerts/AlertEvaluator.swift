@@ -22,7 +22,7 @@ public struct AlertEvaluator: Sendable {
     }
     /// Per machine, whether some rule watches the metric at each position of its batches (most positions have
     /// none): a batch with the machine's usual series looks no metric up.
-    var ruled: [String: PositionalMemo<Bool>] = [:]
+    var ruled: [String: PositionalMemo<SeriesKey, Bool>] = [:]
     var firstBatchMs: [String: Int64] = [:]
     var lastBatchMs: [String: Int64] = [:]
     /// Absence rules with a metric: rule → machine → when a matching sample last arrived.

@@ -41,9 +41,7 @@ struct CardFigure: Sendable {
         .init(metric: "container.cpu_percent", field: "topContainerCpu", value: \.topContainerCpu, combine: .busiest),
     ]
 
-    /// The figure a metric feeds, if any.
-    static let byMetric: [String: CardFigure] = Dictionary(uniqueKeysWithValues: all.map { ($0.metric, $0) })
-    /// A figure's position in `all`, by metric.
+    /// The position in `all` of the figure a metric feeds, if any.
     static let indexByMetric: [String: Int] = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.metric, $0) })
 
     /// Folds one series' value into `values`.

@@ -4,12 +4,12 @@ import Spec
 extension KeyValues {
     /// Takes one series' value when it is a fleet-card figure (see `CardFigure`); other series are ignored.
     mutating func take(_ key: SeriesKey, _ value: Double) {
-        CardFigure.byMetric[key.metric]?.take(key, value, into: &self)
+        if let figure = CardFigure.indexByMetric[key.metric] { CardFigure.all[figure].take(key, value, into: &self) }
     }
 
     /// True when a series of this metric can be a card figure that reads labels (so its text is worth parsing).
     static func wants(labelledMetric metric: Substring) -> Bool {
-        CardFigure.byMetric[String(metric)]?.readsLabels ?? false
+        CardFigure.indexByMetric[String(metric)].map { CardFigure.all[$0].readsLabels } ?? false
     }
 }
 
@@ -30,14 +30,13 @@ extension FleetView {
 
     /// The card figures of one batch.
     static func keyValues(_ samples: [Sample]) -> KeyValues {
-        var kv = KeyValues()
-        for sample in samples { kv.take(sample.series, sample.value) }
-        return kv
+        var layout = PositionalMemo<SeriesKey, Int>()
+        return keyValues(samples, layout: &layout)
     }
 
     /// The card figures of one of a machine's batches; `layout` remembers which figure each position feeds, so
     /// a batch with the machine's usual series looks no metric up.
-    static func keyValues(_ samples: [Sample], layout: inout PositionalMemo<Int>) -> KeyValues {
+    static func keyValues(_ samples: [Sample], layout: inout PositionalMemo<SeriesKey, Int>) -> KeyValues {
         var kv = KeyValues()
         for (i, sample) in samples.enumerated() {
             let figure = layout.value(at: i, for: sample.series) { CardFigure.indexByMetric[$0.metric] ?? -1 }

@@ -46,7 +46,7 @@ final class RecentFiguresBook: Sendable {
     private struct Newest {
         var timestampMs: Int64 = .min
         var values = KeyValues()
-        var layout = PositionalMemo<Int>()
+        var layout = PositionalMemo<SeriesKey, Int>()
     }
     private let newest = Mutex<[String: Newest]>([:])
 

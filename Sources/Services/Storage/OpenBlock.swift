@@ -14,7 +14,7 @@ struct OpenBlock: Sendable {
     private var store: [BlockColumn] = []
     private var slots: [Int64: Int] = [:]
     /// The column of each position of the last batch.
-    private var lastSlots: [Int] = []
+    private var lastSlots = PositionalMemo<Int64, Int>()
 
     var isEmpty: Bool { times.isEmpty }
     var batchCount: Int { times.count }
@@ -42,7 +42,7 @@ struct OpenBlock: Sendable {
     /// The column of `seriesId`, at position `index` of the batch: the last batch's column there when it is the
     /// same series, else looked up or made.
     private mutating func slot(of seriesId: Int64, at index: Int) -> Int {
-        if index < lastSlots.count, ids[lastSlots[index]] == seriesId { return lastSlots[index] }
+        if let known = lastSlots.value(at: index, for: seriesId) { return known }
         let slot: Int
         if let known = slots[seriesId] {
             slot = known
@@ -52,11 +52,7 @@ struct OpenBlock: Sendable {
             ids.append(seriesId)
             store.append(BlockColumn())
         }
-        if index < lastSlots.count {
-            lastSlots[index] = slot
-        } else if index == lastSlots.count {
-            lastSlots.append(slot)
-        }
+        lastSlots.remember(slot, at: index, for: seriesId)
         return slot
     }
 

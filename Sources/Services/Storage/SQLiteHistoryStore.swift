@@ -37,7 +37,7 @@ public actor SQLiteHistoryStore: HistoryStore {
             var open = OpenBlock()
             var seriesIds: [SeriesKey: Int64] = [:]
             /// The last batch's series ids by position: the next batch nearly always lists the same keys.
-            var lastIds = PositionalMemo<Int64>()
+            var lastIds = PositionalMemo<SeriesKey, Int64>()
         }
 
         var machines: [String: Machine] = [:]
