@@ -1,10 +1,12 @@
 import SMSCore
 import Logging
+import NIOCore
 import PostgresNIO
 import Spec
 
-/// Reading history back. Every read asks the database (not this store's caches) for machines, series and
-/// retention cutoffs, since other aggregators write to the same database; a read never waits for an outage.
+/// Reading history back: sealed blocks and rollup rows merged with the write-ahead rows not sealed yet. Every read
+/// asks the database (not this store's memory) for machines, series, open data and retention cutoffs, since other
+/// aggregators write to the same database; a read never waits for an outage.
 extension PostgresHistoryStore {
     public func query(_ q: HistoryQuery) async throws -> [HistorySeries] {
         try await read { db in
@@ -18,10 +20,10 @@ extension PostgresHistoryStore {
             let cutoff = cutoffs.cutoff(tier)
             let ids = matching.map(\.id)
             var answer: [HistorySeries] = []
+            let open = try await openBlock(machineId: machineId, db)
             if let width = tier.bucketMs {
-                try await rollUp(machineId: machineId, db)
                 let rows = try await rollups(
-                    tier, ids: ids, from: max(cutoff, q.fromMs - width + 1), to: q.toMs, db)
+                    tier, ids: ids, open: open, from: max(cutoff, q.fromMs - width + 1), to: q.toMs, db)
                 for (key, id) in matching {
                     let points = q.shape(rollups: rows[id] ?? [], width: width)
                     if !points.isEmpty {
@@ -30,7 +32,7 @@ extension PostgresHistoryStore {
                 }
             } else {
                 let samples = try await rawSamples(
-                    machineId: machineId, ids: ids, from: max(q.fromMs, cutoff), to: q.toMs, db)
+                    machineId: machineId, ids: ids, open: open, from: max(q.fromMs, cutoff), to: q.toMs, db)
                 for (key, id) in matching {
                     let points = q.shape(raw: samples[id] ?? [])
                     if !points.isEmpty {
@@ -70,32 +72,46 @@ extension PostgresHistoryStore {
         return result
     }
 
-    /// The wanted series' samples in [from, to], in (t, seq) order; the arrays are taken apart on the server.
-    private func rawSamples(
-        machineId: Int32, ids: [Int32], from: Int64, to: Int64, _ db: PostgresConnection
-    )
-        async throws -> [Int32: [(t: Int64, value: Double)]]
-    {
-        guard from <= to else { return [:] }
-        var result: [Int32: [(t: Int64, value: Double)]] = [:]
-        for try await (t, id, value) in try await db.query(
-            """
-            SELECT s.t, u.id, u.v FROM samples s JOIN layouts l ON l.id = s.layout_id
-            CROSS JOIN LATERAL unnest(l.series_ids, s.vals) WITH ORDINALITY AS u(id, v, n)
-            WHERE s.machine_id = \(machineId) AND s.t >= \(from) AND s.t <= \(to) AND u.id = ANY(\(ids)::int4[])
-            ORDER BY s.t, s.seq, u.n
-            """, logger: logger
-        ).decode((Int64, Int32, Double).self) {
-            result[id, default: []].append((t, value))
+    /// The machine's batches not sealed yet, from its write-ahead rows.
+    private func openBlock(machineId: Int32, _ db: PostgresConnection) async throws -> OpenBlock {
+        var open = OpenBlock()
+        for try await record in try await db.query(
+            "SELECT record FROM wal WHERE machine_id = \(machineId) ORDER BY last_seq", logger: logger
+        ).decode(ByteBuffer.self) {
+            for entry in try WALRecord.decode(Array(record.readableBytesView)) {
+                open.append(seq: entry.seq, time: entry.time, samples: entry.samples)
+            }
         }
+        return open
+    }
+
+    /// The wanted series' samples in [from, to]: decoded from the overlapping blocks, then the open data.
+    private func rawSamples(
+        machineId: Int32, ids: [Int32], open: OpenBlock, from: Int64, to: Int64, _ db: PostgresConnection
+    ) async throws -> [Int32: [(t: Int64, value: Double)]] {
+        guard from <= to else { return [:] }
+        let wanted = Set(ids.map { Int64($0) })
+        var result: [Int32: [(t: Int64, value: Double)]] = [:]
+        for try await data in try await db.query(
+            """
+            SELECT data FROM blocks WHERE machine_id = \(machineId) AND end_ms >= \(from) AND start_ms <= \(to)
+            ORDER BY first_seq
+            """, logger: logger
+        ).decode(ByteBuffer.self) {
+            let block = try BlockCodec.decode(Array(data.readableBytesView), wanted: wanted)
+            for (id, column) in block.columns {
+                result[Int32(truncatingIfNeeded: id), default: []] +=
+                    OpenBlock.samples(column, times: block.times, from: from, to: to)
+            }
+        }
+        for id in ids { result[id, default: []] += open.samples(of: Int64(id), from: from, to: to) }
         return result
     }
 
+    /// Rollup rows of the series in [from, to], with the open data's partial buckets merged in last.
     private func rollups(
-        _ tier: HistoryTier, ids: [Int32], from: Int64, to: Int64, _ db: PostgresConnection
-    )
-        async throws -> [Int32: [(t: Int64, rollup: Rollup)]]
-    {
+        _ tier: HistoryTier, ids: [Int32], open: OpenBlock, from: Int64, to: Int64, _ db: PostgresConnection
+    ) async throws -> [Int32: [(t: Int64, rollup: Rollup)]] {
         guard from <= to else { return [:] }
         var result: [Int32: [(t: Int64, rollup: Rollup)]] = [:]
         for try await (id, bucket, low, high, sum, count, last) in try await db.query(
@@ -109,31 +125,36 @@ extension PostgresHistoryStore {
             let rollup = Rollup(min: low, max: high, sum: sum, count: Int(count), last: last)
             result[id, default: []].append((bucket, rollup))
         }
+        for (id, buckets) in open.rollups(width: tier.bucketMs!, only: Set(ids.map { Int64($0) })) {
+            let id = Int32(truncatingIfNeeded: id)
+            for (bucket, partial) in buckets where bucket >= from && bucket <= to {
+                if let index = result[id]?.firstIndex(where: { $0.t == bucket }) {
+                    result[id]![index].rollup.merge(later: partial)
+                } else {
+                    result[id, default: []].append((bucket, partial))
+                }
+            }
+        }
         return result
     }
 
     public func stats() async throws -> HistoryStats {
         try await read { db in
-            let cutoffs = try await Self.loadCutoffs(db, logger: logger)
-            // Rows before the raw cutoff may still sit in a partition not yet wholly expired; they do not count.
-            let samples =
-                try await db.query(
-                    "SELECT coalesce(sum(cardinality(vals)), 0)::int8 FROM samples WHERE t >= \(cutoffs.raw)",
-                    logger: logger
-                ).collect().first?.decode(Int64.self) ?? 0
-            let raw: PostgresQuery =
-                timescale
-                ? "SELECT hypertable_size('samples')::int8"
-                : """
-                SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::int8 FROM pg_inherits
-                WHERE inhparent = 'samples'::regclass
+            // As in the embedded store: every sample of the blocks kept (a block goes whole once wholly expired)
+            // and of the write-ahead rows. The raw tier is the blocks with their indexes and TOAST, and the live
+            // write-ahead rows (a tuple header, line pointer and key entry each); the space seals free in `wal`
+            // is reused once autovacuum passes, like the embedded store's free pages, and both count in the
+            // database's size.
+            let row = try await db.query(
                 """
-            let rawBytes =
-                try await db.query(raw, logger: logger).collect().first?.decode(Int64.self) ?? 0
-            let total =
-                try await db.query("SELECT pg_database_size(current_database())::int8", logger: logger)
-                .collect().first?.decode(Int64.self) ?? 0
-            return HistoryStats(samples: Int(samples), rawBytes: Int(rawBytes), totalBytes: Int(total))
+                SELECT (SELECT coalesce(sum(samples), 0) FROM blocks)::int8 + (SELECT coalesce(sum(samples), 0) FROM wal)::int8,
+                    (pg_total_relation_size('blocks')
+                        + (SELECT coalesce(sum(pg_column_size(w.*) + 48), 0) FROM wal w))::int8,
+                    pg_database_size(current_database())::int8
+                """, logger: logger
+            ).collect().first?.decode((Int64, Int64, Int64).self)
+            return HistoryStats(
+                samples: Int(row?.0 ?? 0), rawBytes: Int(row?.1 ?? 0), totalBytes: Int(row?.2 ?? 0))
         }
     }
 }

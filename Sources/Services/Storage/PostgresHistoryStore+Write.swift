@@ -1,32 +1,13 @@
 import SMSCore
 import Logging
+import NIOCore
 import PostgresNIO
 import Spec
 
-/// `append`: one transaction per call, one multi-row statement per table, deduplicated against the database's
-/// high-water marks (so a retry after a lost COMMIT reply, or another aggregator, never stores a batch twice).
+/// `append` and sealing: one transaction per call. The machines' rows are locked, duplicates are skipped against
+/// the database's high-water marks (so a retry after a lost COMMIT reply, or another aggregator, never stores a
+/// batch twice), each machine gets one write-ahead row, and full open blocks are sealed.
 extension PostgresHistoryStore {
-    /// The rows one call writes, gathered in Swift and sent as arrays.
-    struct RawRows {
-        var machineIds: [Int32] = []
-        var layoutIds: [Int32] = []
-        var times: [Int64] = []
-        var seqs: [Int64] = []
-        var offsets: [Int32] = []
-        var counts: [Int32] = []
-        var values: [Double] = []
-        /// (machine, tier, bucket) of every rollup bucket the rows touch.
-        var dirty: Set<DirtyBucket> = []
-    }
-
-    /// Dictionary entries created by the running transaction, merged into `state` only once it commits.
-    struct NewEntries {
-        var series: [String: [SeriesKey: Int32]] = [:]
-        var layouts: [String: [[Int32]: Int32]] = [:]
-        var layoutLists: [Int32: [Int32]] = [:]
-        var highWaters: [String: UInt64] = [:]
-    }
-
     @discardableResult
     public func append(_ batches: [Batch]) async throws -> AppendResult {
         try checkOpen()
@@ -39,19 +20,30 @@ extension PostgresHistoryStore {
             let ordered = Batch.inSeqOrder(batches)
             guard !ordered.isEmpty else { return AppendResult(stored: 0, duplicates: 0) }
             return try await retryingOutages("storing \(batches.count) batches") {
-                try await ensureMachines(Set(ordered.map(\.machine)))
-                try await ensurePartitions(
-                    days: Set(ordered.map { PartitionDay(containing: $0.timestampMs).day }))
-                let (result, entries) = try await connections.transaction(logger: logger) { db in
-                    try await writeBatches(ordered, db)
-                }
-                merge(entries)
-                return result
+                try await write(ordered, sealing: [])
             }
         }
     }
 
-    /// Machine ids for names not seen yet; created race-free (`ON CONFLICT DO NOTHING`, then read back).
+    /// One transaction: appends `ordered` (runs of one machine, in seq order) and seals the open blocks of the
+    /// machines named in `sealing`. The machines taking part leave `state` while it runs, so their open blocks
+    /// change in place rather than being copied; they come back once it commits, and are forgotten when it fails
+    /// (the next write reads them back from the database).
+    func write(_ ordered: [Batch], sealing: Set<String>) async throws -> AppendResult {
+        let names = Set(ordered.map(\.machine)).union(sealing)
+        try await ensureMachines(names)
+        var taken: [Int32: State.Machine] = [:]
+        for name in names {
+            if let machine = state.machines.removeValue(forKey: name) { taken[machine.id] = machine }
+        }
+        let result = try await connections.transaction(logger: logger) { db in
+            try await writeTransaction(ordered, sealing: sealing, machines: &taken, db)
+        }
+        for machine in taken.values { state.machines[machine.name] = machine }
+        return result
+    }
+
+    /// Machine ids for names not known yet; created race-free (`ON CONFLICT DO NOTHING`, then read back).
     private func ensureMachines(_ names: Set<String>) async throws {
         let missing = names.filter { state.machines[$0] == nil }.sorted()
         guard !missing.isEmpty else { return }
@@ -60,75 +52,97 @@ extension PostgresHistoryStore {
                 "INSERT INTO machines (name) SELECT unnest(\(missing)::text[]) ON CONFLICT (name) DO NOTHING",
                 logger: logger)
             return try await db.query(
-                "SELECT id, name, high_water FROM machines WHERE name = ANY(\(missing)::text[])",
-                logger: logger
+                "SELECT id, name FROM machines WHERE name = ANY(\(missing)::text[])", logger: logger
             ).collect()
         }
         for row in rows {
-            let (id, name, highWater) = try row.decode((Int32, String, Int64?).self)
-            state.machines[name] = State.Machine(
-                id: id, highWater: highWater.map { UInt64(bitPattern: $0) })
+            let (id, name) = try row.decode((Int32, String).self)
+            state.machines[name] = State.Machine(id: id, name: name)
         }
     }
 
-    /// The transaction's body: lock the machines' rows, skip duplicates, write samples, marks and high waters.
-    private func writeBatches(_ ordered: [Batch], _ db: PostgresConnection) async throws -> (
-        AppendResult, NewEntries
-    ) {
-        let ids = Set(ordered.map { state.machines[$0.machine]!.id }).sorted()
-        var highWaters: [Int32: UInt64] = [:]
-        for try await (id, highWater) in try await db.query(
-            "SELECT id, high_water FROM machines WHERE id = ANY(\(ids)::int4[]) ORDER BY id FOR UPDATE",
-            logger: logger
-        ).decode((Int32, Int64?).self) {
-            if let highWater { highWaters[id] = UInt64(bitPattern: highWater) }
-        }
+    /// The transaction's body: lock the machines' rows, catch up on what another store wrote, append, seal, write.
+    private func writeTransaction(
+        _ ordered: [Batch], sealing: Set<String>, machines: inout [Int32: State.Machine], _ db: PostgresConnection
+    ) async throws -> AppendResult {
+        try await lock(&machines, db)
+        try await createSeries(for: ordered, machines: &machines, db)
+        var rows = WriteRows()
         var result = AppendResult(stored: 0, duplicates: 0)
-        var accepted: [Batch] = []
-        for batch in ordered {
-            let id = state.machines[batch.machine]!.id
-            if let highWater = highWaters[id], batch.seq <= highWater {
-                result.duplicates += 1
-                continue
-            }
-            highWaters[id] = batch.seq
-            accepted.append(batch)
+        var byName: [String: Int32] = [:]
+        for (id, machine) in machines { byName[machine.name] = id }
+        var start = 0
+        while start < ordered.count {
+            var end = start + 1
+            while end < ordered.count && ordered[end].machine == ordered[start].machine { end += 1 }
+            let id = byName[ordered[start].machine]!
+            var machine = machines.removeValue(forKey: id)!
+            appendRun(ordered[start..<end], to: &machine, rows: &rows, result: &result)
+            machines[id] = machine
+            start = end
         }
-        result.stored = accepted.count
-        var entries = NewEntries()
-        guard !accepted.isEmpty else { return (result, entries) }
-        try await createSeries(for: accepted, db, into: &entries)
-        try await createLayouts(for: accepted, db, into: &entries)
-        let rows = rawRows(accepted, entries)
-        try await insert(rows, db)
-        let touched = Array(Set(accepted.map { state.machines[$0.machine]!.id }))
-        let marks = touched.map { Int64(bitPattern: highWaters[$0]!) }
-        try await db.query(
-            """
-            UPDATE machines SET high_water = v.high_water
-            FROM unnest(\(touched)::int4[], \(marks)::int8[]) AS v(id, high_water) WHERE machines.id = v.id
-            """, logger: logger)
-        for name in Set(accepted.map(\.machine)) {
-            entries.highWaters[name] = highWaters[state.machines[name]!.id]
+        for name in sealing {
+            let id = byName[name]!
+            rows.seal(&machines[id]!)
         }
-        return (result, entries)
+        rows.touched = machines.values.map { ($0.id, $0.highWater, $0.sealedSeq) }
+        try await Self.execute(rows, db, logger: logger)
+        return result
     }
 
-    /// Series ids for keys not in the dictionary yet, created in this transaction.
+    /// Locks the machines' rows; a machine whose mark or seal differs from what this store remembers (or whose
+    /// open block was never read) gets its open block read back from its write-ahead rows.
+    private func lock(_ machines: inout [Int32: State.Machine], _ db: PostgresConnection) async throws {
+        var stale: [Int32] = []
+        for try await (id, highWater, sealed) in try await db.query(
+            """
+            SELECT id, high_water, sealed_seq FROM machines WHERE id = ANY(\(Array(machines.keys))::int4[])
+            ORDER BY id FOR UPDATE
+            """, logger: logger
+        ).decode((Int32, Int64?, Int64?).self) {
+            let highWater = highWater.map { UInt64(bitPattern: $0) }
+            let sealed = sealed.map { UInt64(bitPattern: $0) }
+            guard machines[id]!.open == nil || machines[id]!.highWater != highWater || machines[id]!.sealedSeq != sealed
+            else { continue }
+            machines[id]!.highWater = highWater
+            machines[id]!.sealedSeq = sealed
+            machines[id]!.open = OpenBlock()
+            stale.append(id)
+        }
+        guard !stale.isEmpty else { return }
+        for try await (id, record) in try await db.query(
+            "SELECT machine_id, record FROM wal WHERE machine_id = ANY(\(stale)::int4[]) ORDER BY machine_id, last_seq",
+            logger: logger
+        ).decode((Int32, ByteBuffer).self) {
+            let sealed = machines[id]!.sealedSeq
+            for entry in try WALRecord.decode(Array(record.readableBytesView)) {
+                if let sealed, entry.seq <= sealed { continue }
+                machines[id]!.open!.append(seq: entry.seq, time: entry.time, samples: entry.samples)
+            }
+        }
+    }
+
+    /// Series ids for keys the machines do not know yet, created in this transaction (or read back when another
+    /// store created them).
     private func createSeries(
-        for batches: [Batch], _ db: PostgresConnection, into entries: inout NewEntries
-    )
-        async throws
-    {
+        for batches: [Batch], machines: inout [Int32: State.Machine], _ db: PostgresConnection
+    ) async throws {
+        var byName: [String: Int32] = [:]
+        for (id, machine) in machines { byName[machine.name] = id }
         var machineIds: [Int32] = []
         var metrics: [String] = []
         var labels: [String] = []
-        var seen: Set<Pair<String, SeriesKey>> = []
+        var seen: Set<Pair<Int32, SeriesKey>> = []
         for batch in batches {
-            let machine = state.machines[batch.machine]!
-            for sample in batch.samples where machine.seriesIds[sample.series] == nil {
-                guard seen.insert(Pair(batch.machine, sample.series)).inserted else { continue }
-                machineIds.append(machine.id)
+            let id = byName[batch.machine]!
+            for (index, sample) in batch.samples.enumerated() {
+                if machines[id]!.lastIds.value(at: index, for: sample.series) != nil
+                    || machines[id]!.seriesIds[sample.series] != nil
+                    || !seen.insert(Pair(id, sample.series)).inserted
+                {
+                    continue
+                }
+                machineIds.append(id)
                 metrics.append(sample.series.metric)
                 labels.append(SQLiteHistoryStore.encodeLabels(sample.series.labels))
             }
@@ -140,7 +154,6 @@ extension PostgresHistoryStore {
             SELECT m, n, l::jsonb FROM unnest(\(machineIds)::int4[], \(metrics)::text[], \(labels)::text[]) AS v(m, n, l)
             ON CONFLICT DO NOTHING
             """, logger: logger)
-        let names = Dictionary(state.machines.map { ($0.value.id, $0.key) }) { first, _ in first }
         for try await (id, machineId, metric, text) in try await db.query(
             """
             SELECT s.id, s.machine_id, s.metric, s.labels::text FROM series s
@@ -148,125 +161,190 @@ extension PostgresHistoryStore {
                 ON s.machine_id = v.m AND s.metric = v.n AND s.labels = v.l::jsonb
             """, logger: logger
         ).decode((Int32, Int32, String, String).self) {
-            guard let name = names[machineId] else { continue }
-            entries.series[name, default: [:]][
-                SeriesKey(metric, try SQLiteHistoryStore.decodeLabels(text))] = id
+            machines[machineId]?.seriesIds[SeriesKey(metric, try SQLiteHistoryStore.decodeLabels(text))] = id
         }
     }
 
-    /// Layout ids for series lists not in the dictionary yet, created in this transaction.
-    private func createLayouts(
-        for batches: [Batch], _ db: PostgresConnection, into entries: inout NewEntries
-    )
-        async throws
-    {
-        var wanted: [Pair<String, [Int32]>] = []
-        var seen: Set<Pair<String, [Int32]>> = []
-        for batch in batches {
-            let list = seriesList(batch, entries)
-            let key = Pair(batch.machine, list)
-            if state.machines[batch.machine]!.layoutIds[list] == nil, seen.insert(key).inserted {
-                wanted.append(key)
+    /// One machine's batches of this call, in seq order: into its open block, sealing when it is full; the
+    /// batches not sealed by the end become the call's write-ahead row for the machine.
+    private func appendRun(
+        _ run: ArraySlice<Batch>, to machine: inout State.Machine, rows: inout WriteRows, result: inout AppendResult
+    ) {
+        var pending: [WALRecord.Entry] = []
+        for batch in run {
+            if let highWater = machine.highWater, batch.seq <= highWater {
+                result.duplicates += 1
+                continue
+            }
+            var samples: [(seriesId: Int64, value: Double)] = []
+            samples.reserveCapacity(batch.samples.count)
+            for (index, sample) in batch.samples.enumerated() {
+                samples.append((Int64(seriesId(for: sample.series, at: index, machine: &machine)), sample.value))
+            }
+            if let start = machine.open!.times.first, batch.timestampMs - start >= options.blockSpanMs {
+                rows.seal(&machine)
+                pending.removeAll()
+            }
+            machine.open!.append(seq: batch.seq, time: batch.timestampMs, samples: samples)
+            machine.highWater = batch.seq
+            pending.append((batch.seq, batch.timestampMs, samples))
+            result.stored += 1
+            if machine.open!.batchCount >= options.blockBatches {
+                rows.seal(&machine)
+                pending.removeAll()
             }
         }
-        guard !wanted.isEmpty else { return }
-        // Arrays of arrays cannot be bound row by row, so the lists travel flattened with offsets and lengths.
-        let machineIds = wanted.map { state.machines[$0.first]!.id }
-        let lengths = wanted.map { Int32($0.second.count) }
-        var starts: [Int32] = []
-        var position: Int32 = 0
-        for length in lengths {
-            starts.append(position)
-            position += length
-        }
-        let flat = wanted.flatMap(\.second)
-        try await db.query(
-            """
-            INSERT INTO layouts (machine_id, series_ids, list_hash)
-            SELECT m, ids, md5(ids::text) FROM (
-                SELECT m, coalesce((\(flat)::int4[])[o + 1 : o + n], '{}') AS ids
-                FROM unnest(\(machineIds)::int4[], \(starts)::int4[], \(lengths)::int4[]) AS v(m, o, n)) AS w
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
-        let names = Dictionary(state.machines.map { ($0.value.id, $0.key) }) { first, _ in first }
-        for try await (id, machineId, list) in try await db.query(
-            """
-            SELECT l.id, l.machine_id, l.series_ids FROM layouts l
-            JOIN (SELECT m, coalesce((\(flat)::int4[])[o + 1 : o + n], '{}') AS ids
-                  FROM unnest(\(machineIds)::int4[], \(starts)::int4[], \(lengths)::int4[]) AS v(m, o, n)) AS w
-                ON l.machine_id = w.m AND l.list_hash = md5(w.ids::text) AND l.series_ids = w.ids
-            """, logger: logger
-        ).decode((Int32, Int32, [Int32]).self) {
-            guard let name = names[machineId] else { continue }
-            entries.layouts[name, default: [:]][list] = id
-            entries.layoutLists[id] = list
+        if let last = pending.last {
+            rows.walMachines.append(machine.id)
+            rows.walSeqs.append(Int64(bitPattern: last.seq))
+            rows.walSamples.append(Int32(pending.reduce(0) { $0 + $1.samples.count }))
+            rows.walRecords.append(ByteBuffer(bytes: WALRecord.encode(pending)))
         }
     }
 
-    /// The batch's distinct series ids in value order (a series listed twice keeps its last value, first place).
-    private func seriesList(_ batch: Batch, _ entries: NewEntries) -> [Int32] {
-        let known = state.machines[batch.machine]!.seriesIds
-        let new = entries.series[batch.machine] ?? [:]
-        return batch.distinctSamples.map { known[$0.key] ?? new[$0.key]! }
+    /// The id of the series at position `index`: the last batch's there when it is the same key, else looked up
+    /// (`createSeries` made every missing one).
+    private func seriesId(for key: SeriesKey, at index: Int, machine: inout State.Machine) -> Int32 {
+        if let known = machine.lastIds.value(at: index, for: key) { return known }
+        let id = machine.seriesIds[key]!
+        machine.lastIds.remember(id, at: index, for: key)
+        return id
     }
 
-    private func rawRows(_ batches: [Batch], _ entries: NewEntries) -> RawRows {
-        var rows = RawRows()
-        for batch in batches {
-            let machine = state.machines[batch.machine]!
-            let list = seriesList(batch, entries)
-            rows.machineIds.append(machine.id)
-            rows.layoutIds.append(machine.layoutIds[list] ?? entries.layouts[batch.machine]![list]!)
-            rows.times.append(batch.timestampMs)
-            rows.seqs.append(Int64(bitPattern: batch.seq))
-            rows.offsets.append(Int32(rows.values.count))
-            rows.counts.append(Int32(list.count))
-            rows.values += batch.distinctSamples.map(\.value)
-            guard !list.isEmpty else { continue }
-            for tier in [HistoryTier.oneMinute, .oneHour] {
-                rows.dirty.insert(
-                    DirtyBucket(
-                        machineId: machine.id, tier: tier,
-                        bucket: Rollup.bucket(batch.timestampMs, width: tier.bucketMs!)))
+    /// Writes the rows: seals first (they delete the machines' earlier write-ahead rows), then the new
+    /// write-ahead rows and the machines' marks. One statement per table, arrays unnested on the server.
+    static func execute(_ rows: WriteRows, _ db: PostgresConnection, logger: Logger) async throws {
+        if !rows.sealed.isEmpty {
+            try await db.query("DELETE FROM wal WHERE machine_id = ANY(\(rows.sealed)::int4[])", logger: logger)
+            try await db.query(
+                """
+                INSERT INTO blocks (machine_id, start_ms, end_ms, first_seq, last_seq, samples, data)
+                SELECT * FROM unnest(\(rows.blockMachines)::int4[], \(rows.blockStarts)::int8[],
+                    \(rows.blockEnds)::int8[], \(rows.blockFirstSeqs)::int8[], \(rows.blockLastSeqs)::int8[],
+                    \(rows.blockSamples)::int4[], \(rows.blockData)::bytea[])
+                """, logger: logger)
+            for (tier, merged) in rows.rollups {
+                var columns = RollupColumns()
+                for (key, rollup) in merged { columns.append(key.seriesId, key.bucket, rollup) }
+                try await db.query(
+                    """
+                    INSERT INTO \(unescaped: rollupTable(tier)) AS r
+                        (series_id, bucket, min_value, max_value, sum_value, count, last_value)
+                    SELECT * FROM unnest(\(columns.series)::int4[], \(columns.buckets)::int8[],
+                        \(columns.mins)::float8[], \(columns.maxes)::float8[], \(columns.sums)::float8[],
+                        \(columns.counts)::int4[], \(columns.lasts)::float8[])
+                    ON CONFLICT (series_id, bucket) DO UPDATE SET min_value = least(r.min_value, excluded.min_value),
+                        max_value = greatest(r.max_value, excluded.max_value),
+                        sum_value = r.sum_value + excluded.sum_value, count = r.count + excluded.count,
+                        last_value = excluded.last_value
+                    """, logger: logger)
             }
         }
-        return rows
-    }
-
-    /// All rows in one statement, then the rollup buckets they make dirty.
-    private func insert(_ rows: RawRows, _ db: PostgresConnection) async throws {
+        if !rows.walMachines.isEmpty {
+            try await db.query(
+                """
+                INSERT INTO wal (machine_id, last_seq, samples, record)
+                SELECT * FROM unnest(\(rows.walMachines)::int4[], \(rows.walSeqs)::int8[], \(rows.walSamples)::int4[],
+                    \(rows.walRecords)::bytea[])
+                """, logger: logger)
+        }
+        // A machine with a mark took part with batches (now or before); one without has nothing to record.
+        let touched = rows.touched.filter { $0.highWater != nil }
+        guard !touched.isEmpty else { return }
+        let ids = touched.map(\.id)
+        let marks = touched.map { Int64(bitPattern: $0.highWater!) }
+        let hasSeal = touched.map { $0.sealed != nil }
+        let seals = touched.map { Int64(bitPattern: $0.sealed ?? 0) }
         try await db.query(
             """
-            INSERT INTO samples (machine_id, layout_id, t, seq, vals)
-            SELECT m, l, t, s, coalesce((\(rows.values)::float8[])[o + 1 : o + n], '{}')
-            FROM unnest(\(rows.machineIds)::int4[], \(rows.layoutIds)::int4[], \(rows.times)::int8[],
-                \(rows.seqs)::int8[], \(rows.offsets)::int4[], \(rows.counts)::int4[]) AS v(m, l, t, s, o, n)
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
-        let dirty = Array(rows.dirty)
-        try await db.query(
-            """
-            INSERT INTO rollup_dirty (machine_id, tier, bucket)
-            SELECT * FROM unnest(\(dirty.map(\.machineId))::int4[], \(dirty.map(\.tier.rawValue))::text[],
-                \(dirty.map(\.bucket))::int8[])
-            ON CONFLICT DO NOTHING
+            UPDATE machines SET high_water = v.high_water, sealed_seq = CASE WHEN v.has_seal THEN v.sealed_seq END
+            FROM unnest(\(ids)::int4[], \(marks)::int8[], \(hasSeal)::bool[], \(seals)::int8[])
+                AS v(id, high_water, has_seal, sealed_seq)
+            WHERE machines.id = v.id
             """, logger: logger)
     }
 
-    /// Folds a committed transaction's new dictionary entries and high waters into `state`.
-    func merge(_ entries: NewEntries) {
-        for (name, series) in entries.series { state.machines[name]?.seriesIds.merge(series) { $1 } }
-        for (name, layouts) in entries.layouts { state.machines[name]?.layoutIds.merge(layouts) { $1 } }
-        state.layouts.merge(entries.layoutLists) { $1 }
-        for (name, highWater) in entries.highWaters { state.machines[name]?.highWater = highWater }
+    static func rollupTable(_ tier: HistoryTier) -> String { tier == .oneHour ? "rollup_1h" : "rollup_1m" }
+}
+
+/// Everything one transaction writes, as columns for `unnest`.
+struct WriteRows {
+    var walMachines: [Int32] = []
+    var walSeqs: [Int64] = []
+    var walSamples: [Int32] = []
+    var walRecords: [ByteBuffer] = []
+    var sealed: [Int32] = []
+    var blockMachines: [Int32] = []
+    var blockStarts: [Int64] = []
+    var blockEnds: [Int64] = []
+    var blockFirstSeqs: [Int64] = []
+    var blockLastSeqs: [Int64] = []
+    var blockSamples: [Int32] = []
+    var blockData: [ByteBuffer] = []
+    /// The sealed blocks' rollups, blocks of one bucket merged in seal order (the statement may not touch a row
+    /// twice).
+    var rollups: [HistoryTier: [RollupKey: Rollup]] = [:]
+    /// Every machine taking part, with its marks after the transaction.
+    var touched: [(id: Int32, highWater: UInt64?, sealed: UInt64?)] = []
+
+    /// Compresses the machine's open block into a block row and its rollups, and empties it.
+    mutating func seal(_ machine: inout PostgresHistoryStore.State.Machine) {
+        guard let open = machine.open, !open.isEmpty else { return }
+        seal(open, machineId: machine.id)
+        machine.sealedSeq = open.lastSeq
+        machine.open = OpenBlock()
+    }
+
+    mutating func seal(_ open: OpenBlock, machineId: Int32) {
+        blockMachines.append(machineId)
+        blockStarts.append(open.times.min()!)
+        blockEnds.append(open.times.max()!)
+        blockFirstSeqs.append(Int64(bitPattern: open.firstSeq!))
+        blockLastSeqs.append(Int64(bitPattern: open.lastSeq!))
+        blockSamples.append(Int32(open.sampleCount))
+        blockData.append(ByteBuffer(bytes: open.encoded()))
+        for tier in [HistoryTier.oneMinute, .oneHour] {
+            for (seriesId, buckets) in open.rollups(width: tier.bucketMs!) {
+                for (bucket, rollup) in buckets {
+                    let key = RollupKey(seriesId: Int32(truncatingIfNeeded: seriesId), bucket: bucket)
+                    if var earlier = rollups[tier]?[key] {
+                        earlier.merge(later: rollup)
+                        rollups[tier]![key] = earlier
+                    } else {
+                        rollups[tier, default: [:]][key] = rollup
+                    }
+                }
+            }
+        }
+        sealed.append(machineId)
     }
 }
 
-/// One rollup bucket of one machine that must be recomputed from raw samples.
-struct DirtyBucket: Hashable, Sendable {
-    var machineId: Int32
-    var tier: HistoryTier
+/// One rollup row's key.
+struct RollupKey: Hashable {
+    var seriesId: Int32
     var bucket: Int64
+}
+
+/// Rollup rows as column arrays, for one `unnest` insert.
+struct RollupColumns {
+    var series: [Int32] = []
+    var buckets: [Int64] = []
+    var mins: [Double] = []
+    var maxes: [Double] = []
+    var sums: [Double] = []
+    var counts: [Int32] = []
+    var lasts: [Double] = []
+
+    mutating func append(_ id: Int32, _ bucket: Int64, _ rollup: Rollup) {
+        series.append(id)
+        buckets.append(bucket)
+        mins.append(rollup.min)
+        maxes.append(rollup.max)
+        sums.append(rollup.sum)
+        counts.append(Int32(rollup.count))
+        lasts.append(rollup.last)
+    }
 }
 
 /// A hashable pair (tuples are not).

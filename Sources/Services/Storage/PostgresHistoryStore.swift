@@ -6,12 +6,16 @@ import Spec
 
 /// History in PostgreSQL, shared by any number of aggregators (each writing its own machines).
 ///
-/// One row per batch (machine-second), not per sample: `samples(machine_id, layout_id, t, seq, vals float8[])`,
-/// where the layout names the batch's ordered series, so 40 samples cost ~11 bytes each instead of ~170 as rows.
-/// The raw table is partitioned by day (a TimescaleDB hypertable when the extension is available); 1-minute and
-/// 1-hour rollups are recomputed from raw samples, in time order in Swift with `Rollup`, for the buckets that
-/// `append` marked dirty (in `rollup_dirty`, in the same transaction), by `rollUp()` and before every rollup
-/// query, so answers equal the embedded store's to the bit.
+/// The same layout as the embedded store: each `append` writes one write-ahead row per machine (`wal`, the
+/// batches as series ids and values); once a machine has `blockBatches` batches (or `blockSpanMs`) since its last
+/// seal they are compressed with `BlockCodec` into one `blocks` row, its rollups merged into `rollup_1m` /
+/// `rollup_1h`, and its write-ahead rows deleted, in the same transaction. Queries read blocks, rollups and the
+/// write-ahead rows, so data not sealed yet answers at once, whichever aggregator wrote it; the arithmetic is the
+/// embedded store's, so the answers are the same to the bit.
+///
+/// The open block is kept in memory between appends. Every write locks the machine's row and compares its
+/// high-water mark and seal with what this store remembers: when another aggregator wrote the machine since, the
+/// open block is read back from the write-ahead rows first.
 ///
 /// `append` commits one transaction per call before it returns. While PostgreSQL is unreachable it keeps
 /// retrying (up to `Options.outageWait`, with at most `Options.maxPendingAppends` calls waiting), then throws
@@ -23,19 +27,18 @@ public actor PostgresHistoryStore: HistoryStore {
         public var outageWait: Duration
         /// Append calls allowed to wait (the one running included); more fail at once while the server is away.
         public var maxPendingAppends: Int
-        /// Daily raw partitions created ahead of today.
-        public var partitionsAhead: Int
-        /// Use TimescaleDB when the server offers it.
-        public var allowTimescale: Bool
+        /// Batches per block, and the longest time a block spans (as in the embedded store).
+        public var blockBatches: Int
+        public var blockSpanMs: Int64
 
         public init(
-            outageWait: Duration = .seconds(60), maxPendingAppends: Int = 64, partitionsAhead: Int = 2,
-            allowTimescale: Bool = true
+            outageWait: Duration = .seconds(60), maxPendingAppends: Int = 64, blockBatches: Int = 240,
+            blockSpanMs: Int64 = 3_600_000
         ) {
             self.outageWait = outageWait
             self.maxPendingAppends = maxPendingAppends
-            self.partitionsAhead = partitionsAhead
-            self.allowTimescale = allowTimescale
+            self.blockBatches = blockBatches
+            self.blockSpanMs = blockSpanMs
         }
     }
 
@@ -43,36 +46,34 @@ public actor PostgresHistoryStore: HistoryStore {
     struct State {
         struct Machine {
             var id: Int32
+            var name: String
             var highWater: UInt64?
+            var sealedSeq: UInt64?
+            /// The batches since the last seal; nil until read from the write-ahead rows (after opening, after a
+            /// failed write, or when another aggregator wrote the machine since).
+            var open: OpenBlock?
             var seriesIds: [SeriesKey: Int32] = [:]
-            var layoutIds: [[Int32]: Int32] = [:]
+            /// The last batch's series ids by position: the next batch nearly always lists the same keys.
+            var lastIds = PositionalMemo<SeriesKey, Int32>()
         }
 
         var machines: [String: Machine] = [:]
-        /// Layout id → its series ids, in value order.
-        var layouts: [Int32: [Int32]] = [:]
-        /// Days (since 1970-01-01) whose raw partition is known to exist.
-        var partitionDays: Set<Int64> = []
         var cutoffs = RetentionCutoffs()
     }
 
     let connections: PostgresConnections
     let options: Options
     let logger: Logger
-    /// Whether the raw table is a TimescaleDB hypertable (decided by the first store that created the schema).
-    let timescale: Bool
     var state: State
     var isClosed = false
     private let lane = ExclusiveLane()
 
     private init(
-        connections: PostgresConnections, options: Options, logger: Logger, timescale: Bool,
-        state: State
+        connections: PostgresConnections, options: Options, logger: Logger, state: State
     ) {
         self.connections = connections
         self.options = options
         self.logger = logger
-        self.timescale = timescale
         self.state = state
     }
 
@@ -83,20 +84,13 @@ public actor PostgresHistoryStore: HistoryStore {
         let target = try PostgresTarget(url: url)
         let connections = PostgresConnections(target: target, logger: logger)
         do {
-            let timescale = try await connections.with {
-                try await migrate($0, options: options, logger: logger)
-            }
+            try await connections.with { try await migrate($0, options: options, logger: logger) }
             let state = try await connections.with { try await loadState($0, logger: logger) }
             let store = PostgresHistoryStore(
-                connections: connections, options: options, logger: logger, timescale: timescale,
-                state: state)
-            try await store.ensurePartitions(aroundNowMs: Self.nowMs())
+                connections: connections, options: options, logger: logger, state: state)
             logger.info(
                 "history store opened",
-                metadata: [
-                    "server": "\(target.described)", "machines": "\(state.machines.count)",
-                    "timescale": "\(timescale)",
-                ])
+                metadata: ["server": "\(target.described)", "machines": "\(state.machines.count)"])
             return store
         } catch {
             await connections.shutDown()
@@ -134,8 +128,20 @@ public actor PostgresHistoryStore: HistoryStore {
         }
     }
 
+    /// Seals every open block this store holds (so that the data is compressed), then closes.
     public func close() async throws {
         try await exclusive {
+            let open = state.machines.values.filter { !($0.open?.isEmpty ?? true) }.map(\.name)
+            if !open.isEmpty {
+                // One attempt: a stopping hub does not wait out an outage. Nothing is lost either way, the
+                // batches stay in the write-ahead rows until the next seal.
+                do {
+                    try await write([], sealing: Set(open))
+                } catch {
+                    logger.warning(
+                        "open blocks left unsealed at close", metadata: ["machines": "\(open.count)", "error": "\(error)"])
+                }
+            }
             isClosed = true
             await connections.shutDown()
             logger.info("history store closed", metadata: ["server": "\(connections.target.described)"])
