@@ -88,6 +88,31 @@ for d in sorted(glob.glob(f"{work}/ingest-*"), key=ingest_key):
         rows.append((f"{label}: load gen | ws client | others busy", f"{e['loadGeneratorCpuShare']*100:.0f}% | {e['wsClientCpuShare']*100:.0f}% | {e['othersBusyShare']*100:.1f}% of the machine"))
     doc["ingest"].append(e)
 
+# store: several `smsctl bench store` processes (one per aggregator) writing into one PostgreSQL.
+aggs = sorted(glob.glob(f"{work}/store/agg-*.json"))
+if aggs:
+    reports = [load(p) for p in aggs]
+    pr, hi = load(f"{work}/store/proc.json"), load(f"{work}/store/history.json") or {}
+    ok = [r for r in reports if r]
+    st = {"aggregators": len(aggs), "reports": reports, "proc": pr, "history": hi}
+    if ok:
+        sent = sum(r["samplesSent"] for r in ok)
+        stored = sum(r["samplesStored"] for r in ok)
+        seconds = max(r["seconds"] for r in ok)
+        st.update({"machines": sum(r["machines"] for r in ok), "samplesSent": sent, "samplesStored": stored,
+                   "storedSamplesPerSecond": stored / seconds, "lostSamples": sent - stored,
+                   "samplesInDatabase": hi.get("samples"), "bytesPerSample": hi.get("rawBytesPerSample"),
+                   "finalLagMs": max(r["finalLagMs"] for r in ok),
+                   "appendP99Ms": max(r["appendMs"]["p99"] or 0 for r in ok)})
+        rows.append((f"store {len(aggs)} aggregators × {ok[0]['machines']} machines: samples/s stored | lost | in database",
+                     f"{st['storedSamplesPerSecond']:.0f} | {sent - stored} | {hi.get('samples')} (acked {stored})"))
+        rows.append(("store: PostgreSQL B/sample (raw tier) | append p99 | final lag",
+                     f"{f(hi.get('rawBytesPerSample'), '{:.2f}')} | {st['appendP99Ms']:.0f} ms | {st['finalLagMs']:.0f} ms"))
+        if pr:
+            shares = " + ".join(f"{v['cpuShare']*100:.0f}%" for k, v in sorted(pr["processes"].items()) if k.startswith("agg"))
+            rows.append(("store: aggregators | postgres CPU (of a core)", f"{shares} | {pr['processes']['postgres']['cpuShare']*100:.0f}%"))
+    doc["store"] = st
+
 h = load(f"{work}/cli/hyperfine.json")
 if h:
     doc["cli"] = [{"command": r["command"], "meanMs": r["mean"] * 1000, "medianMs": r["median"] * 1000,

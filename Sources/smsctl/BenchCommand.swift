@@ -9,7 +9,7 @@ import Services
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks: simulate collectors against a hub, write a bench spec, size history.",
-        subcommands: [BenchLoadCommand.self, BenchSpecCommand.self, BenchHistoryCommand.self])
+        subcommands: [BenchLoadCommand.self, BenchSpecCommand.self, BenchHistoryCommand.self, BenchStoreCommand.self])
 }
 
 /// `smsctl bench load`: N simulated collectors, each on its own stream, with Ack latency and loss.
@@ -128,6 +128,55 @@ struct BenchHistoryCommand: AsyncParsableCommand {
         print(#"{"samples": \#(stats.samples), "rawBytes": \#(stats.rawBytes), "totalBytes": \#(stats.totalBytes), "#
               + #""fileBytes": \#(fileBytes), "rawBytesPerSample": \#(stats.bytesPerSample), "#
               + #""fileBytesPerSample": \#(stats.samples == 0 ? 0 : Double(fileBytes) / Double(stats.samples))}"#)
+    }
+}
+
+/// `smsctl bench store`: one aggregator's history writes, without the network.
+struct BenchStoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Write simulated machines' batches straight into a history store, as one aggregator's committer does.",
+        discussion: """
+            Every machine makes one batch per interval, all on the same tick; the batches go to the store in group
+            commits of --group. Run several at once with different --prefix values against one postgres:// history to
+            measure a database shared by several aggregators (bench/run --phases store does). The database must be
+            one for benchmarks: the machines are written into it.
+
+              smsctl bench store --history postgres://sms@127.0.0.1:5432/bench --machines 2500 --prefix a1- -o json
+            """)
+
+    @Option(help: "A postgres:// URL, or the path of an embedded history.sqlite to create.") var history: String
+    @Option(help: "Simulated machines.") var machines: Int
+    @Option(help: "Samples per batch.") var metrics = 40
+    @Option(help: "Machine name prefix: PREFIX0001, PREFIX0002, …") var prefix = "store-"
+    @Option(help: "Batch interval, e.g. 1s.") var interval = "1s"
+    @Option(help: "How long to write, e.g. 60s.") var duration = "60s"
+    @Option(help: "Batches per append call.") var group = 500
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output format: text or json.") var format: BenchLoadCommand.Format = .text
+
+    func run() async throws {
+        guard machines > 0, metrics > 0, group > 0 else {
+            throw ValidationError("--machines, --metrics and --group must be positive")
+        }
+        let bench = StoreBench(
+            history: history, machines: machines, prefix: prefix, metrics: metrics,
+            intervalMs: try BenchDuration.ms(interval, "--interval"), durationMs: try BenchDuration.ms(duration, "--duration"),
+            group: group)
+        var logger = Logger(label: "sms.bench")
+        logger.logLevel = .warning
+        let report = try await bench.run(logger: logger)
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        case .text:
+            print(
+                "\(report.machines) machines × \(report.metrics): stored \(report.samplesStored) of \(report.samplesSent) samples "
+                    + "in \(String(format: "%.1f", report.seconds)) s = \(Int(report.storedSamplesPerSecond)) samples/s; "
+                    + "append p50/p99 \(Int(report.appendMs.p50 ?? 0))/\(Int(report.appendMs.p99 ?? 0)) ms; "
+                    + "final lag \(Int(report.finalLagMs)) ms; CPU \(String(format: "%.1f", report.cpuSeconds)) s")
+        }
     }
 }
 

@@ -9,7 +9,7 @@ import Spec
 /// aggregators write to the same database; a read never waits for an outage.
 extension PostgresHistoryStore {
     public func query(_ q: HistoryQuery) async throws -> [HistorySeries] {
-        try await read { db in
+        try await readSnapshot { db in
             guard let machineId = try await machineId(q.machine, db) else { return [] }
             let matching = try await seriesOf(machineId: machineId, metric: q.metric, db).filter {
                 $0.key.matches(labels: q.labels)

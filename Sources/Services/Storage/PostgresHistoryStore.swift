@@ -211,6 +211,22 @@ public actor PostgresHistoryStore: HistoryStore {
         }
     }
 
+    /// A read of several statements that must see one state: a seal committing between reading the blocks and
+    /// the write-ahead rows would otherwise show its batches twice, or not at all.
+    func readSnapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await read { db in
+            try await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let result = try await body(db)
+                try await db.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                if !db.isClosed { _ = try? await db.query("ROLLBACK", logger: logger) }
+                throw error
+            }
+        }
+    }
+
     private var target: String { connections.target.described }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
