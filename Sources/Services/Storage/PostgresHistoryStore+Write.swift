@@ -189,7 +189,9 @@ extension PostgresHistoryStore {
             machine.highWater = batch.seq
             pending.append((batch.seq, batch.timestampMs, samples))
             result.stored += 1
-            if machine.open!.batchCount >= options.blockBatches {
+            let sealPoint = OpenBlock.sealPoint(
+                machineId: Int64(machine.id), blockBatches: options.blockBatches, sealedBefore: machine.sealedHere)
+            if machine.open!.batchCount >= sealPoint {
                 rows.seal(&machine)
                 pending.removeAll()
             }
@@ -292,6 +294,7 @@ struct WriteRows {
         guard let open = machine.open, !open.isEmpty else { return }
         seal(open, machineId: machine.id)
         machine.sealedSeq = open.lastSeq
+        machine.sealedHere = true
         machine.open = OpenBlock()
     }
 

@@ -52,6 +52,8 @@ public actor PostgresHistoryStore: HistoryStore {
             /// The batches since the last seal; nil until read from the write-ahead rows (after opening, after a
             /// failed write, or when another aggregator wrote the machine since).
             var open: OpenBlock?
+            /// Whether this store sealed a block of the machine yet (see `OpenBlock.sealPoint`).
+            var sealedHere = false
             var seriesIds: [SeriesKey: Int32] = [:]
             /// The last batch's series ids by position: the next batch nearly always lists the same keys.
             var lastIds = PositionalMemo<SeriesKey, Int32>()

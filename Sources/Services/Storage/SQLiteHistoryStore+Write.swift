@@ -60,7 +60,9 @@ extension SQLiteHistoryStore {
             pending.append((batch.seq, batch.timestampMs, samples))
             plan.touchedMachines.insert(name)
             result.stored += 1
-            if machine.open.batchCount >= options.blockBatches {
+            let sealPoint = OpenBlock.sealPoint(
+                machineId: machine.id, blockBatches: options.blockBatches, sealedBefore: machine.sealedHere)
+            if machine.open.batchCount >= sealPoint {
                 Self.seal(&machine, into: &plan)
                 pending.removeAll()
             }
@@ -127,6 +129,7 @@ extension SQLiteHistoryStore {
         plan.sealedMachineIds.append(machine.id)
         plan.touchedMachines.insert(machine.name)
         machine.sealedSeq = open.lastSeq
+        machine.sealedHere = true
         machine.open = OpenBlock()
     }
 

@@ -35,6 +35,8 @@ public actor SQLiteHistoryStore: HistoryStore {
             var sealedSeq: UInt64?
             var epoch: SeqEpoch?
             var open = OpenBlock()
+            /// Whether this store sealed a block of the machine yet (see `OpenBlock.sealPoint`).
+            var sealedHere = false
             var seriesIds: [SeriesKey: Int64] = [:]
             /// The last batch's series ids by position: the next batch nearly always lists the same keys.
             var lastIds = PositionalMemo<SeriesKey, Int64>()

@@ -114,14 +114,17 @@ extension StorageTests {
                     [Sample(Check.cpu, Double((index * 37) % 100) / 3), Sample(Check.memory, Double(index))])
             }
             try await Check.append(batches, to: embedded)
-            // 100 through the first, 200 through the second (a seal at 240 must include the first's 100), 50
+            // 100 through the first, 200 through the second (its first seal must include the first's 100), 50
             // back through the first (its open block is stale), the rest through the second.
             try await Check.append(Array(batches[0..<100]), to: first, groupSize: 25)
             try await Check.append(Array(batches[100..<300]), to: second, groupSize: 25)
             try await Check.append(Array(batches[300..<350]), to: first, groupSize: 25)
             try await Check.append(Array(batches[350...]), to: second, groupSize: 25)
+            // m1's first block ends at its own point (120…240, so that machines started together seal apart), then
+            // every 240.
+            let firstSeal = OpenBlock.sealPoint(machineId: 1, blockBatches: 240, sealedBefore: false)
             #expect(try server.sql("SELECT string_agg(first_seq || '-' || last_seq, ',' ORDER BY first_seq) FROM blocks",
-                database: name) == "1-240,241-480")
+                database: name) == "1-\(firstSeal),\(firstSeal + 1)-\(firstSeal + 240)")
             for store in [first, second] {
                 try await expectSameAnswers(store, embedded, from: Check.hour, to: Check.hour + 86_400_000)
             }
@@ -131,7 +134,7 @@ extension StorageTests {
             try await first.close()
             try await second.close()
             #expect(try server.sql("SELECT string_agg(first_seq || '-' || last_seq, ',' ORDER BY first_seq) FROM blocks",
-                database: name) == "1-240,241-480,481-600")
+                database: name) == "1-\(firstSeal),\(firstSeal + 1)-\(firstSeal + 240),\(firstSeal + 241)-600")
             let reopened = try await PostgresHistoryStore.open(url: url, logger: logger)
             try await expectSameAnswers(reopened, embedded, from: Check.hour, to: Check.hour + 86_400_000)
             try await reopened.close()
@@ -219,6 +222,31 @@ extension StorageTests {
                 ))
             let expected = snapshots.map { $0.samples.first { $0.series == key }!.value.bitPattern }
             #expect(answer.first?.points.map(\.value.bitPattern) == expected)
+            try await store.close()
+        }
+
+        /// The hour recorded from a real machine's collector (the embedded store's test keeps it under 1 byte per
+        /// sample): the same codec in PostgreSQL, after the aggregator's close sealed the last block.
+        @Test("a real machine's recorded hour takes at most 1 byte per sample and reads back exactly")
+        func compressionOnCapturedProc() async throws {
+            let (_, _, url) = try await freshDatabase()
+            let batches = try await offPool { try ProcCapture.batches(machine: "capture") }
+            let sampleCount = batches.reduce(0) { $0 + $1.samples.count }
+            var store = try await PostgresHistoryStore.open(url: url, logger: logger)
+            try await Check.append(batches, to: store, groupSize: 100)
+            try await store.close()
+            store = try await PostgresHistoryStore.open(url: url, logger: logger)
+            let stats = try await store.stats()
+            print("postgres capture: \(sampleCount) samples, \(stats.rawBytes) bytes, \(stats.bytesPerSample) B/sample")
+            #expect(stats.samples == sampleCount)
+            #expect(stats.bytesPerSample <= 1.0, "raw tier: \(stats.rawBytes) bytes for \(stats.samples) samples")
+            let key = batches[0].samples[0].series
+            let answer = try await store.query(
+                HistoryQuery(machine: "capture", metric: key.metric, labels: key.labels, fromMs: 0, toMs: .max, tier: .raw))
+            let expected = batches.compactMap { batch in
+                batch.samples.last { $0.series == key }.map { "\(batch.timestampMs) \($0.value.bitPattern)" }
+            }
+            #expect(answer.first { $0.series == key }?.points.map { "\($0.t) \($0.value.bitPattern)" } == expected)
             try await store.close()
         }
 
