@@ -124,6 +124,8 @@ extension SQLiteHistoryStore {
         for row in try await db.query("SELECT machine_id, record FROM wal ORDER BY id") {
             guard let name = state.machineNames[try row.int64("machine_id")] else { continue }
             for entry in try WALRecord.decode(try row.bytes("record")) {
+                // The machine's row is not rewritten for every append: its mark is the newest record's.
+                state.machines[name]?.highWater = max(state.machines[name]?.highWater ?? 0, entry.seq)
                 // Batches already sealed into a block are skipped, never counted twice.
                 if let sealed = state.machines[name]?.sealedSeq, entry.seq <= sealed { continue }
                 state.machines[name]?.open.append(seq: entry.seq, time: entry.time, samples: entry.samples)

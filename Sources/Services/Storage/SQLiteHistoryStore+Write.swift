@@ -12,7 +12,7 @@ struct WritePlan {
     var rollups: [HistoryTier: [[SQLiteData]]] = [:]
     var walRecords: [[SQLiteData]] = []
 
-    var isEmpty: Bool { touchedMachines.isEmpty && newSeries.isEmpty }
+    var isEmpty: Bool { touchedMachines.isEmpty && newSeries.isEmpty && walRecords.isEmpty }
 }
 
 extension SQLiteHistoryStore {
@@ -36,6 +36,9 @@ extension SQLiteHistoryStore {
     private func appendRun(
         _ run: ArraySlice<Batch>, machine name: String, into plan: inout WritePlan, result: inout AppendResult
     ) {
+        // A machine's row is written when it is new and when it seals; between seals its high-water mark is the
+        // newest seq of its write-ahead records (read back so on open), which saves an upsert per machine and commit.
+        if state.machines[name] == nil { plan.touchedMachines.insert(name) }
         _ = machineId(name)
         var machine = state.machines.removeValue(forKey: name)!
         defer { state.machines[name] = machine }
@@ -58,7 +61,6 @@ extension SQLiteHistoryStore {
             machine.open.append(seq: batch.seq, time: batch.timestampMs, samples: samples)
             machine.highWater = batch.seq
             pending.append((batch.seq, batch.timestampMs, samples))
-            plan.touchedMachines.insert(name)
             result.stored += 1
             let sealPoint = OpenBlock.sealPoint(
                 machineId: machine.id, blockBatches: options.blockBatches, sealedBefore: machine.sealedHere)

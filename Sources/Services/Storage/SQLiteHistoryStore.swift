@@ -10,7 +10,8 @@ import Spec
 /// `append` commits a write-ahead record per machine in one transaction before it returns, so an
 /// acknowledged batch survives a crash of the process; once a machine's open block holds `blockBatches`
 /// batches (or spans `blockSpanMs`) it is compressed into `blocks` and its rollups are merged in, in the
-/// same transaction that deletes the write-ahead records it covers. Queries merge sealed blocks with the
+/// same transaction that deletes the write-ahead records it covers. A machine's row is written when it is new
+/// and at each seal; in between its high-water mark is the newest seq of its write-ahead records. Queries merge sealed blocks with the
 /// open ones. One writer per file: two stores appending to the same file would disagree on ids.
 public actor SQLiteHistoryStore: HistoryStore {
     /// When a machine's open block is sealed.
