@@ -125,7 +125,8 @@ extension SQLiteHistoryStore {
             guard let name = state.machineNames[try row.int64("machine_id")] else { continue }
             for entry in try WALRecord.decode(try row.bytes("record")) {
                 // The machine's row is not rewritten for every append: its mark is the newest record's.
-                state.machines[name]?.highWater = max(state.machines[name]?.highWater ?? 0, entry.seq)
+                let highWater = max(state.machines[name]?.highWater ?? 0, entry.seq)
+                state.machines[name]?.highWater = highWater
                 // Batches already sealed into a block are skipped, never counted twice.
                 if let sealed = state.machines[name]?.sealedSeq, entry.seq <= sealed { continue }
                 state.machines[name]?.open.append(seq: entry.seq, time: entry.time, samples: entry.samples)
