@@ -100,6 +100,53 @@ extension OpenBlock {
     }
 }
 
+/// A machine as both stores keep it for appending: its open block, high-water mark, and whether a block of it was
+/// sealed here yet.
+protocol OpenBlockHolder {
+    var blockOwnerId: Int64 { get }
+    var highWater: UInt64? { get set }
+    var sealedHere: Bool { get }
+    var open: OpenBlock { get set }
+}
+
+extension OpenBlock {
+    /// One machine's batches of an append call, in seq order, into its open block; the loop both stores share.
+    /// A seq at or below the mark is a duplicate. The block is sealed (by `seal`, which empties it) before a batch
+    /// that would make it span more than `spanMs`, and once it holds its seal point. Returns the batches not sealed
+    /// by the end: the call's write-ahead record for the machine.
+    static func appendRun<Machine: OpenBlockHolder>(
+        _ run: ArraySlice<Batch>, to machine: inout Machine, blockBatches: Int, spanMs: Int64,
+        result: inout AppendResult, seriesId: (SeriesKey, Int, inout Machine) -> Int64, seal: (inout Machine) -> Void
+    ) -> [WALRecord.Entry] {
+        var pending: [WALRecord.Entry] = []
+        for batch in run {
+            if let highWater = machine.highWater, batch.seq <= highWater {
+                result.duplicates += 1
+                continue
+            }
+            var samples: [(seriesId: Int64, value: Double)] = []
+            samples.reserveCapacity(batch.samples.count)
+            for (index, sample) in batch.samples.enumerated() {
+                samples.append((seriesId(sample.series, index, &machine), sample.value))
+            }
+            if let start = machine.open.times.first, batch.timestampMs - start >= spanMs {
+                seal(&machine)
+                pending.removeAll()
+            }
+            machine.open.append(seq: batch.seq, time: batch.timestampMs, samples: samples)
+            machine.highWater = batch.seq
+            pending.append((batch.seq, batch.timestampMs, samples))
+            result.stored += 1
+            let point = sealPoint(machineId: machine.blockOwnerId, blockBatches: blockBatches, sealedBefore: machine.sealedHere)
+            if machine.open.batchCount >= point {
+                seal(&machine)
+                pending.removeAll()
+            }
+        }
+        return pending
+    }
+}
+
 /// One write-ahead record: the batches one `append` call accepted for one machine, with series as ids.
 ///
 /// Layout: varint batch count; per batch: varint seq, zigzag varint timestamp, varint sample count, then per

@@ -102,11 +102,12 @@ extension PostgresHistoryStore {
         ).decode((Int32, Int64?, Int64?).self) {
             let highWater = highWater.map { UInt64(bitPattern: $0) }
             let sealed = sealed.map { UInt64(bitPattern: $0) }
-            guard machines[id]!.open == nil || machines[id]!.highWater != highWater || machines[id]!.sealedSeq != sealed
+            guard !machines[id]!.current || machines[id]!.highWater != highWater || machines[id]!.sealedSeq != sealed
             else { continue }
             machines[id]!.highWater = highWater
             machines[id]!.sealedSeq = sealed
             machines[id]!.open = OpenBlock()
+            machines[id]!.current = true
             stale.append(id)
         }
         guard !stale.isEmpty else { return }
@@ -117,7 +118,7 @@ extension PostgresHistoryStore {
             let sealed = machines[id]!.sealedSeq
             for entry in try WALRecord.decode(Array(record.readableBytesView)) {
                 if let sealed, entry.seq <= sealed { continue }
-                machines[id]!.open!.append(seq: entry.seq, time: entry.time, samples: entry.samples)
+                machines[id]!.open.append(seq: entry.seq, time: entry.time, samples: entry.samples)
             }
         }
     }
@@ -170,32 +171,10 @@ extension PostgresHistoryStore {
     private func appendRun(
         _ run: ArraySlice<Batch>, to machine: inout State.Machine, rows: inout WriteRows, result: inout AppendResult
     ) {
-        var pending: [WALRecord.Entry] = []
-        for batch in run {
-            if let highWater = machine.highWater, batch.seq <= highWater {
-                result.duplicates += 1
-                continue
-            }
-            var samples: [(seriesId: Int64, value: Double)] = []
-            samples.reserveCapacity(batch.samples.count)
-            for (index, sample) in batch.samples.enumerated() {
-                samples.append((Int64(seriesId(for: sample.series, at: index, machine: &machine)), sample.value))
-            }
-            if let start = machine.open!.times.first, batch.timestampMs - start >= options.blockSpanMs {
-                rows.seal(&machine)
-                pending.removeAll()
-            }
-            machine.open!.append(seq: batch.seq, time: batch.timestampMs, samples: samples)
-            machine.highWater = batch.seq
-            pending.append((batch.seq, batch.timestampMs, samples))
-            result.stored += 1
-            let sealPoint = OpenBlock.sealPoint(
-                machineId: Int64(machine.id), blockBatches: options.blockBatches, sealedBefore: machine.sealedHere)
-            if machine.open!.batchCount >= sealPoint {
-                rows.seal(&machine)
-                pending.removeAll()
-            }
-        }
+        let pending = OpenBlock.appendRun(
+            run, to: &machine, blockBatches: options.blockBatches, spanMs: options.blockSpanMs, result: &result,
+            seriesId: { key, index, machine in Int64(seriesId(for: key, at: index, machine: &machine)) },
+            seal: { rows.seal(&$0) })
         if let last = pending.last {
             rows.walMachines.append(machine.id)
             rows.walSeqs.append(Int64(bitPattern: last.seq))
@@ -291,7 +270,8 @@ struct WriteRows {
 
     /// Compresses the machine's open block into a block row and its rollups, and empties it.
     mutating func seal(_ machine: inout PostgresHistoryStore.State.Machine) {
-        guard let open = machine.open, !open.isEmpty else { return }
+        let open = machine.open
+        guard !open.isEmpty else { return }
         seal(open, machineId: machine.id)
         machine.sealedSeq = open.lastSeq
         machine.sealedHere = true

@@ -44,19 +44,23 @@ public actor PostgresHistoryStore: HistoryStore {
 
     /// What the store remembers between calls; the database stays the authority (several aggregators share it).
     struct State {
-        struct Machine {
+        struct Machine: OpenBlockHolder {
             var id: Int32
             var name: String
             var highWater: UInt64?
             var sealedSeq: UInt64?
-            /// The batches since the last seal; nil until read from the write-ahead rows (after opening, after a
-            /// failed write, or when another aggregator wrote the machine since).
-            var open: OpenBlock?
+            /// The batches since the last seal, once read from the write-ahead rows.
+            var open = OpenBlock()
+            /// Whether `open`, the mark and the seal are the database's: false after opening and after a failed
+            /// write, until the next write reads them (it also reads them when another aggregator wrote since).
+            var current = false
             /// Whether this store sealed a block of the machine yet (see `OpenBlock.sealPoint`).
             var sealedHere = false
             var seriesIds: [SeriesKey: Int32] = [:]
             /// The last batch's series ids by position: the next batch nearly always lists the same keys.
             var lastIds = PositionalMemo<SeriesKey, Int32>()
+
+            var blockOwnerId: Int64 { Int64(id) }
         }
 
         var machines: [String: Machine] = [:]
@@ -133,7 +137,7 @@ public actor PostgresHistoryStore: HistoryStore {
     /// Seals every open block this store holds (so that the data is compressed), then closes.
     public func close() async throws {
         try await exclusive {
-            let open = state.machines.values.filter { !($0.open?.isEmpty ?? true) }.map(\.name)
+            let open = state.machines.values.filter { $0.current && !$0.open.isEmpty }.map(\.name)
             if !open.isEmpty {
                 // One attempt: a stopping hub does not wait out an outage. Nothing is lost either way, the
                 // batches stay in the write-ahead rows until the next seal.

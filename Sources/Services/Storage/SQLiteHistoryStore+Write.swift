@@ -43,32 +43,10 @@ extension SQLiteHistoryStore {
         var machine = state.machines.removeValue(forKey: name)!
         defer { state.machines[name] = machine }
         // Batches of this call not yet sealed: they become this call's write-ahead record.
-        var pending: [WALRecord.Entry] = []
-        for batch in run {
-            if let highWater = machine.highWater, batch.seq <= highWater {
-                result.duplicates += 1
-                continue
-            }
-            var samples: [(seriesId: Int64, value: Double)] = []
-            samples.reserveCapacity(batch.samples.count)
-            for (i, sample) in batch.samples.enumerated() {
-                samples.append((seriesId(for: sample.series, at: i, machine: &machine, into: &plan), sample.value))
-            }
-            if let start = machine.open.times.first, batch.timestampMs - start >= options.blockSpanMs {
-                Self.seal(&machine, into: &plan)
-                pending.removeAll()
-            }
-            machine.open.append(seq: batch.seq, time: batch.timestampMs, samples: samples)
-            machine.highWater = batch.seq
-            pending.append((batch.seq, batch.timestampMs, samples))
-            result.stored += 1
-            let sealPoint = OpenBlock.sealPoint(
-                machineId: machine.id, blockBatches: options.blockBatches, sealedBefore: machine.sealedHere)
-            if machine.open.batchCount >= sealPoint {
-                Self.seal(&machine, into: &plan)
-                pending.removeAll()
-            }
-        }
+        let pending = OpenBlock.appendRun(
+            run, to: &machine, blockBatches: options.blockBatches, spanMs: options.blockSpanMs, result: &result,
+            seriesId: { key, index, machine in seriesId(for: key, at: index, machine: &machine, into: &plan) },
+            seal: { Self.seal(&$0, into: &plan) })
         if let last = pending.last {
             let record = WALRecord.encode(pending)
             plan.walRecords.append([.int(machine.id), .seq(last.seq), .bytes(record)])

@@ -29,7 +29,7 @@ public actor SQLiteHistoryStore: HistoryStore {
 
     /// Everything the store keeps in memory; rebuilt from the file on open and after a failed write.
     struct State {
-        struct Machine {
+        struct Machine: OpenBlockHolder {
             var id: Int64
             var name: String
             var highWater: UInt64?
@@ -41,6 +41,8 @@ public actor SQLiteHistoryStore: HistoryStore {
             var seriesIds: [SeriesKey: Int64] = [:]
             /// The last batch's series ids by position: the next batch nearly always lists the same keys.
             var lastIds = PositionalMemo<SeriesKey, Int64>()
+
+            var blockOwnerId: Int64 { id }
         }
 
         var machines: [String: Machine] = [:]
