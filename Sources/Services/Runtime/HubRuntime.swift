@@ -87,7 +87,6 @@ public struct HubRuntime: Sendable {
             services.append(gaps)
             services.append(committer)
             services.append(RetentionJob(history: history, spec: box, logger: logger))
-            services += history.backgroundServices(logger: logger)
             services.append(AggregatorServer(
                 service: ingest, host: options.bindHost, port: options.grpcPort ?? spec.hub.grpcPort,
                 tls: spec.hubTLSFiles(state: options.stateDirectory, specFile: options.specFile), logger: logger))

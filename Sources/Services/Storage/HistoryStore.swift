@@ -1,5 +1,4 @@
 import Logging
-import ServiceLifecycle
 import SMSCore
 import Spec
 
@@ -157,12 +156,6 @@ public protocol HistoryStore: Sendable {
     func recordGaps(_ update: GapUpdate) async throws
     /// The gap records of `machine` (every machine when nil): cursors, and closed gaps overlapping [fromMs, toMs).
     func gaps(machine: String?, fromMs: Int64, toMs: Int64) async throws -> [String: MachineGaps]
-    /// Work the store needs running beside the hub (PostgreSQL: the rollup job); none by default.
-    func backgroundServices(logger: Logger) -> [any Service]
-}
-
-extension HistoryStore {
-    public func backgroundServices(logger: Logger) -> [any Service] { [] }
 }
 
 /// A history store problem a person can act on.
