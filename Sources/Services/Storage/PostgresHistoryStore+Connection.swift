@@ -83,7 +83,7 @@ final class PostgresConnections: Sendable {
     let target: PostgresTarget
     private let logger: Logger
     private let pool = Mutex(Pool())
-    /// Enough for group commits, rollups and a gateway's queries side by side.
+    /// Enough for group commits and a gateway's queries side by side.
     static let maxOpen = 8
 
     init(target: PostgresTarget, logger: Logger) {
@@ -196,11 +196,11 @@ final class PostgresConnections: Sendable {
 
     /// `body` in a transaction on a leased connection.
     func transaction<T: Sendable>(
-        isolation: isolated (any Actor)? = #isolation, logger: Logger,
+        isolation: isolated (any Actor)? = #isolation, begin: String = "BEGIN", logger: Logger,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         try await with { connection in
-            try await connection.query("BEGIN", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger)
             do {
                 let result = try await body(connection)
                 try await connection.query("COMMIT", logger: logger)

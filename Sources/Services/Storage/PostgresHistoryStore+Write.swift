@@ -65,12 +65,12 @@ extension PostgresHistoryStore {
     private func writeTransaction(
         _ ordered: [Batch], sealing: Set<String>, machines: inout [Int32: State.Machine], _ db: PostgresConnection
     ) async throws -> AppendResult {
-        try await lock(&machines, db)
-        try await createSeries(for: ordered, machines: &machines, db)
-        var rows = WriteRows()
-        var result = AppendResult(stored: 0, duplicates: 0)
         var byName: [String: Int32] = [:]
         for (id, machine) in machines { byName[machine.name] = id }
+        try await lock(&machines, db)
+        try await createSeries(for: ordered, machines: &machines, byName: byName, db)
+        var rows = WriteRows()
+        var result = AppendResult(stored: 0, duplicates: 0)
         var start = 0
         while start < ordered.count {
             var end = start + 1
@@ -126,10 +126,9 @@ extension PostgresHistoryStore {
     /// Series ids for keys the machines do not know yet, created in this transaction (or read back when another
     /// store created them).
     private func createSeries(
-        for batches: [Batch], machines: inout [Int32: State.Machine], _ db: PostgresConnection
+        for batches: [Batch], machines: inout [Int32: State.Machine], byName: [String: Int32],
+        _ db: PostgresConnection
     ) async throws {
-        var byName: [String: Int32] = [:]
-        for (id, machine) in machines { byName[machine.name] = id }
         var machineIds: [Int32] = []
         var metrics: [String] = []
         var labels: [String] = []

@@ -1,5 +1,4 @@
 import SMSCore
-import Foundation
 import Logging
 import PostgresNIO
 import Spec
@@ -142,7 +141,7 @@ public actor PostgresHistoryStore: HistoryStore {
                 // One attempt: a stopping hub does not wait out an outage. Nothing is lost either way, the
                 // batches stay in the write-ahead rows until the next seal.
                 do {
-                    try await write([], sealing: Set(open))
+                    _ = try await write([], sealing: Set(open))
                 } catch {
                     logger.warning(
                         "open blocks left unsealed at close", metadata: ["machines": "\(open.count)", "error": "\(error)"])
@@ -220,20 +219,15 @@ public actor PostgresHistoryStore: HistoryStore {
     /// A read of several statements that must see one state: a seal committing between reading the blocks and
     /// the write-ahead rows would otherwise show its batches twice, or not at all.
     func readSnapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await read { db in
-            try await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                let result = try await body(db)
-                try await db.query("COMMIT", logger: logger)
-                return result
-            } catch {
-                if !db.isClosed { _ = try? await db.query("ROLLBACK", logger: logger) }
-                throw error
-            }
+        try checkOpen()
+        do {
+            return try await connections.transaction(
+                begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger, body)
+        } catch let failure as PostgresFailure {
+            throw HistoryStoreError(failure.description)
         }
     }
 
     private var target: String { connections.target.described }
 
-    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
