@@ -137,10 +137,10 @@ struct BenchStoreCommand: AsyncParsableCommand {
         commandName: "store",
         abstract: "Write simulated machines' batches straight into a history store, as one aggregator's committer does.",
         discussion: """
-            Every machine makes one batch per interval, all on the same tick; the batches go to the store in group
-            commits of --group. Run several at once with different --prefix values against one postgres:// history to
-            measure a database shared by several aggregators (bench/run --phases store does). The database must be
-            one for benchmarks: the machines are written into it.
+            Every machine makes one batch per interval, all on the same tick; the batches go to the store in group \
+            commits of --group. Run several at once with different --prefix values against one postgres:// history \
+            to measure a database shared by several aggregators (bench/run --phases store does). The database must \
+            be one for benchmarks: the machines are written into it.
 
               smsctl bench store --history postgres://sms@127.0.0.1:5432/bench --machines 2500 --prefix a1- -o json
             """)

@@ -40,7 +40,7 @@ public struct StoreBench: Sendable {
         public var batchesStored: Int
         public var samplesStored: Int
         public var duplicates: Int
-        /// From the first tick to the last append's return.
+        /// From the first tick to one interval after the last, or to the last append's return when that is later.
         public var seconds: Double
         public var storedSamplesPerSecond: Double
         /// How late the last tick's batches were stored, past their tick (0 when the store kept up).
@@ -92,7 +92,7 @@ public struct StoreBench: Sendable {
             }
             if tick == ticks - 1 { report.finalLagMs = max(0, Self.ms(clock.now - due)) }
         }
-        report.seconds = Self.ms(clock.now - started) / 1000
+        report.seconds = max(Self.ms(clock.now - started), Double(Int64(ticks) * intervalMs)) / 1000
         report.storedSamplesPerSecond = Double(report.samplesStored) / max(report.seconds, 0.001)
         report.appendMs = latencies.summary
         report.cpuSeconds = ProcessCPU.seconds() - cpuBefore
